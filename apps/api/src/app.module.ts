@@ -1,0 +1,44 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import {
+  ApiKeyGuard,
+  CoreModule,
+  createValidationPipe,
+  HttpExceptionFilter,
+  IdempotencyInterceptor,
+} from '@app/core';
+import { ProductModule } from '@app/product';
+import { ALL_MIGRATIONS } from './migrations';
+
+export interface AppModuleOptions {
+  /** Overrides of environment variables (tests use these for their own database and Redis prefix). */
+  env?: Record<string, string>;
+  /** Extra modules mounted beside the domain modules (tests add probe controllers). */
+  extraModules?: Array<Type | DynamicModule>;
+}
+
+/**
+ * The root module: every domain module, and all global providers in one visible place
+ * (exception filter, validation pipe, auth guard, idempotency).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot({ migrations: ALL_MIGRATIONS, env: options.env }),
+        ScheduleModule.forRoot(),
+        ProductModule,
+        ...(options.extraModules ?? []),
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+      ],
+    };
+  }
+}

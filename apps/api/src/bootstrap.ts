@@ -1,0 +1,51 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, registerHttpMetrics } from '@app/core';
+import { AppModule, AppModuleOptions } from './app.module';
+
+export interface CreateAppOptions extends AppModuleOptions {
+  /** Keep Nest's own boot logs quiet (tests). */
+  quiet?: boolean;
+}
+
+/** Builds the HTTP application (used by main.ts and by the tests, so both run the same app). */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const bodyLimit = Number(options.env?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? 1024 * 1024);
+  const adapter = new FastifyAdapter({
+    bodyLimit: Number.isFinite(bodyLimit) && bodyLimit > 0 ? bodyLimit : 1024 * 1024,
+    trustProxy: true,
+    return503OnClosing: true,
+    // Request ids and access logs come from pino-http (nestjs-pino).
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+    bufferLogs: true,
+    rawBody: true,
+    abortOnError: false,
+  });
+  app.useLogger(options.quiet ? false : app.get(Logger));
+  registerHttpMetrics(app.getHttpAdapter().getInstance());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Oversell-proof inventory')
+      .setDescription('Storefront, admin and operations API (see API.md). Errors: {statusCode, error, message, details}.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+export async function listen(app: NestFastifyApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  await app.listen(config.http.port, config.http.host);
+}

@@ -1,0 +1,113 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+/** Dev keys documented in the README; refused when NODE_ENV=production. */
+export const DEV_API_KEYS = 'storefront:dev-storefront-key,admin:dev-admin-key';
+export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every environment variable the service reads, with the default that works on a
+ * developer machine. Validated once at boot; the rest of the code sees `AppConfig`.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test']) NODE_ENV = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsString() HOST = '0.0.0.0';
+
+  @IsString() @MinLength(1) DB_HOST = '127.0.0.1';
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535) DB_PORT = 3306;
+  @IsString() @MinLength(1) DB_USER = 'root';
+  @IsString() DB_PASSWORD = '';
+  @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: 'DB_NAME must be 1-64 characters of [A-Za-z0-9_]' })
+  DB_NAME = 'inventory';
+  @Transform(toInt) @IsInt() @Min(2) @Max(500) DB_POOL_SIZE = 20;
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379/0';
+  /** Prefix for every Redis key and channel, so several deployments (or test runs) share one Redis. */
+  @IsString() @MaxLength(64) REDIS_KEY_PREFIX = '';
+
+  @Matches(/^(storefront|admin):[^,:\s]{8,}(,(storefront|admin):[^,:\s]{8,})*$/, {
+    message: 'API_KEYS must be a comma list of <storefront|admin>:<key of 8+ characters>',
+  })
+  API_KEYS = DEV_API_KEYS;
+  @IsString() @MinLength(8) PAYMENT_WEBHOOK_SECRET = DEV_WEBHOOK_SECRET;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400 * 7) ORDER_PAYMENT_TIMEOUT_SEC = 900;
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'DEFAULT_WAREHOUSE must be 1-32 characters of [A-Za-z0-9_-]' })
+  DEFAULT_WAREHOUSE = 'main';
+  @Transform(toBool) @IsBoolean() JOBS_ENABLED = true;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @Transform(toBool) @IsBoolean() LOG_PRETTY = false;
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024) BODY_LIMIT_BYTES = 1024 * 1024;
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600) IDEMPOTENCY_TTL_SEC = 24 * 3600;
+  @Transform(toInt) @IsInt() @Min(0) @Max(60000) SHUTDOWN_GRACE_MS = 10000;
+
+  // TCC recovery job
+  @Transform(toInt) @IsInt() @Min(50) @Max(3600000) TCC_RECOVERY_INTERVAL_MS = 2000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000) TCC_RECOVERY_BATCH_SIZE = 100;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000) TCC_LEASE_MS = 30000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(3600000) TCC_BACKOFF_BASE_MS = 500;
+  @Transform(toInt) @IsInt() @Min(100) @Max(86400000) TCC_BACKOFF_MAX_MS = 60000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_ALERT_AFTER_ATTEMPTS = 10;
+  @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400) TCC_FENCE_RETENTION_SEC = 7 * 86400;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) TCC_FENCE_CLEANUP_INTERVAL_MS = 3600000;
+
+  // Inventory gate
+  @Transform(toInt) @IsInt() @Min(0) @Max(60000) SOLD_OUT_FLAG_TTL_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) RECONCILE_INTERVAL_MS = 60000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600000) CATALOGUE_CACHE_MS = 1000;
+}
+
+export type Env = EnvironmentVariables;
+
+/**
+ * Validates raw environment values. Throws one error listing every bad variable by name,
+ * so a typo stops start-up instead of surfacing as a strange failure later.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const mayBeEmpty = new Set(['DB_PASSWORD', 'REDIS_KEY_PREFIX']);
+  const picked: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = raw[key];
+    if (value === undefined || (value === '' && !mayBeEmpty.has(key))) continue;
+    picked[key] = value;
+  }
+
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false });
+  const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+  if (env.NODE_ENV === 'production') {
+    if (env.API_KEYS === DEV_API_KEYS) problems.push('API_KEYS: the documented dev keys are refused when NODE_ENV=production');
+    if (env.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET)
+      problems.push('PAYMENT_WEBHOOK_SECRET: the documented dev secret is refused when NODE_ENV=production');
+  }
+  if (env.TCC_BACKOFF_MAX_MS < env.TCC_BACKOFF_BASE_MS) problems.push('TCC_BACKOFF_MAX_MS: must be >= TCC_BACKOFF_BASE_MS');
+  if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return env;
+}

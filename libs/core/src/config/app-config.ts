@@ -1,0 +1,75 @@
+import { EnvironmentVariables } from '@config/environment';
+
+export type Scope = 'storefront' | 'admin';
+
+/**
+ * The typed configuration every module reads. Built once from the validated environment;
+ * grouped so that a module asks for its own section only.
+ */
+export class AppConfig {
+  readonly nodeEnv: string;
+  readonly http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number };
+  readonly db: { host: string; port: number; user: string; password: string; name: string; poolSize: number };
+  readonly redis: { url: string; keyPrefix: string };
+  readonly auth: { keys: ReadonlyMap<string, Scope> };
+  readonly log: { level: string; pretty: boolean };
+  readonly idempotencyTtlSec: number;
+  readonly jobsEnabled: boolean;
+  readonly tcc: {
+    recoveryIntervalMs: number;
+    batchSize: number;
+    leaseMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    alertAfterAttempts: number;
+    fenceRetentionSec: number;
+    fenceCleanupIntervalMs: number;
+  };
+  readonly inventory: { soldOutFlagTtlMs: number; reconcileIntervalMs: number; defaultWarehouse: string };
+  readonly order: { paymentTimeoutSec: number };
+  readonly payment: { webhookSecret: string };
+  readonly catalogueCacheMs: number;
+
+  constructor(env: EnvironmentVariables) {
+    this.nodeEnv = env.NODE_ENV;
+    this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: env.BODY_LIMIT_BYTES, shutdownGraceMs: env.SHUTDOWN_GRACE_MS };
+    this.db = {
+      host: env.DB_HOST,
+      port: env.DB_PORT,
+      user: env.DB_USER,
+      password: env.DB_PASSWORD,
+      name: env.DB_NAME,
+      poolSize: env.DB_POOL_SIZE,
+    };
+    this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.auth = {
+      keys: new Map(
+        env.API_KEYS.split(',').map((pair) => {
+          const [scope, key] = pair.split(':');
+          return [key, scope as Scope] as const;
+        }),
+      ),
+    };
+    this.log = { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY };
+    this.idempotencyTtlSec = env.IDEMPOTENCY_TTL_SEC;
+    this.jobsEnabled = env.JOBS_ENABLED;
+    this.tcc = {
+      recoveryIntervalMs: env.TCC_RECOVERY_INTERVAL_MS,
+      batchSize: env.TCC_RECOVERY_BATCH_SIZE,
+      leaseMs: env.TCC_LEASE_MS,
+      backoffBaseMs: env.TCC_BACKOFF_BASE_MS,
+      backoffMaxMs: env.TCC_BACKOFF_MAX_MS,
+      alertAfterAttempts: env.TCC_ALERT_AFTER_ATTEMPTS,
+      fenceRetentionSec: env.TCC_FENCE_RETENTION_SEC,
+      fenceCleanupIntervalMs: env.TCC_FENCE_CLEANUP_INTERVAL_MS,
+    };
+    this.inventory = {
+      soldOutFlagTtlMs: env.SOLD_OUT_FLAG_TTL_MS,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+      defaultWarehouse: env.DEFAULT_WAREHOUSE,
+    };
+    this.order = { paymentTimeoutSec: env.ORDER_PAYMENT_TIMEOUT_SEC };
+    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET };
+    this.catalogueCacheMs = env.CATALOGUE_CACHE_MS;
+  }
+}

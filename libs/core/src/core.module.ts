@@ -1,0 +1,82 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { EnvironmentVariables, validateEnvironment } from '@config/environment';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AppConfig } from './config/app-config';
+import { dataSourceOptions, MigrationClass } from './database/data-source-options';
+import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
+import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { loggerOptions } from './logging/logger.options';
+import { MetricsController } from './metrics/metrics.controller';
+import { RedisModule } from './redis/redis.module';
+
+export interface CoreModuleOptions {
+  /** Every migration of every module, in order (see apps/api/src/migrations.ts). */
+  migrations: MigrationClass[];
+  /** Values that win over process.env (tests give each run its own database and key prefix). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The shared kernel: validated config, MySQL (created and migrated at start-up), Redis,
+ * logging, health, metrics, auth and idempotency. Global, imported once by the root module.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          validate: (raw) => ({ ...validateEnvironment({ ...process.env, ...raw, ...options.env }) }),
+        }),
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.db, options.migrations), autoLoadEntities: true }),
+          dataSourceFactory: async (dsOptions) => {
+            const ds = new DataSource(dsOptions!);
+            await ensureDatabaseExists(configFromOptions(dsOptions!));
+            await ds.initialize();
+            await runMigrationsLocked(ds);
+            return ds;
+          },
+        }),
+        RedisModule,
+        TerminusModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        {
+          provide: AppConfig,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => {
+            const env = new EnvironmentVariables();
+            for (const key of Object.keys(env) as Array<keyof EnvironmentVariables>) {
+              (env as unknown as Record<string, unknown>)[key] = config.get(key);
+            }
+            return new AppConfig(env);
+          },
+        },
+        IdempotencyStore,
+        IdempotencyInterceptor,
+        ApiKeyGuard,
+      ],
+      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, RedisModule],
+    };
+  }
+}
+
+function configFromOptions(o: object): AppConfig['db'] {
+  const m = o as { host: string; port: number; username: string; password: string; database: string };
+  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database, poolSize: 1 };
+}

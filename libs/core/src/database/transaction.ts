@@ -1,0 +1,39 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+export function isRetryableTxError(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return RETRYABLE.has(e?.code ?? '') || RETRYABLE.has(e?.driverError?.code ?? '');
+}
+
+export function isDuplicateKeyError(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e?.code === 'ER_DUP_ENTRY' || e?.driverError?.code === 'ER_DUP_ENTRY';
+}
+
+/**
+ * Runs `work` in one local transaction, retrying the whole unit when InnoDB picks it as a
+ * deadlock victim: the victim's changes were rolled back, so running it again is safe.
+ */
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  work: (em: EntityManager) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.transaction('READ COMMITTED', work);
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableTxError(err)) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+/** Affected-row count of a raw UPDATE/INSERT/DELETE run through `em.query`. */
+export function affectedRows(result: unknown): number {
+  const r = result as { affectedRows?: number } | [unknown, number] | undefined;
+  if (Array.isArray(r)) return typeof r[1] === 'number' ? r[1] : Number((r[0] as { affectedRows?: number })?.affectedRows ?? 0);
+  return Number(r?.affectedRows ?? 0);
+}

@@ -1,0 +1,39 @@
+import { ErrorCode, httpStatusOf } from './error-code';
+
+/**
+ * The one error type services throw for anything a client should see. The exception
+ * filter turns it into `{statusCode, error, message, details}`.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
+
+  static notFound(what: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(ErrorCode.NOT_FOUND, `${what} not found`, details);
+  }
+
+  static conflict(message: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(ErrorCode.CONFLICT, message, details);
+  }
+
+  static validation(message: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(ErrorCode.VALIDATION_FAILED, message, details);
+  }
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  error: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}

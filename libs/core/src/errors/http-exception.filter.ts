@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorBody } from './domain-error';
+import { ErrorCode, errorCodeForStatus, httpStatusOf } from './error-code';
+
+/** Fastify's own error codes that are the client's fault, and what we call them. */
+const FASTIFY_CLIENT_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.VALIDATION_FAILED,
+  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.VALIDATION_FAILED,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.VALIDATION_FAILED,
+  FST_ERR_CTP_INVALID_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+};
+
+/** Maps any thrown value to the contract's error shape; nothing leaves in another shape. */
+export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof DomainError) {
+    return { statusCode: exception.status, error: exception.code, message: exception.message, details: exception.details };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse() as string | { message?: unknown; error?: unknown; details?: unknown };
+    const body = typeof response === 'string' ? { message: response } : response;
+    const messages = Array.isArray(body.message) ? body.message.map(String) : undefined;
+    const code =
+      typeof body.error === 'string' && (Object.values(ErrorCode) as string[]).includes(body.error)
+        ? (body.error as ErrorCode)
+        : errorCodeForStatus(status);
+    return {
+      statusCode: status,
+      error: code,
+      message: messages ? messages.join('; ') : String(body.message ?? exception.message),
+      details: messages ? { problems: messages } : (body.details as Record<string, unknown> | undefined),
+    };
+  }
+  const err = exception as { code?: string; statusCode?: number; message?: string; type?: string };
+  const fastifyCode = err?.code ? FASTIFY_CLIENT_ERRORS[err.code] : undefined;
+  if (fastifyCode) {
+    return { statusCode: httpStatusOf(fastifyCode), error: fastifyCode, message: err.message ?? fastifyCode };
+  }
+  if (err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    const code = errorCodeForStatus(err.statusCode);
+    return { statusCode: err.statusCode, error: code, message: err.message ?? code };
+  }
+  return { statusCode: 500, error: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const body = toErrorBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({ err: exception, method: request?.method, url: request?.url }, 'unhandled error');
+    }
+    if (body.details === undefined) delete body.details;
+    void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

@@ -1,0 +1,95 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import { createHash } from 'crypto';
+import type { FastifyReply } from 'fastify';
+import { from, Observable, of, throwError } from 'rxjs';
+import { catchError, mergeMap } from 'rxjs/operators';
+import { AuthedRequest, readUserId } from '../auth/auth.decorators';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { IdempotencyStore } from './idempotency.store';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+const WAIT_STEP_MS = 25;
+const WAIT_MAX_MS = 10_000;
+
+/** Canonical JSON: same body with keys in another order hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * `Idempotency-Key` per API.md: the first request runs; a repeat with the same body gets
+ * the first response again (`Idempotent-Replayed: true`); a different body gets 422; a
+ * concurrent duplicate waits for the first or gets 409 while it is still running.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly store: IdempotencyStore,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_KEY, context.getHandler());
+    if (!options) return next.handle();
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthedRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const rawKey = request.headers['idempotency-key'];
+    const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
+    if (!key) return throwError(() => DomainError.validation('Idempotency-Key header is required'));
+    if (!KEY_PATTERN.test(key)) {
+      return throwError(() => DomainError.validation('Idempotency-Key must be 1-128 printable ASCII characters'));
+    }
+
+    const scope =
+      request.principal?.scope === 'storefront' ? `u:${readUserId(request)}` : `k:${request.principal?.keyId ?? 'anon'}`;
+    const routePath = (request.routeOptions?.url as string | undefined) ?? request.url;
+    const hash = createHash('sha256')
+      .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
+      .digest('hex');
+    const statusCode =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (request.method === 'POST' ? 201 : 200);
+
+    return from(this.acquire(scope, key, hash, options)).pipe(
+      mergeMap((outcome) => {
+        if (outcome.kind === 'replay') {
+          void reply.header('Idempotent-Replayed', 'true');
+          void reply.status(outcome.response.statusCode);
+          return of(outcome.response.body);
+        }
+        return next.handle().pipe(
+          mergeMap((body) => from(this.store.complete(scope, key, hash, { statusCode, body }).then(() => body))),
+          catchError((err) => from(this.store.abandon(scope, key, outcome.via)).pipe(mergeMap(() => throwError(() => err)))),
+        );
+      }),
+    );
+  }
+
+  private async acquire(scope: string, key: string, hash: string, options: IdempotentOptions) {
+    const deadline = Date.now() + WAIT_MAX_MS;
+    for (;;) {
+      const outcome = await this.store.begin(scope, key, hash, options.lookupDurable ?? true);
+      if (outcome.kind === 'mismatch') {
+        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+      }
+      if (outcome.kind !== 'in_flight') return outcome;
+      if (Date.now() >= deadline) {
+        throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later');
+      }
+      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { affectedRows } from '../database/transaction';
+import { InjectRedis, RedisStatus } from '../redis/redis.module';
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export type BeginOutcome =
+  | { kind: 'acquired'; via: 'redis' | 'mysql' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'mismatch' }
+  | { kind: 'in_flight' };
+
+interface Entry {
+  state: 'IN_FLIGHT' | 'DONE';
+  hash: string;
+  statusCode?: number;
+  body?: unknown;
+}
+
+/** How long an in-flight marker protects a request before another attempt may take over. */
+const IN_FLIGHT_MS = 60_000;
+
+/**
+ * Where idempotency records live. Redis answers the look-up (no MySQL round trip on the
+ * hot path); MySQL keeps the durable copy of every response that changed state, and
+ * serves alone while Redis is down.
+ */
+@Injectable()
+export class IdempotencyStore {
+  private readonly logger = new Logger('Idempotency');
+
+  constructor(
+    @InjectRedis() private readonly redis: Redis,
+    private readonly redisStatus: RedisStatus,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  private redisKey(scope: string, key: string): string {
+    return `idem:{${scope}}:${key}`;
+  }
+
+  async begin(scope: string, key: string, hash: string, lookupDurable: boolean): Promise<BeginOutcome> {
+    if (this.redisStatus.isUp) {
+      try {
+        return await this.beginInRedis(scope, key, hash, lookupDurable);
+      } catch (err) {
+        this.logger.warn({ err }, 'Redis idempotency look-up failed; using MySQL');
+      }
+    }
+    return this.beginInMysql(scope, key, hash);
+  }
+
+  private async beginInRedis(scope: string, key: string, hash: string, lookupDurable: boolean): Promise<BeginOutcome> {
+    const rkey = this.redisKey(scope, key);
+    const marker: Entry = { state: 'IN_FLIGHT', hash };
+    const set = await this.redis.set(rkey, JSON.stringify(marker), 'PX', IN_FLIGHT_MS, 'NX');
+    if (set === 'OK') {
+      if (!lookupDurable) return { kind: 'acquired', via: 'redis' };
+      // Redis may have lost the record (flush, failover): the durable copy decides.
+      const durable = await this.readMysql(scope, key);
+      if (durable?.state === 'DONE') {
+        await this.redis.set(rkey, JSON.stringify(durable), 'EX', this.config.idempotencyTtlSec);
+        return this.compare(durable, hash);
+      }
+      return { kind: 'acquired', via: 'redis' };
+    }
+    const raw = await this.redis.get(rkey);
+    if (!raw) return this.beginInRedis(scope, key, hash, lookupDurable);
+    return this.compare(JSON.parse(raw) as Entry, hash);
+  }
+
+  private compare(entry: Entry, hash: string): BeginOutcome {
+    if (entry.hash !== hash) return { kind: 'mismatch' };
+    if (entry.state === 'IN_FLIGHT') return { kind: 'in_flight' };
+    return { kind: 'replay', response: { statusCode: entry.statusCode!, body: entry.body } };
+  }
+
+  private async beginInMysql(scope: string, key: string, hash: string): Promise<BeginOutcome> {
+    const inserted = affectedRows(
+      await this.db.query(
+        `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, state, created_at, expires_at)
+         VALUES (?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+        [scope, key, hash, this.config.idempotencyTtlSec],
+      ),
+    );
+    if (inserted === 1) return { kind: 'acquired', via: 'mysql' };
+    // Take over a marker left by a crashed attempt, or an expired record.
+    const takenOver = affectedRows(
+      await this.db.query(
+        `UPDATE idempotency_record SET request_hash = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
+                created_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+          WHERE scope = ? AND idem_key = ?
+            AND ((state = 'IN_FLIGHT' AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND) OR expires_at < UTC_TIMESTAMP(3))`,
+        [hash, this.config.idempotencyTtlSec, scope, key, IN_FLIGHT_MS / 1000],
+      ),
+    );
+    if (takenOver === 1) return { kind: 'acquired', via: 'mysql' };
+    const entry = await this.readMysql(scope, key);
+    if (!entry) return this.beginInMysql(scope, key, hash);
+    return this.compare(entry, hash);
+  }
+
+  private async readMysql(scope: string, key: string): Promise<Entry | undefined> {
+    const rows: Array<{ request_hash: string; state: Entry['state']; status_code: number | null; response_body: unknown }> =
+      await this.db.query(
+        `SELECT request_hash, state, status_code, response_body FROM idempotency_record
+          WHERE scope = ? AND idem_key = ? AND expires_at >= UTC_TIMESTAMP(3)`,
+        [scope, key],
+      );
+    const row = rows[0];
+    if (!row) return undefined;
+    const body = typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
+    return { state: row.state, hash: row.request_hash, statusCode: row.status_code ?? undefined, body };
+  }
+
+  /** Records the response of a request that changed state: in MySQL first (durable), then Redis. */
+  async complete(scope: string, key: string, hash: string, response: StoredResponse): Promise<void> {
+    const ttl = this.config.idempotencyTtlSec;
+    await this.db.query(
+      `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
+       VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)
+       ON DUPLICATE KEY UPDATE request_hash = VALUES(request_hash), state = 'DONE', status_code = VALUES(status_code),
+         response_body = VALUES(response_body), expires_at = VALUES(expires_at)`,
+      [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
+    );
+    const entry: Entry = { state: 'DONE', hash, statusCode: response.statusCode, body: response.body };
+    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => undefined);
+  }
+
+  /** A refused or failed request changed nothing: free the key so a retry is evaluated again. */
+  async abandon(scope: string, key: string, via: 'redis' | 'mysql'): Promise<void> {
+    if (via === 'redis') {
+      await this.redis.del(this.redisKey(scope, key)).catch(() => undefined);
+      return;
+    }
+    await this.db
+      .query(`DELETE FROM idempotency_record WHERE scope = ? AND idem_key = ? AND state = 'IN_FLIGHT'`, [scope, key])
+      .catch(() => undefined);
+  }
+
+  /** Drops records past their retention. */
+  async purgeExpired(limit = 5000): Promise<number> {
+    return affectedRows(
+      await this.db.query(`DELETE FROM idempotency_record WHERE expires_at < UTC_TIMESTAMP(3) LIMIT ?`, [limit]),
+    );
+  }
+}

@@ -1,0 +1,28 @@
+// Public surface of the shared kernel. Other modules import from '@app/core' only.
+export { CoreModule, type CoreModuleOptions } from './core.module';
+export { AppConfig, type Scope } from './config/app-config';
+export { ErrorCode, httpStatusOf } from './errors/error-code';
+export { DomainError, type ErrorBody } from './errors/domain-error';
+export { HttpExceptionFilter, toErrorBody } from './errors/http-exception.filter';
+export { createValidationPipe } from './errors/validation.pipe';
+export { ApiKeyGuard } from './auth/api-key.guard';
+export {
+  RequireScope,
+  Public,
+  UserId,
+  ApiUserHeader,
+  readUserId,
+  type Principal,
+  type AuthedRequest,
+} from './auth/auth.decorators';
+export { Idempotent, type IdempotentOptions } from './idempotency/idempotent.decorator';
+export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+export { IdempotencyStore } from './idempotency/idempotency.store';
+export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from './redis/redis.module';
+export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
+export { registerHttpMetrics } from './http/http-metrics';
+export { PageQueryDto, pageOf, limitOffset, type Page } from './http/pagination';
+export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
+export { dataSourceOptions, type MigrationClass } from './database/data-source-options';
+export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
+export { Core1700000000000 } from './migrations/1700000000000-core';
