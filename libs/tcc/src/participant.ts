@@ -1,0 +1,51 @@
+import { SetMetadata } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The contract between the TCC library and a domain module. The library knows nothing of
+ * commerce: a module implements this interface on a provider and marks it with
+ * `@TccParticipant('<name>')`; the library discovers it at start-up.
+ *
+ * Every method that receives an `EntityManager` runs inside ONE local DB transaction together
+ * with the library's fence row (tcc_fence), so the business change and the fence commit or
+ * roll back together. Use only `em` for database work inside these methods.
+ */
+export interface BranchContext {
+  /** Global transaction id (ULID). */
+  txId: string;
+  /** Branch id = the freeze id, deterministic: `<txId>:<participant>` (or `<txId>:<participant>:<key>`). */
+  branchId: string;
+  /** Name the transaction was begun with, e.g. 'checkout' or 'refund'. */
+  txName: string;
+  /** Set on cancel: why the transaction is rolled back. */
+  cancelReason?: CancelReason;
+}
+
+/** USER: client cancelled; EXPIRED: deadline passed (recovery job); TRY_FAILED: a try was refused; OPERATOR: admin cancel. */
+export type CancelReason = 'USER' | 'EXPIRED' | 'TRY_FAILED' | 'OPERATOR';
+
+export interface TccParticipantHandler<P = any> {
+  /**
+   * Reserve resources. Runs only if the fence row was newly inserted (first try, not
+   * cancelled before). Throw a DomainError to refuse: the local transaction (with the fence
+   * row) rolls back, the branch is TRY_FAILED and the error reaches the caller of tryBranch.
+   */
+  try(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  /** Make the reservation final. Runs once per branch (fence TRIED → CONFIRMED). Must not refuse. */
+  confirm(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  /** Release a reservation that was tried. Runs once (fence TRIED → CANCELLED); not on an empty rollback. */
+  cancel(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  /**
+   * Optional: runs after every cancel attempt of the branch once its local transaction has
+   * committed, including an empty rollback and a repeated cancel. For work outside MySQL
+   * that must be released idempotently (e.g. a Redis reservation made before the try).
+   */
+  afterCancel?(ctx: BranchContext, payload: P): Promise<void>;
+  /** Optional: runs after a confirm's local transaction committed (outside MySQL side effects). */
+  afterConfirm?(ctx: BranchContext, payload: P): Promise<void>;
+}
+
+export const TCC_PARTICIPANT = 'tcc:participant';
+
+/** Marks a provider as the handler of TCC branches of participant `name`. */
+export const TccParticipant = (name: string) => SetMetadata(TCC_PARTICIPANT, name);
