@@ -5,6 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { EnvironmentVariables, validateEnvironment } from '@config/environment';
+import { AuditController } from './audit/audit.controller';
+import { AuditRegistry } from './audit/audit.registry';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AppConfig } from './config/app-config';
 import { dataSourceOptions, MigrationClass } from './database/data-source-options';
@@ -54,7 +56,7 @@ export class CoreModule {
         RedisModule,
         TerminusModule,
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, AuditController],
       providers: [
         {
           provide: AppConfig,
@@ -70,8 +72,9 @@ export class CoreModule {
         IdempotencyStore,
         IdempotencyInterceptor,
         ApiKeyGuard,
+        AuditRegistry,
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, RedisModule],
+      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, AuditRegistry, RedisModule],
     };
   }
 }
