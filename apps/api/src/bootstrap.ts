@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, registerHttpMetrics } from '@app/core';
+import { AppConfig, registerHttpMetrics, registerRequestHooks, requestIdOptions } from '@app/core';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -19,6 +19,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     return503OnClosing: true,
     // Request ids and access logs come from pino-http (nestjs-pino).
     logger: false,
+    ...requestIdOptions,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     bufferLogs: true,
@@ -26,6 +27,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     abortOnError: false,
   });
   app.useLogger(options.quiet ? false : app.get(Logger));
+  registerRequestHooks(app.getHttpAdapter().getInstance());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
 

@@ -8,20 +8,15 @@ export function loggerOptions(config: AppConfig): Params {
     pinoHttp: {
       level: config.log.level,
       transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : ulid();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
+      // Fastify assigned the id (see http/request-hooks.ts); reuse it so logs and header agree.
+      genReqId: (req) => (req as { id?: string }).id ?? ulid(),
       customProps: (req) => ({ userId: req.headers['x-user-id'] }),
       redact: ['req.headers.authorization', 'req.headers["x-signature"]'],
+      // Health and metrics scrapes would drown the log otherwise.
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
       },
     },
-    // Health and metrics scrapes would drown the log otherwise.
-    exclude: [],
   };
 }

@@ -1,0 +1,38 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { IncomingMessage } from 'http';
+import { ulid } from 'ulid';
+import { ErrorCode, httpStatusOf } from '../errors/error-code';
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** Request ids: the caller's X-Request-Id when it is sane, a fresh ULID otherwise. */
+export const requestIdOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader'> = {
+  requestIdHeader: false,
+  genReqId: (req: IncomingMessage) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : ulid();
+  },
+};
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Hooks every request passes through before Nest sees it: echo the request id (and hand
+ * it to pino-http), and refuse bodies that are not JSON with 415 in the contract's shape.
+ */
+export function registerRequestHooks(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    (request.raw as IncomingMessage & { id?: string }).id = request.id;
+    void reply.header('X-Request-Id', request.id);
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    const type = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (BODY_METHODS.has(request.method) && hasBody && !/^application\/(.+\+)?json\s*(;|$)/.test(type)) {
+      const code = ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+      void reply
+        .status(httpStatusOf(code))
+        .send({ statusCode: httpStatusOf(code), error: code, message: 'Request bodies must be application/json' });
+      return;
+    }
+    done();
+  });
+}
