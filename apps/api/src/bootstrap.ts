@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, registerHttpMetrics, registerRequestHooks, requestIdOptions } from '@app/core';
+import { AppConfig, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -17,9 +17,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: Number.isFinite(bodyLimit) && bodyLimit > 0 ? bodyLimit : 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,
+    maxParamLength: 256,
     // Request ids and access logs come from pino-http (nestjs-pino).
     logger: false,
-    ...requestIdOptions,
+    ...fastifyServerOptions,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     bufferLogs: true,

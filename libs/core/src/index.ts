@@ -21,7 +21,7 @@ export { IdempotencyStore } from './idempotency/idempotency.store';
 export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from './redis/redis.module';
 export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
 export { registerHttpMetrics } from './http/http-metrics';
-export { registerRequestHooks, requestIdOptions } from './http/request-hooks';
+export { registerRequestHooks, fastifyServerOptions } from './http/request-hooks';
 export { PageQueryDto, pageOf, limitOffset, type Page } from './http/pagination';
 export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';

@@ -35,12 +35,10 @@ export class HealthController {
   }
 
   private async checkMysql(): Promise<Component> {
-    try {
-      await this.mysql.pingCheck('mysql', { timeout: 1500 });
-      return { status: 'up' };
-    } catch (err) {
-      return { status: 'down', message: (err as Error).message };
-    }
+    // Terminus 12 resolves to {mysql: {status, message?}} instead of throwing.
+    const result = (await this.mysql.pingCheck('mysql', { timeout: 1500 })) as Record<string, Component>;
+    const mysql = result.mysql;
+    return mysql.status === 'up' ? { status: 'up' } : { status: 'down', message: mysql.message };
   }
 
   private async checkRedis(): Promise<Component> {

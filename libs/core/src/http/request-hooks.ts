@@ -5,9 +5,17 @@ import { ErrorCode, httpStatusOf } from '../errors/error-code';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
-/** Request ids: the caller's X-Request-Id when it is sane, a fresh ULID otherwise. */
-export const requestIdOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader'> = {
+/**
+ * Fastify options of ours. Request ids: the caller's X-Request-Id when it is sane, a fresh
+ * ULID otherwise. Router errors (bad URL encoding, over-long path parameter) are raised
+ * before Nest sees the request, so they get the contract's shape here.
+ */
+export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader' | 'frameworkErrors'> = {
   requestIdHeader: false,
+  frameworkErrors: (error, _request, reply) => {
+    const code = ErrorCode.VALIDATION_FAILED;
+    void reply.status(httpStatusOf(code)).send({ statusCode: httpStatusOf(code), error: code, message: error.message });
+  },
   genReqId: (req: IncomingMessage) => {
     const given = req.headers['x-request-id'];
     return typeof given === 'string' && REQUEST_ID.test(given) ? given : ulid();

@@ -1,0 +1,84 @@
+import { ProbeModule } from '../helpers/probe.module';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+/** Idempotency-Key per API.md, on probe routes that insert one probe_write row per execution. */
+describe('Idempotency-Key', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ extraModules: [ProbeModule] });
+  });
+  afterAll(() => t.close());
+
+  const rowsLabelled = async (label: string) =>
+    Number((await t.db.query('SELECT COUNT(*) AS n FROM probe_write WHERE label = ?', [label]))[0].n);
+
+  it('is required on idempotent routes', async () => {
+    const res = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'no-key', delayMs: 0 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('VALIDATION_FAILED');
+    const tooLong = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'x', delayMs: 0 }, idempotencyKey: 'k'.repeat(129) });
+    expect(tooLong.status).toBe(400);
+  });
+
+  it('replays the first response for the same key and body, and executes once', async () => {
+    const first = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'replay', delayMs: 0 }, idempotencyKey: 'key-1' });
+    const second = await t.request('POST', '/__probe/write', { as: 'admin', body: { delayMs: 0, label: 'replay' }, idempotencyKey: 'key-1' });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(await rowsLabelled('replay')).toBe(1);
+  });
+
+  it('answers 422 for the same key with a different body, changing nothing', async () => {
+    await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'mismatch', delayMs: 0 }, idempotencyKey: 'key-2' });
+    const res = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'mismatch-2', delayMs: 0 }, idempotencyKey: 'key-2' });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await rowsLabelled('mismatch-2')).toBe(0);
+  });
+
+  it('evaluates a refused request again on retry (a 4xx changed nothing)', async () => {
+    const refused = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'refuse', delayMs: 0 }, idempotencyKey: 'key-3' });
+    expect(refused.status).toBe(409);
+    const again = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'refuse', delayMs: 0 }, idempotencyKey: 'key-3' });
+    expect(again.status).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('gives 20 concurrent duplicates one effect and the same answer', async () => {
+    const body = { label: 'concurrent', delayMs: 150 };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-4' })),
+    );
+    expect(await rowsLabelled('concurrent')).toBe(1);
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok.length + results.filter((r) => r.status === 409).length).toBe(20);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
+  });
+
+  it('scopes keys per storefront user', async () => {
+    const body = { label: 'per-user', delayMs: 0 };
+    const a = await t.request('POST', '/__probe/user-write', { body, user: 'alice', idempotencyKey: 'shared' });
+    const b = await t.request('POST', '/__probe/user-write', { body, user: 'bob', idempotencyKey: 'shared' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(a.body.id).not.toBe(b.body.id);
+    expect(await rowsLabelled('per-user')).toBe(2);
+  });
+
+  it('keeps a durable copy: a replay still works after Redis lost the record', async () => {
+    const body = { label: 'durable', delayMs: 0 };
+    const first = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-5' });
+    const keys = await t.redis.keys(`${t.testEnv.redisPrefix}idem:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await t.redis.del(...keys.map((k) => k.slice(t.testEnv.redisPrefix.length)));
+    const replay = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-5' });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+    expect(await rowsLabelled('durable')).toBe(1);
+  });
+});
