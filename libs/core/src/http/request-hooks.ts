@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'http';
 import { ulid } from 'ulid';
 import { ErrorCode, httpStatusOf } from '../errors/error-code';
@@ -14,7 +14,9 @@ export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requ
   requestIdHeader: false,
   frameworkErrors: (error, _request, reply) => {
     const code = ErrorCode.VALIDATION_FAILED;
-    void reply.status(httpStatusOf(code)).send({ statusCode: httpStatusOf(code), error: code, message: error.message });
+    void (reply as unknown as FastifyReply)
+      .status(httpStatusOf(code))
+      .send({ statusCode: httpStatusOf(code), error: code, message: error.message });
   },
   genReqId: (req: IncomingMessage) => {
     const given = req.headers['x-request-id'];
