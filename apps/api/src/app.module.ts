@@ -1,6 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import {
   ApiKeyGuard,
   CoreModule,
@@ -29,7 +28,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot({ migrations: ALL_MIGRATIONS, env: options.env }),
-        ScheduleModule.forRoot(),
         ProductModule,
         ...(options.extraModules ?? []),
       ],

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -13,6 +14,7 @@ import { dataSourceOptions, MigrationClass } from './database/data-source-option
 import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { loggerOptions } from './logging/logger.options';
 import { MetricsController } from './metrics/metrics.controller';
@@ -55,6 +57,8 @@ export class CoreModule {
         }),
         RedisModule,
         TerminusModule,
+        // Jobs of every module register on this scheduler (only when JOBS_ENABLED).
+        ScheduleModule.forRoot(),
       ],
       controllers: [HealthController, MetricsController, AuditController],
       providers: [
@@ -71,6 +75,7 @@ export class CoreModule {
         },
         IdempotencyStore,
         IdempotencyInterceptor,
+        IdempotencyJanitor,
         ApiKeyGuard,
         AuditRegistry,
       ],
