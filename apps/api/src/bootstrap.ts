@@ -8,6 +8,8 @@ import { AppModule, AppModuleOptions } from './app.module';
 export interface CreateAppOptions extends AppModuleOptions {
   /** Keep Nest's own boot logs quiet (tests). */
   quiet?: boolean;
+  /** Let Nest close the app on process signals (main.ts handles them itself). */
+  shutdownHooks?: boolean;
 }
 
 /** Builds the HTTP application (used by main.ts and by the tests, so both run the same app). */
@@ -30,7 +32,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useLogger(options.quiet ? false : app.get(Logger));
   registerRequestHooks(app.getHttpAdapter().getInstance());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
-  app.enableShutdownHooks();
+  if (options.shutdownHooks) app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

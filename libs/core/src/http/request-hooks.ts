@@ -31,6 +31,18 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * it to pino-http), and refuse bodies that are not JSON with 415 in the contract's shape.
  */
 export function registerRequestHooks(fastify: FastifyInstance): void {
+  // While shutting down, in-flight responses close their connection so keep-alive sockets
+  // don't hold the process open until their timeout.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    fastify.server.closeIdleConnections?.();
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('Connection', 'close');
+    done(null, payload);
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     (request.raw as IncomingMessage & { id?: string }).id = request.id;
     void reply.header('X-Request-Id', request.id);

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { validateEnvironment } from './config/environment';
+import { dataSourceOptions } from './libs/core/src/database/data-source-options';
+import { ALL_MIGRATIONS } from './apps/api/src/migrations';
+
+/**
+ * DataSource for the TypeORM CLI (`npm run migration:run`). The service applies the same
+ * migrations itself at start-up, under a lock; this is for operators who want to do it first.
+ */
+const env = validateEnvironment(process.env);
+export default new DataSource(
+  dataSourceOptions(
+    { host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USER, password: env.DB_PASSWORD, name: env.DB_NAME, poolSize: 2 },
+    ALL_MIGRATIONS,
+  ),
+);
