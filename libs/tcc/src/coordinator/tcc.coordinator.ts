@@ -1,0 +1,168 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ulid } from 'ulid';
+import { AppConfig, DomainError, inTransaction } from '@app/core';
+import { branchIdOf, TX_ID_PATTERN } from '../branch-id';
+import { FencedBranchRunner, FenceRefusedError } from '../fence/fenced-branch.runner';
+import type { BranchContext, CancelReason } from '../participant';
+import { ParticipantRegistry } from '../participants/participant.registry';
+import { TccConflictError } from '../tcc-conflict.error';
+import { tccMetrics } from '../tcc.metrics';
+import type { BeginOptions, TryBranchOptions, TxOutcome, TxStatus, TxView } from '../tcc.types';
+import { leaseOwnerId } from './lease-owner';
+import { TransactionDriver } from './transaction-driver';
+import { TransactionRepository } from './transaction.repository';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The TCC coordinator: begin a global transaction, add branches over time (each one's try runs
+ * at once), then commit (confirm all) or roll back (cancel all). State changes of a tx are
+ * compare-and-set, so of a concurrent commit, rollback and expiry exactly one wins; the others
+ * get a TccConflictError.
+ */
+@Injectable()
+export class TccCoordinator {
+  private readonly logger = new Logger(TccCoordinator.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly transactions: TransactionRepository,
+    private readonly participants: ParticipantRegistry,
+    private readonly runner: FencedBranchRunner,
+    private readonly driver: TransactionDriver,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a TRYING tx. Begin again with the same txId and name is a no-op (retry-safe). */
+  async begin(options: BeginOptions): Promise<string> {
+    const txId = options.txId ?? ulid();
+    if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
+    if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
+    const deadline = options.deadlineAt
+      ? { at: options.deadlineAt }
+      : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
+    if (!(await this.transactions.insertTransaction(txId, options.name, deadline))) {
+      const existing = await this.transactions.findTransaction(txId);
+      if (existing?.name !== options.name || existing.status !== 'TRYING') {
+        throw new TccConflictError(txId, existing?.status ?? 'TRYING', `Transaction ${txId} already exists`);
+      }
+    }
+    this.logger.debug({ txId, name: options.name }, 'transaction begun');
+    return txId;
+  }
+
+  /**
+   * Adds a branch and runs its try. The branch row is registered while holding the tx row lock,
+   * refused unless the tx is TRYING and before its deadline, so a rollback that wins afterwards
+   * always sees (and cancels) it. A participant's refusal (DomainError) is rethrown unchanged.
+   */
+  async tryBranch<P>(txId: string, participant: string, payload: P, options: TryBranchOptions = {}): Promise<string> {
+    const handler = this.participants.require(participant);
+    const branchId = branchIdOf(txId, participant, options.key);
+    const payloadJson = JSON.stringify(payload ?? null);
+    const txName = await this.registerBranch(txId, branchId, participant, payloadJson);
+    const ctx: BranchContext = { txId, branchId, txName };
+    try {
+      const result = await this.runner.runTry(handler, ctx, payload);
+      this.logger.debug({ txId, branchId, result }, 'branch tried');
+      return branchId;
+    } catch (err) {
+      tccMetrics.branchFailures.inc({ participant, phase: 'try' });
+      const message = `${participant} try: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
+      await this.transactions.recordBranchFailure(branchId, message, { to: 'TRY_FAILED', onlyFrom: 'TRYING' });
+      if (err instanceof FenceRefusedError) {
+        // The branch was cancelled before its try ran (the tx lost the race to a rollback).
+        const status = (await this.transactions.findTransaction(txId))?.status ?? 'CANCELLED';
+        throw new TccConflictError(txId, status, `Transaction ${txId} was rolled back before branch ${branchId} was tried`, { branchId });
+      }
+      this.logger.log({ txId, branchId, err: err instanceof DomainError ? err.code : err }, 'branch try refused');
+      throw err;
+    }
+  }
+
+  /** TRYING → CONFIRMING → CONFIRMED. Refused while any branch is not TRIED. Idempotent once confirming. */
+  async commit(txId: string): Promise<TxOutcome> {
+    const owner = leaseOwnerId('commit');
+    const won = await inTransaction(this.ds, async (em) => {
+      if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
+      // We hold the tx row lock now; every branch registered before is visible.
+      const pending = (await this.transactions.branchesOf(txId, em)).filter((b) => b.status !== 'TRIED');
+      if (pending.length) {
+        throw new TccConflictError(txId, 'TRYING', `Transaction ${txId} has branches that are not tried`, {
+          branches: pending.map((b) => ({ branchId: b.branchId, status: b.status })),
+        });
+      }
+      return true;
+    });
+    if (!won) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
+    this.logger.debug({ txId }, 'transaction confirming');
+    return { txId, status: (await this.driver.completeBranches(txId, owner)) ?? 'CONFIRMING' };
+  }
+
+  /** TRYING → CANCELLING → CANCELLED (every branch cancelled). Idempotent once cancelling. */
+  async rollback(txId: string, reason: CancelReason): Promise<TxOutcome> {
+    const owner = leaseOwnerId('rollback');
+    const won = await inTransaction(this.ds, (em) =>
+      this.transactions.startCompletion(em, txId, 'CANCELLING', this.lease(owner), reason),
+    );
+    if (!won) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
+    this.logger.debug({ txId, reason }, 'transaction cancelling');
+    return { txId, status: (await this.driver.completeBranches(txId, owner)) ?? 'CANCELLING' };
+  }
+
+  async findTransaction(txId: string): Promise<TxView | null> {
+    const tx = await this.transactions.findTransaction(txId);
+    if (!tx) return null;
+    const branches = await this.transactions.branchesOf(txId);
+    const { leaseOwner: _o, leaseUntil: _u, ...view } = tx;
+    return {
+      ...view,
+      branches: branches.map(({ branchId, participant, status, attempts, lastError, createdAt, updatedAt }) => ({
+        branchId,
+        participant,
+        status,
+        attempts,
+        lastError,
+        createdAt,
+        updatedAt,
+      })),
+    };
+  }
+
+  /** Status of each known tx (unknown ids are absent), for audits. */
+  statusesOf(txIds: string[]): Promise<Map<string, TxStatus>> {
+    return this.transactions.statusesOf([...new Set(txIds)]);
+  }
+
+  private async registerBranch(txId: string, branchId: string, participant: string, payloadJson: string): Promise<string> {
+    return inTransaction(this.ds, async (em) => {
+      const tx = await this.transactions.lockForBranch(em, txId);
+      if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
+      if (tx.status !== 'TRYING' || !tx.open) {
+        throw new TccConflictError(txId, tx.status, `Transaction ${txId} accepts no more branches (${tx.open ? tx.status : 'past its deadline'})`);
+      }
+      if (!(await this.transactions.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
+        const existing = await this.transactions.findBranch(branchId, em);
+        if (existing && JSON.stringify(existing.payload) !== JSON.stringify(JSON.parse(payloadJson))) {
+          throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, { branchId });
+        }
+      }
+      return tx.name;
+    });
+  }
+
+  /** A lost compare-and-set: idempotent success if the tx already went our way, else a conflict. */
+  private async lostCompareAndSet(txId: string, action: string, sameWay: TxStatus[]): Promise<TxOutcome> {
+    const tx = await this.transactions.findTransaction(txId);
+    if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
+    if (sameWay.includes(tx.status)) return { txId, status: tx.status };
+    throw new TccConflictError(txId, tx.status, `Cannot ${action} transaction ${txId}: it is ${tx.status}`);
+  }
+
+  private lease(owner: string): { owner: string; ms: number } {
+    return { owner, ms: this.config.tcc.leaseMs };
+  }
+}

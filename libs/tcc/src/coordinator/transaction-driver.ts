@@ -1,0 +1,106 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@app/core';
+import { FencedBranchRunner } from '../fence/fenced-branch.runner';
+import type { BranchContext } from '../participant';
+import { ParticipantRegistry } from '../participants/participant.registry';
+import { backoffDelayMs } from '../recovery/backoff';
+import { tccMetrics } from '../tcc.metrics';
+import type { TxStatus } from '../tcc.types';
+import { BranchRow, TransactionRepository, TxRow } from './transaction.repository';
+
+/**
+ * Second phase: confirms (or cancels) every branch of a CONFIRMING (or CANCELLING) tx whose
+ * lease the caller holds, then marks it CONFIRMED (CANCELLED), or, if any branch failed,
+ * schedules the next attempt with capped exponential backoff and frees the lease.
+ * Used by commit/rollback right after they win, and by the recovery job.
+ */
+@Injectable()
+export class TransactionDriver {
+  private readonly logger = new Logger(TransactionDriver.name);
+
+  constructor(
+    private readonly transactions: TransactionRepository,
+    private readonly runner: FencedBranchRunner,
+    private readonly participants: ParticipantRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  async completeBranches(txId: string, leaseOwner: string): Promise<TxStatus | null> {
+    const tx = await this.transactions.findTransaction(txId);
+    if (!tx) return null;
+    if (tx.status !== 'CONFIRMING' && tx.status !== 'CANCELLING') {
+      await this.transactions.releaseLease(txId, leaseOwner);
+      return tx.status;
+    }
+    const errors = await this.runSecondPhase(tx);
+    if (errors.length === 0) return this.finish(tx);
+    return this.scheduleRetry(tx, leaseOwner, errors);
+  }
+
+  /** Every branch is attempted even if an earlier one failed, so the others make progress. */
+  private async runSecondPhase(tx: TxRow): Promise<string[]> {
+    const confirming = tx.status === 'CONFIRMING';
+    const branches = await this.transactions.branchesOf(tx.txId);
+    // Cancel in reverse order of the tries, like unwinding a stack.
+    const todo = confirming ? branches.filter((b) => b.status !== 'CONFIRMED') : branches.filter((b) => b.status !== 'CANCELLED').reverse();
+    const errors: string[] = [];
+    for (const branch of todo) {
+      const error = await this.runBranch(tx, branch, confirming ? 'confirm' : 'cancel');
+      if (error) errors.push(error);
+    }
+    return errors;
+  }
+
+  /** Returns the error text, or null on success. */
+  private async runBranch(tx: TxRow, branch: BranchRow, phase: 'confirm' | 'cancel'): Promise<string | null> {
+    const ctx: BranchContext = { txId: tx.txId, branchId: branch.branchId, txName: tx.name };
+    if (phase === 'cancel') ctx.cancelReason = tx.cancelReason ?? 'USER';
+    try {
+      const handler = this.participants.require(branch.participant);
+      const result =
+        phase === 'confirm'
+          ? await this.runner.runConfirm(handler, ctx, branch.payload)
+          : await this.runner.runCancel(handler, ctx, branch.payload);
+      this.logger.debug({ txId: tx.txId, branchId: branch.branchId, result }, `branch ${phase}`);
+      return null;
+    } catch (err) {
+      const message = `${branch.participant} ${phase}: ${errorText(err)}`.slice(0, 1000);
+      tccMetrics.branchFailures.inc({ participant: branch.participant, phase });
+      this.logger.warn({ txId: tx.txId, branchId: branch.branchId, err }, `branch ${phase} failed`);
+      await this.transactions.recordBranchFailure(branch.branchId, message).catch(() => undefined);
+      return message;
+    }
+  }
+
+  private async finish(tx: TxRow): Promise<TxStatus> {
+    const from = tx.status as 'CONFIRMING' | 'CANCELLING';
+    const to: TxStatus = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
+    if (await this.transactions.finish(tx.txId, from)) {
+      tccMetrics.finished.inc({ name: tx.name, status: to });
+      this.logger.log({ txId: tx.txId, name: tx.name, status: to, cancelReason: tx.cancelReason ?? undefined }, 'transaction finished');
+      return to;
+    }
+    return (await this.transactions.findTransaction(tx.txId))?.status ?? to;
+  }
+
+  private async scheduleRetry(tx: TxRow, leaseOwner: string, errors: string[]): Promise<TxStatus> {
+    const { backoffBaseMs, backoffMaxMs, alertAfterAttempts } = this.config.tcc;
+    const attempt = tx.retryCount + 1;
+    const flag = attempt >= alertAfterAttempts;
+    const delayMs = backoffDelayMs(attempt, backoffBaseMs, backoffMaxMs);
+    const from = tx.status as 'CONFIRMING' | 'CANCELLING';
+    const scheduled = await this.transactions.scheduleRetry(tx.txId, from, leaseOwner, delayMs, errors.join('; ').slice(0, 1000), flag);
+    if (scheduled && flag) {
+      if (!tx.flaggedAt) tccMetrics.flagged.inc({ name: tx.name });
+      this.logger.warn(
+        { txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] },
+        'transaction keeps failing: flagged for an operator, retrying at the backoff cap',
+      );
+    }
+    return from;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,275 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { affectedRows, limitOffset, PageQueryDto } from '@app/core';
+import type { CancelReason } from '../participant';
+import type { BranchStatus, BranchView, TxStatus } from '../tcc.types';
+
+export interface TxRow {
+  txId: string;
+  name: string;
+  status: TxStatus;
+  deadlineAt: Date;
+  nextRetryAt: Date | null;
+  retryCount: number;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  lastError: string | null;
+  cancelReason: CancelReason | null;
+  flaggedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BranchRow extends BranchView {
+  txId: string;
+  payload: unknown;
+}
+
+const TX_COLUMNS = `tx_id AS txId, name, status, deadline_at AS deadlineAt, next_retry_at AS nextRetryAt,
+  retry_count AS retryCount, lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError,
+  cancel_reason AS cancelReason, flagged_at AS flaggedAt, created_at AS createdAt, updated_at AS updatedAt`;
+const BRANCH_COLUMNS = `branch_id AS branchId, tx_id AS txId, participant, payload, status, attempts,
+  last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
+const NOW = 'UTC_TIMESTAMP(3)';
+/** `? ms from now`, in database time so every instance agrees on the clock. */
+const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
+const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
+
+/**
+ * The only class that touches `tcc_transaction` and `tcc_branch`. Every status change is a
+ * compare-and-set (`WHERE status = ?`) whose affected-row count says who won.
+ */
+@Injectable()
+export class TransactionRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Inserts a TRYING tx; false when the id exists. */
+  async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
+    const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
+    const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
+    const result = await this.ds.query(
+      `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
+       VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
+      [txId, name, deadlineArg],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  async findTransaction(txId: string, em: EntityManager = this.ds.manager): Promise<TxRow | null> {
+    const rows: TxRow[] = await em.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE tx_id = ?`, [txId]);
+    return rows[0] ? toTx(rows[0]) : null;
+  }
+
+  /**
+   * Locks the tx row (it exists: the caller begun it) so that a branch registered now is seen
+   * by any commit or rollback that comes after. Returns null if it is gone after all.
+   */
+  async lockForBranch(em: EntityManager, txId: string): Promise<{ name: string; status: TxStatus; open: boolean } | null> {
+    const rows: Array<{ name: string; status: TxStatus; open: number }> = await em.query(
+      `SELECT name, status, deadline_at > ${NOW} AS open FROM tcc_transaction WHERE tx_id = ? FOR UPDATE`,
+      [txId],
+    );
+    return rows[0] ? { name: rows[0].name, status: rows[0].status, open: Number(rows[0].open) === 1 } : null;
+  }
+
+  /** Registers a branch (status TRYING); false when it was registered before. */
+  async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
+    const result = await em.query(
+      `INSERT IGNORE INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'TRYING', 0, ${NOW}, ${NOW})`,
+      [b.branchId, b.txId, b.participant, b.payloadJson],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
+    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
+    return rows[0] ? toBranch(rows[0]) : null;
+  }
+
+  async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
+    const rows: BranchRow[] = await em.query(
+      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ? ORDER BY created_at, branch_id`,
+      [txId],
+    );
+    return rows.map(toBranch);
+  }
+
+  /** Moves a branch to `to` after a successful phase (one more attempt, error cleared). */
+  async markBranch(em: EntityManager, branchId: string, to: BranchStatus, onlyFrom?: BranchStatus[]): Promise<boolean> {
+    const from = onlyFrom?.length ? `AND status IN (${onlyFrom.map(() => '?').join(', ')})` : '';
+    const result = await em.query(
+      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
+       WHERE branch_id = ? ${from}`,
+      [to, branchId, ...(onlyFrom ?? [])],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** Records a failed attempt; `to` moves the status too (a refused try → TRY_FAILED) if still `onlyFrom`. */
+  async recordBranchFailure(branchId: string, error: string, move?: { to: BranchStatus; onlyFrom: BranchStatus }): Promise<void> {
+    const status = move ? `, status = IF(status = ?, ?, status)` : '';
+    const args = move ? [move.onlyFrom, move.to] : [];
+    await this.ds.query(
+      `UPDATE tcc_branch SET attempts = attempts + 1, last_error = ?${status}, updated_at = ${NOW} WHERE branch_id = ?`,
+      [error, ...args, branchId],
+    );
+  }
+
+  /**
+   * TRYING → CONFIRMING/CANCELLING: the compare-and-set that decides a tx's fate. The winner
+   * takes the lease, so the recovery job leaves the tx alone while the winner drives it.
+   */
+  async startCompletion(
+    em: EntityManager,
+    txId: string,
+    to: 'CONFIRMING' | 'CANCELLING',
+    lease: { owner: string; ms: number },
+    cancelReason: CancelReason | null,
+  ): Promise<boolean> {
+    const result = await em.query(
+      `UPDATE tcc_transaction
+       SET status = ?, cancel_reason = ?, next_retry_at = ${NOW}, lease_owner = ?, lease_until = ${NOW_PLUS_MS}, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = 'TRYING'`,
+      [to, cancelReason, lease.owner, lease.ms * 1000, txId],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** Recovery: an expired TRYING tx this worker holds the lease of → CANCELLING (reason EXPIRED). */
+  async expire(txId: string, leaseOwner: string): Promise<boolean> {
+    const result = await this.ds.query(
+      `UPDATE tcc_transaction SET status = 'CANCELLING', cancel_reason = 'EXPIRED', next_retry_at = ${NOW}, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = 'TRYING' AND deadline_at <= ${NOW} AND lease_owner = ?`,
+      [txId, leaseOwner],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
+  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING'): Promise<boolean> {
+    const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
+    const result = await this.ds.query(
+      `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
+         last_error = NULL, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = ?`,
+      [to, txId, from],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * A confirm/cancel round failed: count it, remember why, come back after `delayMs`, and
+   * free the lease. Only the lease holder may do this (a worker whose lease ran out may not).
+   * False when the lease was no longer ours.
+   */
+  async scheduleRetry(
+    txId: string,
+    from: 'CONFIRMING' | 'CANCELLING',
+    leaseOwner: string,
+    delayMs: number,
+    error: string,
+    flag: boolean,
+  ): Promise<boolean> {
+    const result = await this.ds.query(
+      `UPDATE tcc_transaction
+       SET retry_count = retry_count + 1, next_retry_at = ${NOW_PLUS_MS}, last_error = ?,
+           flagged_at = ${flag ? `COALESCE(flagged_at, ${NOW})` : 'flagged_at'},
+           lease_owner = NULL, lease_until = NULL, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = ? AND lease_owner = ?`,
+      [Math.round(delayMs * 1000), error, txId, from, leaseOwner],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * Claims up to `limit` due transactions for `owner`: retries whose time has come and TRYING
+   * txs past their deadline, skipping any whose lease is still held by someone else. One
+   * statement, so two workers can never claim the same row (InnoDB row locks decide).
+   */
+  async claimDue(owner: string, leaseMs: number, limit: number): Promise<TxRow[]> {
+    await this.ds.query(
+      `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
+       WHERE ((status IN ('CONFIRMING', 'CANCELLING') AND next_retry_at <= ${NOW})
+              OR (status = 'TRYING' AND deadline_at <= ${NOW}))
+         AND ${LEASE_FREE}
+       ORDER BY COALESCE(next_retry_at, deadline_at)
+       LIMIT ?`,
+      [owner, leaseMs * 1000, limit],
+    );
+    return this.leasedBy(owner);
+  }
+
+  /** Claims one tx now (operator "retry"), ignoring its backoff but never someone else's lease. */
+  async claimOne(txId: string, owner: string, leaseMs: number): Promise<TxRow | null> {
+    await this.ds.query(
+      `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
+       WHERE tx_id = ?
+         AND (status IN ('CONFIRMING', 'CANCELLING') OR (status = 'TRYING' AND deadline_at <= ${NOW}))
+         AND ${LEASE_FREE}`,
+      [owner, leaseMs * 1000, txId],
+    );
+    return (await this.leasedBy(owner))[0] ?? null;
+  }
+
+  async releaseLease(txId: string, owner: string): Promise<void> {
+    await this.ds.query(
+      'UPDATE tcc_transaction SET lease_owner = NULL, lease_until = NULL WHERE tx_id = ? AND lease_owner = ?',
+      [txId, owner],
+    );
+  }
+
+  async statusesOf(txIds: string[]): Promise<Map<string, TxStatus>> {
+    const out = new Map<string, TxStatus>();
+    for (let i = 0; i < txIds.length; i += 1000) {
+      const chunk = txIds.slice(i, i + 1000);
+      const rows: Array<{ txId: string; status: TxStatus }> = await this.ds.query(
+        `SELECT tx_id AS txId, status FROM tcc_transaction WHERE tx_id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const r of rows) out.set(r.txId, r.status);
+    }
+    return out;
+  }
+
+  async findPage(filter: { status?: TxStatus; name?: string; flagged?: boolean }, query: PageQueryDto): Promise<[TxRow[], number]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) (where.push('status = ?'), args.push(filter.status));
+    if (filter.name) (where.push('name = ?'), args.push(filter.name));
+    if (filter.flagged !== undefined) where.push(filter.flagged ? 'flagged_at IS NOT NULL' : 'flagged_at IS NULL');
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { limit, offset } = limitOffset(query);
+    const rows: TxRow[] = await this.ds.query(
+      `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
+      [...args, limit, offset],
+    );
+    const [{ total }] = await this.ds.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
+    return [rows.map(toTx), Number(total)];
+  }
+
+  /** Age of the oldest non-terminal tx (0 if none) and how many are flagged, for the gauges. */
+  async pendingStats(): Promise<{ oldestAgeSec: number; flagged: number }> {
+    const [row] = await this.ds.query(
+      `SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), ${NOW}), 0) / 1000000 AS oldestAgeSec,
+              COALESCE(SUM(flagged_at IS NOT NULL), 0) AS flagged
+       FROM tcc_transaction WHERE status IN ('TRYING', 'CONFIRMING', 'CANCELLING')`,
+    );
+    return { oldestAgeSec: Number(row.oldestAgeSec), flagged: Number(row.flagged) };
+  }
+
+  private async leasedBy(owner: string): Promise<TxRow[]> {
+    const rows: TxRow[] = await this.ds.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
+    return rows.map(toTx);
+  }
+}
+
+function toTx(r: TxRow): TxRow {
+  return { ...r, retryCount: Number(r.retryCount) };
+}
+
+function toBranch(r: BranchRow): BranchRow {
+  const payload = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
+  return { ...r, payload, attempts: Number(r.attempts) };
+}

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { inTransaction } from '@app/core';
+import { TransactionRepository } from '../coordinator/transaction.repository';
+import type { BranchContext, TccParticipantHandler } from '../participant';
+import { FenceRepository } from './fence.repository';
+
+/** The fence said no: confirm after cancel, cancel after confirm, or confirm of a branch never tried. */
+export class FenceRefusedError extends Error {
+  constructor(
+    readonly branchId: string,
+    readonly phase: 'try' | 'confirm' | 'cancel',
+    readonly fenceStatus: string | null,
+  ) {
+    super(`${phase} of branch ${branchId} refused by its fence (${fenceStatus ?? 'never tried'})`);
+    this.name = 'FenceRefusedError';
+  }
+}
+
+export type TryResult = 'TRIED' | 'ALREADY_TRIED';
+export type ConfirmResult = 'CONFIRMED' | 'ALREADY_CONFIRMED';
+export type CancelResult = 'CANCELLED' | 'EMPTY_ROLLBACK' | 'ALREADY_CANCELLED';
+
+/**
+ * Runs one phase of one branch: the fence row and the participant's business change in ONE
+ * local transaction (the participant gets its EntityManager), exactly per DESIGN.md §3.
+ */
+@Injectable()
+export class FencedBranchRunner {
+  private readonly logger = new Logger(FencedBranchRunner.name);
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly fences: FenceRepository,
+    private readonly transactions: TransactionRepository,
+  ) {}
+
+  /**
+   * Fence TRIED inserted → business try. Already TRIED → idempotent success, nothing redone.
+   * CANCELLED → refused: a try arriving after its cancel must freeze nothing (anti-hanging).
+   */
+  async runTry<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<TryResult> {
+    return inTransaction(this.ds, async (em) => {
+      if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'TRIED')) {
+        await handler.try(em, ctx, payload);
+        await this.transactions.markBranch(em, ctx.branchId, 'TRIED', ['TRYING', 'TRY_FAILED']);
+        return 'TRIED';
+      }
+      const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
+      if (status === 'CANCELLED') throw new FenceRefusedError(ctx.branchId, 'try', status);
+      return 'ALREADY_TRIED';
+    });
+  }
+
+  /**
+   * Fence TRIED → CONFIRMED moved → business confirm (then `afterConfirm`, once). Already
+   * CONFIRMED → no-op. CANCELLED or missing → refused: the coordinator must not confirm it.
+   */
+  async runConfirm<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<ConfirmResult> {
+    const result = await inTransaction(this.ds, async (em): Promise<ConfirmResult> => {
+      if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CONFIRMED')) {
+        await handler.confirm(em, ctx, payload);
+        await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+        return 'CONFIRMED';
+      }
+      const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
+      if (status !== 'CONFIRMED') throw new FenceRefusedError(ctx.branchId, 'confirm', status);
+      await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+      return 'ALREADY_CONFIRMED';
+    });
+    if (result === 'CONFIRMED' && handler.afterConfirm) {
+      // Runs once, after the commit; its failure cannot undo the confirm, so it is only logged.
+      await handler.afterConfirm(ctx, payload).catch((err: unknown) =>
+        this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Fence CANCELLED inserted → empty rollback (nothing was tried; a late try is now refused).
+   * Otherwise TRIED → CANCELLED moved → business cancel; already CANCELLED → no-op; CONFIRMED →
+   * refused. `afterCancel` runs after the commit every time (also empty / repeated), and the
+   * branch is marked CANCELLED only after it succeeded, so a crash in between is retried.
+   */
+  async runCancel<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<CancelResult> {
+    const result = await inTransaction(this.ds, async (em): Promise<CancelResult> => {
+      if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'CANCELLED')) return 'EMPTY_ROLLBACK';
+      if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CANCELLED')) {
+        await handler.cancel(em, ctx, payload);
+        return 'CANCELLED';
+      }
+      const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
+      if (status !== 'CANCELLED') throw new FenceRefusedError(ctx.branchId, 'cancel', status);
+      return 'ALREADY_CANCELLED';
+    });
+    if (handler.afterCancel) await handler.afterCancel(ctx, payload);
+    await this.transactions.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+    return result;
+  }
+}

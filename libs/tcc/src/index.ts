@@ -1,0 +1,27 @@
+// Public API of the TCC library. Domain modules import from '@app/tcc' only.
+export { TccModule } from './tcc.module';
+export { TccCoordinator } from './coordinator/tcc.coordinator';
+export { TccConflictError } from './tcc-conflict.error';
+export { TccRecoveryJob } from './recovery/tcc-recovery.job';
+export { FenceCleanupJob } from './recovery/fence-cleanup.job';
+export {
+  TccParticipant,
+  TCC_PARTICIPANT,
+  type TccParticipantHandler,
+  type BranchContext,
+  type CancelReason,
+} from './participant';
+export {
+  TX_STATUSES,
+  type TxStatus,
+  type TxOutcome,
+  type TxView,
+  type BranchView,
+  type BranchStatus,
+  type BeginOptions,
+  type TryBranchOptions,
+} from './tcc.types';
+export { branchIdOf } from './branch-id';
+import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
+
+export const TCC_MIGRATIONS = [Tcc1700000002000];

@@ -1,0 +1,57 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '@app/core';
+import { FenceRepository } from '../fence/fence.repository';
+
+const JOB_NAME = 'tcc-fence-cleanup';
+const BATCH = 1000;
+
+/**
+ * Deletes fence rows of finished transactions after the retention period. A tombstone must
+ * outlive any late try, so a fence also stays until its tx's deadline is that long past.
+ */
+@Injectable()
+export class FenceCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FenceCleanupJob.name);
+  private running = false;
+
+  constructor(
+    private readonly fences: FenceRepository,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.jobsEnabled) return;
+    const timer = setInterval(() => void this.runScheduled(), this.config.tcc.fenceCleanupIntervalMs);
+    this.scheduler.addInterval(JOB_NAME, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+  }
+
+  /** Deletes every expired fence in batches; returns how many. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.fences.deleteExpired(this.config.tcc.fenceRetentionSec, BATCH);
+      total += deleted;
+      if (deleted < BATCH) break;
+    }
+    if (total) this.logger.log({ deleted: total }, 'expired TCC fences deleted');
+    return total;
+  }
+
+  private async runScheduled(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.runOnce();
+    } catch (err) {
+      this.logger.error({ err }, 'fence cleanup failed');
+    } finally {
+      this.running = false;
+    }
+  }
+}

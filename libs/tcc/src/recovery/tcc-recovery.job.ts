@@ -1,0 +1,99 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '@app/core';
+import { leaseOwnerId } from '../coordinator/lease-owner';
+import { TransactionDriver } from '../coordinator/transaction-driver';
+import { TransactionRepository, TxRow } from '../coordinator/transaction.repository';
+import { tccMetrics } from '../tcc.metrics';
+
+const JOB_NAME = 'tcc-recovery';
+
+/**
+ * Drives every hanging transaction to an end: rolls back TRYING txs past their deadline
+ * (reason EXPIRED) and retries CONFIRMING/CANCELLING ones whose backoff has elapsed. Work is
+ * claimed with a lease, so any number of instances can run this at once without two of them
+ * working on one tx.
+ */
+@Injectable()
+export class TccRecoveryJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TccRecoveryJob.name);
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly transactions: TransactionRepository,
+    private readonly driver: TransactionDriver,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.jobsEnabled) return;
+    const timer = setInterval(() => void this.runScheduled(), this.config.tcc.recoveryIntervalMs);
+    this.scheduler.addInterval(JOB_NAME, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+  }
+
+  /** One round: claim a batch of due txs, drive each, update the gauges. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const owner = leaseOwnerId('recovery');
+    const claimed = await this.transactions.claimDue(owner, this.config.tcc.leaseMs, this.config.tcc.batchSize);
+    for (const tx of claimed) await this.recoverClaimed(tx, owner);
+    await this.updateGauges();
+    if (claimed.length) this.logger.debug({ claimed: claimed.length }, 'recovery round done');
+    return claimed.length;
+  }
+
+  /**
+   * Operator "retry now": claims this tx if it has recovery work (ignoring its backoff, never
+   * someone else's lease) and drives it. False when there was nothing to claim.
+   */
+  async recoverNow(txId: string): Promise<boolean> {
+    const owner = leaseOwnerId('operator');
+    const tx = await this.transactions.claimOne(txId, owner, this.config.tcc.leaseMs);
+    if (!tx) return false;
+    await this.recoverClaimed(tx, owner);
+    return true;
+  }
+
+  private async recoverClaimed(tx: TxRow, owner: string): Promise<void> {
+    try {
+      if (tx.status === 'TRYING') {
+        if (!(await this.transactions.expire(tx.txId, owner))) {
+          // A commit or rollback won meanwhile; it drives the tx itself.
+          await this.transactions.releaseLease(tx.txId, owner);
+          return;
+        }
+        tccMetrics.expired.inc({ name: tx.name });
+        this.logger.log({ txId: tx.txId, name: tx.name, deadlineAt: tx.deadlineAt }, 'transaction expired: rolling back');
+      } else {
+        tccMetrics.retries.inc({ name: tx.name });
+        this.logger.log({ txId: tx.txId, name: tx.name, status: tx.status, retryCount: tx.retryCount }, 'retrying transaction');
+      }
+      await this.driver.completeBranches(tx.txId, owner);
+    } catch (err) {
+      // The lease runs out by itself; the next round tries again.
+      this.logger.error({ txId: tx.txId, err }, 'recovery of transaction failed');
+    }
+  }
+
+  private async runScheduled(): Promise<void> {
+    if (this.running) return; // a slow round is never overlapped by the next tick
+    this.running = this.runOnce();
+    try {
+      await this.running;
+    } catch (err) {
+      this.logger.error({ err }, 'recovery round failed');
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async updateGauges(): Promise<void> {
+    const stats = await this.transactions.pendingStats();
+    tccMetrics.oldestPendingAge.set(stats.oldestAgeSec);
+    tccMetrics.flaggedPending.set(stats.flagged);
+  }
+}

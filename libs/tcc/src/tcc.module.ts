@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TccAdminController } from './admin/tcc.admin.controller';
+import { TccAdminService } from './admin/tcc-admin.service';
+import { TccCoordinator } from './coordinator/tcc.coordinator';
+import { TransactionDriver } from './coordinator/transaction-driver';
+import { TransactionRepository } from './coordinator/transaction.repository';
+import { FenceRepository } from './fence/fence.repository';
+import { FencedBranchRunner } from './fence/fenced-branch.runner';
+import { ParticipantRegistry } from './participants/participant.registry';
+import { FenceCleanupJob } from './recovery/fence-cleanup.job';
+import { TccRecoveryJob } from './recovery/tcc-recovery.job';
+
+/**
+ * Generic TCC orchestration: knows no domain. Modules mark a provider `@TccParticipant(name)`
+ * and inject `TccCoordinator`. Needs CoreModule (config, DataSource) and ScheduleModule.forRoot().
+ */
+@Module({
+  imports: [DiscoveryModule],
+  controllers: [TccAdminController],
+  providers: [
+    ParticipantRegistry,
+    TransactionRepository,
+    FenceRepository,
+    FencedBranchRunner,
+    TransactionDriver,
+    TccCoordinator,
+    TccRecoveryJob,
+    FenceCleanupJob,
+    TccAdminService,
+  ],
+  exports: [TccCoordinator, TccRecoveryJob, FenceCleanupJob],
+})
+export class TccModule {}
