@@ -8,6 +8,7 @@ import {
   IdempotencyInterceptor,
 } from '@app/core';
 import { ProductModule } from '@app/product';
+import { TccModule } from '@app/tcc';
 import { ALL_MIGRATIONS } from './migrations';
 
 export interface AppModuleOptions {
@@ -29,6 +30,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot({ migrations: ALL_MIGRATIONS, env: options.env }),
         ProductModule,
+        TccModule,
         ...(options.extraModules ?? []),
       ],
       providers: [
