@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TccModule } from '@app/tcc';
+import { CouponAdminController } from './coupon.admin.controller';
+import { CouponAudit } from './coupon.audit';
+import { CouponParticipant } from './coupon.participant';
+import { CouponRepository } from './coupon.repository';
+import { CouponService } from './coupon.service';
+import { CouponStorefrontController } from './coupon.storefront.controller';
+import { CouponEntity } from './entities/coupon.entity';
+import { UserCouponEntity } from './entities/user-coupon.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([CouponEntity, UserCouponEntity]), TccModule],
+  controllers: [CouponStorefrontController, CouponAdminController],
+  providers: [CouponRepository, CouponService, CouponParticipant, CouponAudit],
+  exports: [CouponService],
+})
+export class CouponModule {}

@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainError, ErrorCode } from '@app/core';
+import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc/participant';
+import { CouponRepository } from './coupon.repository';
+import { couponUses } from './coupon.metrics';
+
+export const COUPON_PARTICIPANT = 'coupon';
+
+/**
+ * `use` (checkout): try AVAILABLE→FROZEN, confirm FROZEN→USED, cancel FROZEN→AVAILABLE.
+ * `return` (refund): nothing to hold on try; confirm USED→AVAILABLE; cancel nothing.
+ */
+export type CouponBranchPayload = { kind: 'use'; userId: string; code: string } | { kind: 'return'; userId: string; code: string };
+
+/**
+ * The `coupon` TCC participant. The library's fence makes each method run at most once per
+ * branch; each method here is one conditional UPDATE on the user's coupon row.
+ */
+@Injectable()
+@TccParticipant(COUPON_PARTICIPANT)
+export class CouponParticipant implements TccParticipantHandler<CouponBranchPayload> {
+  private readonly logger = new Logger('CouponParticipant');
+
+  constructor(private readonly coupons: CouponRepository) {}
+
+  async try(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
+    if (payload.kind === 'return') return;
+    if (!(await this.coupons.freeze(em, payload.userId, payload.code, ctx.txId))) {
+      couponUses.inc({ outcome: 'refused' });
+      throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${payload.code} is not available to this user`, {
+        code: payload.code,
+      });
+    }
+    couponUses.inc({ outcome: 'frozen' });
+  }
+
+  async confirm(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
+    const { userId, code } = payload;
+    const moved =
+      payload.kind === 'use'
+        ? await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'USED', txId: ctx.txId, onlyTx: ctx.txId })
+        : await this.coupons.transition(em, { userId, code, from: 'USED', to: 'AVAILABLE', txId: ctx.txId });
+    if (moved) couponUses.inc({ outcome: payload.kind === 'use' ? 'used' : 'returned' });
+    // A confirm must not refuse; a coupon not in the expected state means nothing is left to do.
+    else this.logger.warn({ txId: ctx.txId, userId, code, kind: payload.kind }, 'coupon confirm found nothing to change');
+  }
+
+  async cancel(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
+    if (payload.kind === 'return') return;
+    const { userId, code } = payload;
+    if (await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'AVAILABLE', txId: null, onlyTx: ctx.txId })) {
+      couponUses.inc({ outcome: 'released' });
+    } else {
+      this.logger.warn({ txId: ctx.txId, userId, code }, 'coupon cancel found no coupon frozen by this transaction');
+    }
+  }
+}

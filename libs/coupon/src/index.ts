@@ -1,0 +1,9 @@
+export { CouponModule } from './coupon.module';
+export { CouponService, type CouponQuote } from './coupon.service';
+export { CouponParticipant, COUPON_PARTICIPANT, type CouponBranchPayload } from './coupon.participant';
+export { COUPON_CODE_PATTERN } from './dto/coupon.dto';
+export type { CouponType } from './entities/coupon.entity';
+export type { UserCouponState } from './entities/user-coupon.entity';
+import { Coupon1700000004000 } from './migrations/1700000004000-coupon';
+
+export const COUPON_MIGRATIONS = [Coupon1700000004000];

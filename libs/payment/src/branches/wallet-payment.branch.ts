@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ulid } from 'ulid';
+import type { EntityManager } from 'typeorm';
+import { DomainError, ErrorCode } from '@app/core';
+import type { BranchContext, TccParticipantHandler } from '@app/tcc/participant';
+import { payments } from '../payment.metrics';
+import { PaymentRepository } from '../payment.repository';
+import { WalletRepository } from '../wallet.repository';
+import { WalletPaymentPayload } from './payment-branch.payload';
+
+/** Pay from the wallet: the money is frozen by the try and leaves the wallet on confirm. */
+@Injectable()
+export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentPayload> {
+  private readonly logger = new Logger('WalletPaymentBranch');
+
+  constructor(
+    private readonly wallets: WalletRepository,
+    private readonly paymentRows: PaymentRepository,
+  ) {}
+
+  async try(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
+    if (p.amountCents > 0 && !(await this.wallets.freeze(em, p.userId, p.amountCents))) {
+      payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' });
+      throw new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', {
+        amountCents: p.amountCents,
+      });
+    }
+    await this.paymentRows.insertPayment(em, {
+      paymentId: ulid(),
+      orderId: p.orderId,
+      userId: p.userId,
+      method: 'WALLET',
+      amountCents: p.amountCents,
+      status: 'FROZEN',
+      txId: ctx.txId,
+      branchId: ctx.branchId,
+    });
+    payments.inc({ method: 'WALLET', outcome: 'frozen' });
+  }
+
+  async confirm(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
+    // The payment's own compare-and-set decides; money moves only if it changed.
+    if (!(await this.paymentRows.transitionBranch(em, ctx.branchId, 'FROZEN', 'CAPTURED'))) {
+      this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'wallet confirm found no FROZEN payment');
+      return;
+    }
+    if (p.amountCents > 0 && !(await this.wallets.captureFrozen(em, p.userId, p.amountCents))) {
+      throw new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`);
+    }
+    payments.inc({ method: 'WALLET', outcome: 'captured' });
+  }
+
+  async cancel(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
+    if (!(await this.paymentRows.transitionBranch(em, ctx.branchId, 'FROZEN', 'FAILED'))) {
+      this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'wallet cancel found no FROZEN payment');
+      return;
+    }
+    if (p.amountCents > 0 && !(await this.wallets.releaseFrozen(em, p.userId, p.amountCents))) {
+      throw new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`);
+    }
+    payments.inc({ method: 'WALLET', outcome: 'released' });
+  }
+}

@@ -1,0 +1,15 @@
+export { PaymentModule } from './payment.module';
+export { PaymentService, type PaymentView } from './payment.service';
+export { WalletService, type Wallet } from './wallet.service';
+export { PaymentParticipant, PAYMENT_PARTICIPANT } from './payment.participant';
+export type {
+  PaymentBranchPayload,
+  WalletPaymentPayload,
+  ExternalPaymentPayload,
+  RefundPaymentPayload,
+} from './branches/payment-branch.payload';
+export { signWebhookBody } from './webhook-signature';
+export type { PaymentMethod, PaymentStatus } from './entities/payment.entity';
+import { Payment1700000005000 } from './migrations/1700000005000-payment';
+
+export const PAYMENT_MIGRATIONS = [Payment1700000005000];

@@ -1,0 +1,76 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class Payment1700000005000 implements MigrationInterface {
+  name = 'Payment1700000005000';
+
+  async up(q: QueryRunner): Promise<void> {
+    // Spendable balance and the part frozen by open payments; the CHECKs back up the conditional updates.
+    await q.query(`
+      CREATE TABLE wallet (
+        user_id        VARCHAR(64)  NOT NULL,
+        balance_cents  BIGINT       NOT NULL DEFAULT 0,
+        frozen_cents   BIGINT       NOT NULL DEFAULT 0,
+        version        INT          NOT NULL DEFAULT 0,
+        created_at     DATETIME(3)  NOT NULL,
+        updated_at     DATETIME(3)  NOT NULL,
+        PRIMARY KEY (user_id),
+        CONSTRAINT chk_wallet_balance CHECK (balance_cents >= 0),
+        CONSTRAINT chk_wallet_frozen CHECK (frozen_cents >= 0)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+    // Every top-up: money that entered the wallets from outside (the "credited" of invariant 6).
+    await q.query(`
+      CREATE TABLE wallet_credit (
+        id            VARCHAR(26)  NOT NULL,
+        user_id       VARCHAR(64)  NOT NULL,
+        amount_cents  BIGINT       NOT NULL,
+        ref           VARCHAR(255) NOT NULL,
+        created_at    DATETIME(3)  NOT NULL,
+        PRIMARY KEY (id),
+        UNIQUE KEY uq_wallet_credit_ref (ref),
+        KEY idx_wallet_credit_user (user_id, created_at),
+        CONSTRAINT chk_wallet_credit_amount CHECK (amount_cents > 0)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+    // One row per payment attempt of an order; branch_id ties it to its TCC branch.
+    await q.query(`
+      CREATE TABLE payment (
+        payment_id    VARCHAR(128) NOT NULL,
+        order_id      VARCHAR(64)  NOT NULL,
+        user_id       VARCHAR(64)  NOT NULL,
+        method        ENUM('WALLET','EXTERNAL') NOT NULL,
+        amount_cents  BIGINT       NOT NULL,
+        status        ENUM('PENDING','FROZEN','CAPTURED','FAILED','REFUNDED') NOT NULL,
+        tx_id         VARCHAR(64)  NULL,
+        branch_id     VARCHAR(200) NULL,
+        created_at    DATETIME(3)  NOT NULL,
+        updated_at    DATETIME(3)  NOT NULL,
+        PRIMARY KEY (payment_id),
+        UNIQUE KEY uq_payment_branch (branch_id),
+        KEY idx_payment_order (order_id),
+        KEY idx_payment_status (status, method),
+        CONSTRAINT chk_payment_amount CHECK (amount_cents >= 0)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+    // Money given back to a wallet for a payment; at most one refund per payment (full refunds).
+    await q.query(`
+      CREATE TABLE payment_refund (
+        refund_id     VARCHAR(26)  NOT NULL,
+        payment_id    VARCHAR(128) NOT NULL,
+        order_id      VARCHAR(64)  NOT NULL,
+        user_id       VARCHAR(64)  NOT NULL,
+        amount_cents  BIGINT       NOT NULL,
+        reason        ENUM('ORDER_REFUND','LATE_PAYMENT') NOT NULL,
+        tx_id         VARCHAR(64)  NULL,
+        created_at    DATETIME(3)  NOT NULL,
+        PRIMARY KEY (refund_id),
+        UNIQUE KEY uq_payment_refund_payment (payment_id),
+        KEY idx_payment_refund_order (order_id),
+        CONSTRAINT chk_payment_refund_amount CHECK (amount_cents >= 0)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE payment_refund');
+    await q.query('DROP TABLE payment');
+    await q.query('DROP TABLE wallet_credit');
+    await q.query('DROP TABLE wallet');
+  }
+}

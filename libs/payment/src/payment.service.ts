@@ -1,0 +1,123 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ulid } from 'ulid';
+import { DataSource } from 'typeorm';
+import { AppConfig, DomainError, inTransaction } from '@app/core';
+import { USER_ID_PATTERN } from './dto/wallet.dto';
+import { PaymentEntity, PaymentMethod, PaymentStatus } from './entities/payment.entity';
+import { payments } from './payment.metrics';
+import { PaymentRepository } from './payment.repository';
+import { WalletRepository } from './wallet.repository';
+import { isValidWebhookSignature } from './webhook-signature';
+
+/** What other modules see of a payment. */
+export interface PaymentView {
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  method: PaymentMethod;
+  amountCents: number;
+  status: PaymentStatus;
+  txId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+@Injectable()
+export class PaymentService {
+  private readonly logger = new Logger('PaymentService');
+
+  constructor(
+    private readonly paymentRows: PaymentRepository,
+    private readonly wallets: WalletRepository,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /** `X-Signature: sha256=<hex>` = HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET (constant-time compare). */
+  verifyWebhookSignature(rawBody: Buffer, header?: string): boolean {
+    return isValidWebhookSignature(this.config.payment.webhookSecret, rawBody, header);
+  }
+
+  async findPayment(paymentId: string): Promise<PaymentView | null> {
+    const payment = paymentId.length <= 128 ? await this.paymentRows.findPayment(paymentId) : null;
+    return payment ? toView(payment) : null;
+  }
+
+  async findPaymentsOfOrder(orderId: string): Promise<PaymentView[]> {
+    return (await this.paymentRows.findPaymentsOfOrder(orderId)).map(toView);
+  }
+
+  /**
+   * A gateway success for an order that can no longer be paid (expired, cancelled, or paid
+   * otherwise): the money arrived, so it is recorded as REFUNDED and credited to the user's
+   * wallet, never lost. Idempotent per paymentId: a repeat returns the recorded payment.
+   * Also settles an EXTERNAL payment whose branch was cancelled (FAILED) after the gateway
+   * had taken the money. A paymentId recorded for another order or amount is a 409 CONFLICT.
+   */
+  async recordLatePayment(paymentId: string, orderId: string, userId: string, amountCents: number): Promise<PaymentView> {
+    if (!Number.isSafeInteger(amountCents) || amountCents < 0) {
+      throw DomainError.validation('amountCents must be a non-negative integer', { amountCents });
+    }
+    if (!paymentId || paymentId.length > 128 || !orderId || orderId.length > 64 || !USER_ID_PATTERN.test(userId)) {
+      throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', { paymentId, orderId });
+    }
+    return inTransaction(this.db, async (em) => {
+      const recorded = await this.paymentRows.insertPayment(em, {
+        paymentId,
+        orderId,
+        userId,
+        method: 'EXTERNAL',
+        amountCents,
+        status: 'REFUNDED',
+        txId: null,
+        branchId: null,
+      });
+      let refundNow = recorded;
+      if (!recorded) {
+        const existing = await this.paymentRows.findPayment(paymentId, em);
+        if (!existing) throw new Error(`payment ${paymentId} neither inserted nor found`);
+        if (existing.orderId !== orderId || existing.amountCents !== amountCents || existing.userId !== userId) {
+          throw DomainError.conflict(`Payment ${paymentId} is recorded for another order or amount`, {
+            paymentId,
+            orderId: existing.orderId,
+            amountCents: existing.amountCents,
+          });
+        }
+        refundNow =
+          existing.method === 'EXTERNAL' && existing.status === 'FAILED'
+            ? await this.paymentRows.transition(em, paymentId, 'FAILED', 'REFUNDED')
+            : false;
+      }
+      if (refundNow) {
+        await this.paymentRows.insertRefund(em, {
+          refundId: ulid(),
+          paymentId,
+          orderId,
+          userId,
+          amountCents,
+          reason: 'LATE_PAYMENT',
+          txId: null,
+        });
+        if (amountCents > 0) await this.wallets.addToBalance(em, userId, amountCents);
+        payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' });
+        this.logger.warn({ paymentId, orderId, userId, amountCents }, 'late gateway payment refunded to the wallet');
+      }
+      return toView((await this.paymentRows.findPayment(paymentId, em))!);
+    });
+  }
+}
+
+export function toView(p: PaymentEntity): PaymentView {
+  return {
+    paymentId: p.paymentId,
+    orderId: p.orderId,
+    userId: p.userId,
+    method: p.method,
+    amountCents: p.amountCents,
+    status: p.status,
+    txId: p.txId,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
