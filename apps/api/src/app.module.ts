@@ -7,6 +7,8 @@ import {
   HttpExceptionFilter,
   IdempotencyInterceptor,
 } from '@app/core';
+import { CouponModule } from '@app/coupon';
+import { PaymentModule } from '@app/payment';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
 import { ALL_MIGRATIONS } from './migrations';
@@ -31,6 +33,8 @@ export class AppModule {
         CoreModule.forRoot({ migrations: ALL_MIGRATIONS, env: options.env }),
         ProductModule,
         TccModule,
+        CouponModule,
+        PaymentModule,
         ...(options.extraModules ?? []),
       ],
       providers: [
