@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc/participant';
 import { CouponRepository } from './coupon.repository';
+import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from './dto/coupon.dto';
 import { couponUses } from './coupon.metrics';
 
 export const COUPON_PARTICIPANT = 'coupon';
@@ -25,6 +26,7 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
   constructor(private readonly coupons: CouponRepository) {}
 
   async try(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
+    assertValidPayload(payload);
     if (payload.kind === 'return') return;
     if (!(await this.coupons.freeze(em, payload.userId, payload.code, ctx.txId))) {
       couponUses.inc({ outcome: 'refused' });
@@ -54,5 +56,14 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
     } else {
       this.logger.warn({ txId: ctx.txId, userId, code }, 'coupon cancel found no coupon frozen by this transaction');
     }
+  }
+}
+
+function assertValidPayload(p: CouponBranchPayload): void {
+  if (p.kind !== 'use' && p.kind !== 'return') throw DomainError.validation(`Unknown coupon branch kind ${String((p as { kind?: unknown }).kind)}`);
+  if (typeof p.userId !== 'string' || !USER_ID_PATTERN.test(p.userId)) throw DomainError.validation('userId is invalid');
+  if (typeof p.code !== 'string' || !COUPON_CODE_PATTERN.test(p.code)) {
+    // A code that cannot exist is simply not available to this user.
+    throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, 'Coupon is not available to this user', { code: p.code });
   }
 }

@@ -32,6 +32,7 @@ export type PaymentBranchPayload = WalletPaymentPayload | ExternalPaymentPayload
 /** Refuses a malformed payload before any money moves (a negative amount would mint money). */
 export function assertValidPaymentPayload(p: PaymentBranchPayload): void {
   const problems: string[] = [];
+  if (!['wallet', 'external', 'refund'].includes(p.kind)) problems.push(`unknown payment branch kind ${String(p.kind)}`);
   if (!Number.isSafeInteger(p.amountCents) || p.amountCents < 0) problems.push('amountCents must be a non-negative integer');
   if (typeof p.userId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(p.userId)) problems.push('userId is invalid');
   if (typeof p.orderId !== 'string' || p.orderId.length < 1 || p.orderId.length > 64) problems.push('orderId must be 1-64 characters');
