@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError, limitOffset, PageQueryDto } from '@app/core';
+import { OrderItemEntity } from './entities/order-item.entity';
+import { OrderEntity } from './entities/order.entity';
+import { assertOrderTransition, OrderStatus } from './order-state-machine';
+import type { NewOrder, OrderView } from './order.types';
+
+/** Refusal of the order try when (user, Idempotency-Key) already has an order: the durable idempotency guard. */
+export const DUPLICATE_IDEMPOTENCY_KEY = 'DUPLICATE_IDEMPOTENCY_KEY';
+
+/** The only class that touches the `orders` and `order_item` tables. */
+@Injectable()
+export class OrderRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Inside the order participant's try: the order row and its items, or a refusal on a duplicate key. */
+  async insertOrder(em: EntityManager, order: NewOrder): Promise<void> {
+    try {
+      await em.query(
+        `INSERT INTO orders (order_id, user_id, status, warehouse, coupon_code, total_cents, discount_cents, payable_cents,
+                             tx_id, idempotency_key, expires_at, created_at, updated_at)
+         VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          order.orderId,
+          order.userId,
+          order.warehouse,
+          order.couponCode,
+          order.totalCents,
+          order.discountCents,
+          order.payableCents,
+          order.txId,
+          order.idempotencyKey,
+          new Date(order.expiresAt),
+          new Date(order.createdAt),
+          new Date(order.createdAt),
+        ],
+      );
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      throw new DomainError(ErrorCode.CONFLICT, 'An order with this Idempotency-Key already exists', {
+        reason: DUPLICATE_IDEMPOTENCY_KEY,
+      });
+    }
+    const values = order.items.map(() => '(?, ?, ?, ?)').join(', ');
+    await em.query(
+      `INSERT INTO order_item (order_id, sku, qty, unit_price_cents) VALUES ${values}`,
+      order.items.flatMap((i) => [order.orderId, i.sku, i.qty, i.unitPriceCents]),
+    );
+  }
+
+  /** Compare-and-set of the status along a legal transition; false when the order was not in `from`. */
+  async transition(em: EntityManager, orderId: string, from: OrderStatus, to: OrderStatus): Promise<boolean> {
+    assertOrderTransition(from, to);
+    const result = await em.query(
+      `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ? AND status = ?`,
+      [to, orderId, from],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** For the refund try: the order is PAID and this refund transaction holds its refund claim. */
+  async isRefundClaimedBy(em: EntityManager, orderId: string, refundTxId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT 1 FROM orders WHERE order_id = ? AND status = 'PAID' AND refund_tx_id = ?`,
+      [orderId, refundTxId],
+    );
+    return rows.length === 1;
+  }
+
+  async findById(orderId: string): Promise<OrderView | null> {
+    const row = await this.db.getRepository(OrderEntity).findOneBy({ orderId });
+    return row ? (await this.withItems([row]))[0] : null;
+  }
+
+  async findOwn(userId: string, orderId: string): Promise<OrderView | null> {
+    const row = await this.db.getRepository(OrderEntity).findOneBy({ orderId, userId });
+    return row ? (await this.withItems([row]))[0] : null;
+  }
+
+  async findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<OrderView | null> {
+    const row = await this.db.getRepository(OrderEntity).findOneBy({ userId, idempotencyKey });
+    return row ? (await this.withItems([row]))[0] : null;
+  }
+
+  async findPage(userId: string, status: OrderStatus | undefined, query: PageQueryDto): Promise<[OrderView[], number]> {
+    const { limit, offset } = limitOffset(query);
+    const [rows, total] = await this.db.getRepository(OrderEntity).findAndCount({
+      where: status ? { userId, status } : { userId },
+      order: { createdAt: 'DESC', orderId: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+    return [await this.withItems(rows), total];
+  }
+
+  /**
+   * Takes the order's payment lock (one payment attempt at a time per order) if it is free
+   * or its lease ran out. False when another attempt holds it or the order is not payable.
+   */
+  async claimPaymentLock(orderId: string, token: string, leaseSec: number): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE orders SET pay_lock_token = ?, pay_lock_until = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+        WHERE order_id = ? AND status = 'PENDING_PAYMENT' AND (pay_lock_until IS NULL OR pay_lock_until < UTC_TIMESTAMP(3))`,
+      [token, leaseSec, orderId],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  async releasePaymentLock(orderId: string, token: string): Promise<void> {
+    await this.db.query(
+      `UPDATE orders SET pay_lock_token = NULL, pay_lock_until = NULL WHERE order_id = ? AND pay_lock_token = ?`,
+      [orderId, token],
+    );
+  }
+
+  /** Claims the refund of a PAID order for `newTxId`, replacing `expected` (null, or a refund tx that failed). */
+  async claimRefund(orderId: string, expected: string | null, newTxId: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3)
+        WHERE order_id = ? AND status = 'PAID' AND refund_tx_id <=> ?`,
+      [newTxId, orderId, expected],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** A chunk of orders (keyset by id) for the audit. */
+  async scanOrders(afterOrderId: string, limit: number): Promise<Array<Pick<OrderView, 'orderId' | 'status' | 'txId' | 'refundTxId' | 'warehouse'>>> {
+    const rows: Array<{ order_id: string; status: OrderStatus; tx_id: string; refund_tx_id: string | null; warehouse: string }> =
+      await this.db.query(
+        `SELECT order_id, status, tx_id, refund_tx_id, warehouse FROM orders
+          WHERE order_id > ? ORDER BY order_id LIMIT ?`,
+        [afterOrderId, limit],
+      );
+    return rows.map((r) => ({ orderId: r.order_id, status: r.status, txId: r.tx_id, refundTxId: r.refund_tx_id, warehouse: r.warehouse }));
+  }
+
+  private async withItems(rows: OrderEntity[]): Promise<OrderView[]> {
+    if (rows.length === 0) return [];
+    const items = await this.db
+      .getRepository(OrderItemEntity)
+      .find({ where: { orderId: In(rows.map((r) => r.orderId)) }, order: { sku: 'ASC' } });
+    return rows.map((r) => ({
+      orderId: r.orderId,
+      userId: r.userId,
+      status: r.status,
+      warehouse: r.warehouse,
+      couponCode: r.couponCode,
+      totalCents: r.totalCents,
+      discountCents: r.discountCents,
+      payableCents: r.payableCents,
+      txId: r.txId,
+      refundTxId: r.refundTxId,
+      idempotencyKey: r.idempotencyKey,
+      expiresAt: r.expiresAt,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      items: items.filter((i) => i.orderId === r.orderId).map((i) => ({ sku: i.sku, qty: i.qty, unitPriceCents: i.unitPriceCents })),
+    }));
+  }
+}

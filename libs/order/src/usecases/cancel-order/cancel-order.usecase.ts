@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TccConflictError, TccCoordinator } from '@app/tcc';
+import { CheckoutTransaction } from '../../checkout-transaction';
+import type { OrderDto } from '../../dto/order.dto';
+import { orderNotFound, orderStateConflict, sleep } from '../../order-errors';
+import { toOrderDto } from '../../order.mapper';
+import { OrderRepository } from '../../order.repository';
+import type { OrderView } from '../../order.types';
+import { RefundOrderUseCase } from '../refund-order/refund-order.usecase';
+
+const SETTLE_WAIT_MS = 3_000;
+
+/**
+ * Cancel: a pending order is rolled back (→ CANCELLED: stock, coupon and any frozen balance
+ * released); a paid one is refunded (→ REFUNDED). Repeating a cancel answers 200; losing
+ * the race to a pay (or to the expiry) answers 409 ORDER_STATE_CONFLICT.
+ */
+@Injectable()
+export class CancelOrderUseCase {
+  private readonly logger = new Logger('CancelOrder');
+
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly coordinator: TccCoordinator,
+    private readonly checkout: CheckoutTransaction,
+    private readonly refund: RefundOrderUseCase,
+  ) {}
+
+  async execute(userId: string, orderId: string, note?: string): Promise<OrderDto> {
+    const order = await this.orders.findOwn(userId, orderId);
+    if (!order) throw orderNotFound(orderId);
+    switch (order.status) {
+      case 'CANCELLED':
+      case 'REFUNDED':
+        return toOrderDto(order);
+      case 'EXPIRED':
+        throw orderStateConflict(order, 'cancel');
+      case 'PAID':
+        return toOrderDto(await this.refund.execute(order));
+      case 'PENDING_PAYMENT':
+        if (note) this.logger.log({ orderId, note }, 'order cancelled by its user');
+        return toOrderDto(await this.cancelPending(order));
+    }
+  }
+
+  private async cancelPending(order: OrderView): Promise<OrderView> {
+    try {
+      await this.coordinator.rollback(order.txId, 'USER');
+    } catch (err) {
+      // Lost to a commit (pay) or an expiry: the order ends PAID or EXPIRED.
+      if (!(err instanceof TccConflictError)) throw err;
+    }
+    const after = await this.settled(order.orderId);
+    if (after.status === 'CANCELLED') return after;
+    throw orderStateConflict(after, 'cancel');
+  }
+
+  /** The order once it left PENDING_PAYMENT (a concurrent commit or rollback may still be finishing). */
+  private async settled(orderId: string): Promise<OrderView> {
+    const giveUpAt = Date.now() + SETTLE_WAIT_MS;
+    for (;;) {
+      const order = await this.checkout.reread(orderId);
+      if (order.status !== 'PENDING_PAYMENT' || Date.now() >= giveUpAt) return order;
+      await sleep(25);
+    }
+  }
+}

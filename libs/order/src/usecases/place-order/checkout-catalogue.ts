@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, DomainError } from '@app/core';
+import { ProductInfo, ProductService } from '@app/product';
+
+interface Cached<T> {
+  value: Promise<T>;
+  at: number;
+}
+
+/** Bounds memory when clients send many unknown skus or warehouse codes. */
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Checkout's in-process view of prices and warehouses, kept for config.catalogueCacheMs.
+ * A flash-sale flood is mostly refusals and must not cost a MySQL round trip each: with
+ * this cache the only I/O before the stock gate's refusal is Redis. Concurrent misses for
+ * one sku share one query. The price charged is at most one cache interval old.
+ */
+@Injectable()
+export class CheckoutCatalogue {
+  private readonly products = new Map<string, Cached<ProductInfo | null>>();
+  private readonly warehouses = new Map<string, Cached<boolean>>();
+
+  constructor(
+    private readonly catalogue: ProductService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The products of these skus; unknown skus are absent from the map. */
+  async productsOf(skus: string[]): Promise<Map<string, ProductInfo>> {
+    const now = Date.now();
+    const values = skus.map((sku) => {
+      const entry = this.products.get(sku);
+      return this.isFresh(entry, now) ? entry!.value : undefined;
+    });
+    const missing = skus.filter((_, i) => values[i] === undefined);
+    if (missing.length) {
+      const loaded = this.catalogue.findProducts(missing);
+      this.trim(this.products);
+      skus.forEach((sku, i) => {
+        if (values[i] !== undefined) return;
+        const value = loaded.then((found) => found.get(sku) ?? null);
+        value.catch(() => this.products.delete(sku));
+        this.products.set(sku, { value, at: now });
+        values[i] = value;
+      });
+    }
+    const infos = await Promise.all(values);
+    return new Map(infos.filter((p): p is ProductInfo => p !== null && p !== undefined).map((p) => [p.sku, p]));
+  }
+
+  /** 404 NOT_FOUND for an unknown warehouse code. */
+  async requireWarehouse(code: string): Promise<void> {
+    const now = Date.now();
+    let entry = this.warehouses.get(code);
+    if (!this.isFresh(entry, now)) {
+      const value = this.catalogue.requireWarehouse(code).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof DomainError) return false;
+          throw err;
+        },
+      );
+      this.trim(this.warehouses);
+      entry = { value, at: now };
+      this.warehouses.set(code, entry);
+      value.catch(() => this.warehouses.delete(code));
+    }
+    if (!(await entry!.value)) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+  }
+
+  private isFresh(entry: Cached<unknown> | undefined, now: number): boolean {
+    return entry !== undefined && now - entry.at < this.config.catalogueCacheMs;
+  }
+
+  private trim(map: Map<string, unknown>): void {
+    if (map.size >= MAX_ENTRIES) map.clear();
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ulid } from 'ulid';
+import { AppConfig, DomainError, ErrorCode } from '@app/core';
+import { CouponService } from '@app/coupon';
+import { InventoryGate } from '@app/inventory';
+import { TccCoordinator } from '@app/tcc';
+import type { OrderDto } from '../../dto/order.dto';
+import { toOrderDto } from '../../order.mapper';
+import { countOrderOutcome } from '../../order.metrics';
+import { OrderRepository } from '../../order.repository';
+import type { NewOrder, OrderBranchPayload, OrderView } from '../../order.types';
+import { CheckoutCatalogue } from './checkout-catalogue';
+import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
+import type { PlaceOrderCommand } from './place-order.command';
+
+/**
+ * Checkout: one `checkout` TCC transaction with branches inventory (freeze), coupon (freeze,
+ * if any) and order (the row, PENDING_PAYMENT). It stays TRYING until pay, cancel or expiry.
+ *
+ * The hot path is mostly refusals, so they are taken before any MySQL work: prices and
+ * warehouses from the in-process catalogue, then the stock gate (memory flag, Redis).
+ * Only then is the tx begun. The inventory branch is tried first, so every later refusal's
+ * rollback also runs its Redis release; the order row comes last, so a refused checkout
+ * never shows an order.
+ */
+@Injectable()
+export class PlaceOrderUseCase {
+  private readonly logger = new Logger('PlaceOrder');
+
+  constructor(
+    private readonly catalogue: CheckoutCatalogue,
+    private readonly gate: InventoryGate,
+    private readonly coupons: CouponService,
+    private readonly coordinator: TccCoordinator,
+    private readonly orders: OrderRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: PlaceOrderCommand): Promise<OrderDto> {
+    const warehouse = cmd.warehouse ?? this.config.inventory.defaultWarehouse;
+    try {
+      await this.catalogue.requireWarehouse(warehouse);
+      const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
+      const txId = ulid();
+      await this.gate.reserve(`${txId}:inventory`, warehouse, stockLines(cart));
+      const order = await this.placeInTransaction(cmd, txId, warehouse, cart);
+      countOrderOutcome('placed');
+      return toOrderDto(order);
+    } catch (err) {
+      if (err instanceof DomainError) countOrderOutcome('refused', err.code);
+      throw err;
+    }
+  }
+
+  private async placeInTransaction(cmd: PlaceOrderCommand, txId: string, warehouse: string, cart: PricedCart): Promise<OrderView> {
+    const now = new Date();
+    const deadlineAt = new Date(now.getTime() + this.config.order.paymentTimeoutSec * 1000);
+    await this.coordinator.begin({ name: 'checkout', txId, deadlineAt });
+    try {
+      await this.coordinator.tryBranch(txId, 'inventory', { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) });
+      const couponCode = cmd.couponCode ?? null;
+      let discountCents = 0;
+      if (couponCode) {
+        discountCents = Math.min(cart.totalCents, (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents);
+        await this.coordinator.tryBranch(txId, 'coupon', { kind: 'use', userId: cmd.userId, code: couponCode });
+      }
+      const order: NewOrder = {
+        orderId: ulid(),
+        userId: cmd.userId,
+        warehouse,
+        couponCode,
+        totalCents: cart.totalCents,
+        discountCents,
+        payableCents: cart.totalCents - discountCents,
+        txId,
+        idempotencyKey: cmd.idempotencyKey,
+        expiresAt: deadlineAt.toISOString(),
+        createdAt: now.toISOString(),
+        items: cart.lines,
+      };
+      const payload: OrderBranchPayload = { kind: 'place', order };
+      await this.coordinator.tryBranch(txId, 'order', payload);
+      return viewOf(order);
+    } catch (err) {
+      await this.rollbackQuietly(txId);
+      return this.existingOrderOr(cmd, warehouse, err);
+    }
+  }
+
+  /**
+   * After a refusal: if this (user, Idempotency-Key) already has an order, the request is a
+   * repeat whose Redis record was lost (the durable guard is the order's unique key), and the
+   * existing order is the answer. Our own holds may be what refused it (coupon, user limit).
+   */
+  private async existingOrderOr(cmd: PlaceOrderCommand, warehouse: string, err: unknown): Promise<OrderView> {
+    const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey).catch(() => null);
+    if (!existing) throw err;
+    if (!isSameRequest(existing, { items: cmd.items, couponCode: cmd.couponCode ?? null, warehouse })) {
+      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+    }
+    this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
+    return existing;
+  }
+
+  private async rollbackQuietly(txId: string): Promise<void> {
+    try {
+      await this.coordinator.rollback(txId, 'TRY_FAILED');
+    } catch (err) {
+      // Left CANCELLING (or TRYING past its deadline): the recovery job finishes the rollback.
+      this.logger.warn({ txId, err }, 'rollback of a refused checkout did not complete');
+    }
+  }
+}
+
+function stockLines(cart: PricedCart): Array<{ sku: string; qty: number }> {
+  return cart.lines.map(({ sku, qty }) => ({ sku, qty }));
+}
+
+function viewOf(o: NewOrder): OrderView {
+  const createdAt = new Date(o.createdAt);
+  return {
+    ...o,
+    status: 'PENDING_PAYMENT',
+    refundTxId: null,
+    expiresAt: new Date(o.expiresAt),
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
