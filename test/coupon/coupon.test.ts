@@ -177,6 +177,10 @@ describe('coupons', () => {
       expect(nobody.body).toEqual({ items: [], page: 1, pageSize: 50, total: 0 });
     });
 
+    it('treats user ids that differ only in case as different users', async () => {
+      expect((await t.request('GET', '/v1/coupons', { user: 'Lister' })).body.total).toBe(0);
+    });
+
     it('pages and filters by state', async () => {
       const page = await t.request('GET', '/v1/coupons?page=2&pageSize=1', { user: 'lister' });
       expect(page.body.items).toHaveLength(1);

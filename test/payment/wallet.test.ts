@@ -131,6 +131,12 @@ describe('wallet', () => {
     expect((await t.request('GET', '/v1/wallet', { user: 'jill' })).body).toEqual({ userId: 'jill', balanceCents: 0, frozenCents: 0 });
   });
 
+  it('treats user ids that differ only in case as different users', async () => {
+    await credit('Kim', { amountCents: 900 }, 'k-Kim');
+    expect((await t.request('GET', '/v1/wallet', { user: 'kim' })).body).toEqual({ userId: 'kim', balanceCents: 0, frozenCents: 0 });
+    expect((await t.request('GET', '/v1/wallet', { user: 'Kim' })).body).toEqual({ userId: 'Kim', balanceCents: 900, frozenCents: 0 });
+  });
+
   it('refuses a wallet read without a valid X-User-Id or storefront key', async () => {
     expect((await t.request('GET', '/v1/wallet')).status).toBe(400);
     expect((await t.request('GET', '/v1/wallet', { user: 'x'.repeat(65) })).status).toBe(400);

@@ -3,6 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class Coupon1700000004000 implements MigrationInterface {
   name = 'Coupon1700000004000';
 
+  // Ids are compared byte for byte (utf8mb4_bin): users 'Ann' and 'ann' are different people.
   async up(q: QueryRunner): Promise<void> {
     // A coupon definition: FIXED = cents off, PERCENT = percent off (1-100).
     await q.query(`
@@ -21,10 +22,10 @@ export class Coupon1700000004000 implements MigrationInterface {
     // One coupon issued to one user; tx_id = the transaction that last moved its state.
     await q.query(`
       CREATE TABLE user_coupon (
-        user_id     VARCHAR(64)  NOT NULL,
+        user_id     VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         code        VARCHAR(64)  NOT NULL,
         state       ENUM('AVAILABLE','FROZEN','USED') NOT NULL,
-        tx_id       VARCHAR(64)  NULL,
+        tx_id       VARCHAR(64) COLLATE utf8mb4_bin NULL,
         created_at  DATETIME(3)  NOT NULL,
         updated_at  DATETIME(3)  NOT NULL,
         PRIMARY KEY (user_id, code),

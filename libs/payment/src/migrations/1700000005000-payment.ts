@@ -3,11 +3,12 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class Payment1700000005000 implements MigrationInterface {
   name = 'Payment1700000005000';
 
+  // Ids are compared byte for byte (utf8mb4_bin): users 'Ann' and 'ann' are different people.
   async up(q: QueryRunner): Promise<void> {
     // Spendable balance and the part frozen by open payments; the CHECKs back up the conditional updates.
     await q.query(`
       CREATE TABLE wallet (
-        user_id        VARCHAR(64)  NOT NULL,
+        user_id        VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         balance_cents  BIGINT       NOT NULL DEFAULT 0,
         frozen_cents   BIGINT       NOT NULL DEFAULT 0,
         version        INT          NOT NULL DEFAULT 0,
@@ -20,10 +21,10 @@ export class Payment1700000005000 implements MigrationInterface {
     // Every top-up: money that entered the wallets from outside (the "credited" of invariant 6).
     await q.query(`
       CREATE TABLE wallet_credit (
-        id            VARCHAR(26)  NOT NULL,
-        user_id       VARCHAR(64)  NOT NULL,
+        id            VARCHAR(26) COLLATE utf8mb4_bin NOT NULL,
+        user_id       VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         amount_cents  BIGINT       NOT NULL,
-        ref           VARCHAR(255) NOT NULL,
+        ref           VARCHAR(255) COLLATE utf8mb4_bin NOT NULL,
         created_at    DATETIME(3)  NOT NULL,
         PRIMARY KEY (id),
         UNIQUE KEY uq_wallet_credit_ref (ref),
@@ -33,14 +34,14 @@ export class Payment1700000005000 implements MigrationInterface {
     // One row per payment attempt of an order; branch_id ties it to its TCC branch.
     await q.query(`
       CREATE TABLE payment (
-        payment_id    VARCHAR(128) NOT NULL,
-        order_id      VARCHAR(64)  NOT NULL,
-        user_id       VARCHAR(64)  NOT NULL,
+        payment_id    VARCHAR(128) COLLATE utf8mb4_bin NOT NULL,
+        order_id      VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+        user_id       VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         method        ENUM('WALLET','EXTERNAL') NOT NULL,
         amount_cents  BIGINT       NOT NULL,
         status        ENUM('PENDING','FROZEN','CAPTURED','FAILED','REFUNDED') NOT NULL,
-        tx_id         VARCHAR(64)  NULL,
-        branch_id     VARCHAR(200) NULL,
+        tx_id         VARCHAR(64) COLLATE utf8mb4_bin NULL,
+        branch_id     VARCHAR(200) COLLATE utf8mb4_bin NULL,
         created_at    DATETIME(3)  NOT NULL,
         updated_at    DATETIME(3)  NOT NULL,
         PRIMARY KEY (payment_id),
@@ -52,13 +53,13 @@ export class Payment1700000005000 implements MigrationInterface {
     // Money given back to a wallet for a payment; at most one refund per payment (full refunds).
     await q.query(`
       CREATE TABLE payment_refund (
-        refund_id     VARCHAR(26)  NOT NULL,
-        payment_id    VARCHAR(128) NOT NULL,
-        order_id      VARCHAR(64)  NOT NULL,
-        user_id       VARCHAR(64)  NOT NULL,
+        refund_id     VARCHAR(26) COLLATE utf8mb4_bin NOT NULL,
+        payment_id    VARCHAR(128) COLLATE utf8mb4_bin NOT NULL,
+        order_id      VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
+        user_id       VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         amount_cents  BIGINT       NOT NULL,
         reason        ENUM('ORDER_REFUND','LATE_PAYMENT') NOT NULL,
-        tx_id         VARCHAR(64)  NULL,
+        tx_id         VARCHAR(64) COLLATE utf8mb4_bin NULL,
         created_at    DATETIME(3)  NOT NULL,
         PRIMARY KEY (refund_id),
         UNIQUE KEY uq_payment_refund_payment (payment_id),
