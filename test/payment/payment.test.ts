@@ -175,11 +175,31 @@ describe('payments', () => {
       expect(await walletOf('ext')).toEqual({ userId: 'ext', balanceCents: 0, frozenCents: 0 });
     });
 
-    it('marks it FAILED on cancel', async () => {
+    it('gives the money to the wallet on cancel: the gateway has it, the order does not', async () => {
       const c = ctx();
-      await run('try', c, external('gw-2', 'o-ext-2'));
-      await run('cancel', c, external('gw-2', 'o-ext-2'));
-      expect((await paymentService.findPayment('gw-2'))?.status).toBe('FAILED');
+      const payload = { kind: 'external' as const, paymentId: 'gw-2', userId: 'ext2', orderId: 'o-ext-2', amountCents: 650 };
+      await run('try', c, payload);
+      await run('cancel', c, payload);
+      expect((await paymentService.findPayment('gw-2'))?.status).toBe('REFUNDED');
+      expect(await walletOf('ext2')).toEqual({ userId: 'ext2', balanceCents: 650, frozenCents: 0 });
+      const refunds = await t.db.query(`SELECT amount_cents, reason FROM payment_refund WHERE payment_id = 'gw-2'`);
+      expect(refunds).toEqual([{ amount_cents: 650, reason: 'LATE_PAYMENT' }]);
+      // The callback's follow-up recordLatePayment then changes nothing.
+      expect((await paymentService.recordLatePayment('gw-2', 'o-ext-2', 'ext2', 650)).status).toBe('REFUNDED');
+      expect(await walletOf('ext2')).toEqual({ userId: 'ext2', balanceCents: 650, frozenCents: 0 });
+    });
+
+    it('a rolled-back checkout with a gateway payment refunds it through the coordinator', async () => {
+      const txId = await coordinator.begin({ name: 'checkout' });
+      await coordinator.tryBranch(
+        txId,
+        'payment',
+        { kind: 'external', paymentId: 'gw-rb', userId: 'ext3', orderId: 'o-ext-rb', amountCents: 300 },
+        { key: 'ext-gw-rb' },
+      );
+      await coordinator.rollback(txId, 'EXPIRED');
+      expect((await paymentService.findPayment('gw-rb'))?.status).toBe('REFUNDED');
+      expect(await walletOf('ext3')).toEqual({ userId: 'ext3', balanceCents: 300, frozenCents: 0 });
     });
 
     it('refuses a payment id that is already recorded', async () => {
@@ -266,14 +286,25 @@ describe('payments', () => {
       expect(Number(n)).toBe(1);
     });
 
-    it('refunds a gateway payment whose branch was cancelled after the gateway took the money', async () => {
+    it('refunds a FAILED gateway payment once', async () => {
       const c = ctx();
       const payload = { kind: 'external' as const, paymentId: 'gw-late-3', userId: 'late3', orderId: 'order-late-3', amountCents: 450 };
       await run('try', c, payload);
-      await run('cancel', c, payload);
+      // A FAILED external payment is not written by this module; should one exist, the money it stands for is refunded.
+      await t.db.query(`UPDATE payment SET status = 'FAILED' WHERE payment_id = 'gw-late-3'`);
       expect((await paymentService.recordLatePayment('gw-late-3', 'order-late-3', 'late3', 450)).status).toBe('REFUNDED');
       await paymentService.recordLatePayment('gw-late-3', 'order-late-3', 'late3', 450);
       expect(await walletOf('late3')).toEqual({ userId: 'late3', balanceCents: 450, frozenCents: 0 });
+    });
+
+    it('leaves a PENDING gateway payment to its transaction', async () => {
+      const c = ctx();
+      const payload = { kind: 'external' as const, paymentId: 'gw-late-5', userId: 'late5', orderId: 'order-late-5', amountCents: 20 };
+      await run('try', c, payload);
+      expect((await paymentService.recordLatePayment('gw-late-5', 'order-late-5', 'late5', 20)).status).toBe('PENDING');
+      expect(await walletOf('late5')).toEqual({ userId: 'late5', balanceCents: 0, frozenCents: 0 });
+      await run('cancel', c, payload);
+      expect(await walletOf('late5')).toEqual({ userId: 'late5', balanceCents: 20, frozenCents: 0 });
     });
 
     it('does not touch a captured payment and refuses a payment id recorded for another order or amount', async () => {

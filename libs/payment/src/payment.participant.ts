@@ -49,7 +49,7 @@ export class PaymentParticipant implements TccParticipantHandler<PaymentBranchPa
       case 'wallet':
         return this.wallet.cancel(em, ctx, payload);
       case 'external':
-        return this.external.cancel(em, ctx);
+        return this.external.cancel(em, ctx, payload);
       case 'refund':
         return this.refund.cancel();
     }

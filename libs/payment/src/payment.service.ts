@@ -52,8 +52,10 @@ export class PaymentService {
    * A gateway success for an order that can no longer be paid (expired, cancelled, or paid
    * otherwise): the money arrived, so it is recorded as REFUNDED and credited to the user's
    * wallet, never lost. Idempotent per paymentId: a repeat returns the recorded payment.
-   * Also settles an EXTERNAL payment whose branch was cancelled (FAILED) after the gateway
-   * had taken the money. A paymentId recorded for another order or amount is a 409 CONFLICT.
+   * A payment already recorded is returned as it is: CAPTURED (it paid the order), REFUNDED, or
+   * PENDING (its branch is still being confirmed or cancelled; a cancel refunds it). A FAILED
+   * EXTERNAL payment is refunded now. A paymentId recorded for another order, user or amount is
+   * a 409 CONFLICT.
    */
   async recordLatePayment(paymentId: string, orderId: string, userId: string, amountCents: number): Promise<PaymentView> {
     if (!Number.isSafeInteger(amountCents) || amountCents < 0) {

@@ -1,17 +1,27 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
 import type { BranchContext, TccParticipantHandler } from '@app/tcc/participant';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
+import { WalletRepository } from '../wallet.repository';
 import { ExternalPaymentPayload } from './payment-branch.payload';
 
-/** A payment the gateway already took: recorded PENDING on try, CAPTURED on confirm, FAILED on cancel. */
+/**
+ * A payment the gateway reported as succeeded: recorded PENDING on try, CAPTURED on confirm.
+ * On cancel (the order expired or was cancelled before the commit) the gateway still holds
+ * the money, so it goes to the user's wallet right here (REFUNDED), in the same local
+ * transaction: it cannot be lost even if no later callback or recordLatePayment comes.
+ */
 @Injectable()
 export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaymentPayload> {
   private readonly logger = new Logger('ExternalPaymentBranch');
 
-  constructor(private readonly paymentRows: PaymentRepository) {}
+  constructor(
+    private readonly paymentRows: PaymentRepository,
+    private readonly wallets: WalletRepository,
+  ) {}
 
   async try(em: EntityManager, ctx: BranchContext, p: ExternalPaymentPayload): Promise<void> {
     const recorded = await this.paymentRows.insertPayment(em, {
@@ -39,12 +49,22 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
     }
   }
 
-  async cancel(em: EntityManager, ctx: BranchContext): Promise<void> {
-    // The gateway holds the money of a FAILED external payment: recordLatePayment refunds it.
-    if (await this.paymentRows.transitionBranch(em, ctx.branchId, 'PENDING', 'FAILED')) {
-      payments.inc({ method: 'EXTERNAL', outcome: 'failed' });
-    } else {
+  async cancel(em: EntityManager, ctx: BranchContext, p: ExternalPaymentPayload): Promise<void> {
+    if (!(await this.paymentRows.transitionBranch(em, ctx.branchId, 'PENDING', 'REFUNDED'))) {
       this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'external cancel found no PENDING payment');
+      return;
     }
+    await this.paymentRows.insertRefund(em, {
+      refundId: ulid(),
+      paymentId: p.paymentId,
+      orderId: p.orderId,
+      userId: p.userId,
+      amountCents: p.amountCents,
+      reason: 'LATE_PAYMENT',
+      txId: ctx.txId,
+    });
+    if (p.amountCents > 0) await this.wallets.addToBalance(em, p.userId, p.amountCents);
+    payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' });
+    this.logger.warn({ txId: ctx.txId, paymentId: p.paymentId, orderId: p.orderId }, 'gateway payment of a rolled-back order refunded to the wallet');
   }
 }

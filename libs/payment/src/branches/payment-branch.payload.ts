@@ -10,7 +10,7 @@ export interface WalletPaymentPayload {
   amountCents: number;
 }
 
-/** A gateway payment reported by the callback: try records it PENDING, confirm CAPTURED, cancel FAILED. */
+/** A gateway payment reported as succeeded: try records it PENDING, confirm CAPTURED, cancel REFUNDED to the wallet. */
 export interface ExternalPaymentPayload {
   kind: 'external';
   paymentId: string;

@@ -5,8 +5,10 @@ export type PaymentMethod = 'WALLET' | 'EXTERNAL';
 
 /**
  * WALLET:   FROZEN (try) → CAPTURED (confirm) | FAILED (cancel); CAPTURED → REFUNDED (refund tx).
- * EXTERNAL: PENDING (try) → CAPTURED (confirm) | FAILED (cancel); CAPTURED → REFUNDED (refund tx);
- *           a success for an order no longer payable is recorded directly as REFUNDED (late payment).
+ * EXTERNAL: PENDING (try) → CAPTURED (confirm) | REFUNDED (cancel: the gateway has the money, it goes to
+ *           the wallet); CAPTURED → REFUNDED (refund tx); a success for an order no longer payable is
+ *           recorded directly as REFUNDED (late payment). (recordLatePayment would
+ *           still refund a FAILED external payment, should one exist.)
  */
 export type PaymentStatus = 'PENDING' | 'FROZEN' | 'CAPTURED' | 'FAILED' | 'REFUNDED';
 
