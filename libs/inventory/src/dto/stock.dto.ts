@@ -1,0 +1,165 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PageQueryDto } from '@app/core';
+import { SKU_PATTERN } from '@app/product';
+
+export const WAREHOUSE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** Largest quantity one operation may move; keeps every sum far inside BIGINT and JS integers. */
+export const MAX_QTY = 1_000_000_000;
+
+const SKU_MESSAGE = 'sku must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit';
+const WAREHOUSE_MESSAGE = (p: string) => `${p} must be 1-32 characters of [A-Za-z0-9_-]`;
+
+class RowRefDto {
+  @ApiProperty({ example: 'A-1' })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  sku: string;
+
+  @ApiProperty({ example: 'main' })
+  @IsString()
+  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('warehouse') })
+  warehouse: string;
+}
+
+export class StockMoveDto extends RowRefDto {
+  @ApiProperty({ minimum: 1, maximum: MAX_QTY, example: 100 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QTY)
+  qty: number;
+
+  @ApiPropertyOptional({ description: 'Your reference (delivery note, ...), kept in the ledger', maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  reference?: string;
+}
+
+export class StocktakeDto extends RowRefDto {
+  @ApiProperty({ minimum: 0, maximum: MAX_QTY, description: 'Units counted on hand' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QTY)
+  countedQty: number;
+}
+
+export class ThresholdDto extends RowRefDto {
+  @ApiProperty({ minimum: 0, maximum: MAX_QTY, description: 'An alert opens when available drops below this' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QTY)
+  threshold: number;
+}
+
+export class TransferDto {
+  @ApiProperty({ example: 'A-1' })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  sku: string;
+
+  @ApiProperty({ example: 'main' })
+  @IsString()
+  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('from') })
+  from: string;
+
+  @ApiProperty({ example: 'east' })
+  @IsString()
+  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('to') })
+  to: string;
+
+  @ApiProperty({ minimum: 1, maximum: MAX_QTY })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_QTY)
+  qty: number;
+}
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class StockQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  sku?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  warehouse?: string;
+
+  @ApiPropertyOptional({ description: 'Only rows below their low-stock threshold' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  lowOnly?: boolean;
+}
+
+export class MovementQueryDto extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  sku?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  warehouse?: string;
+}
+
+export class AlertQueryDto extends MovementQueryDto {
+  @ApiPropertyOptional({ enum: ['OPEN', 'RESOLVED'] })
+  @IsOptional()
+  @IsIn(['OPEN', 'RESOLVED'])
+  state?: 'OPEN' | 'RESOLVED';
+}
+
+export class StockDto {
+  @ApiProperty() sku: string;
+  @ApiProperty() warehouse: string;
+  @ApiProperty() onHand: number;
+  @ApiProperty() reserved: number;
+  @ApiProperty({ description: 'onHand - reserved' }) available: number;
+  @ApiProperty({ description: 'Low-stock threshold' }) threshold: number;
+  @ApiProperty({ description: 'available < threshold' }) low: boolean;
+}
+
+export class TransferResultDto {
+  @ApiProperty({ type: StockDto }) from: StockDto;
+  @ApiProperty({ type: StockDto }) to: StockDto;
+}
+
+export class MovementDto {
+  @ApiProperty() id: string;
+  @ApiProperty() sku: string;
+  @ApiProperty() warehouse: string;
+  @ApiProperty({ enum: ['INBOUND', 'OUTBOUND', 'STOCKTAKE', 'TRANSFER_IN', 'TRANSFER_OUT', 'RESERVE', 'COMMIT', 'RELEASE', 'RESTOCK'] })
+  reason: string;
+  @ApiProperty() ref: string;
+  @ApiProperty() deltaOnHand: number;
+  @ApiProperty() deltaReserved: number;
+  @ApiProperty() createdAt: string;
+}
+
+export class AlertDto {
+  @ApiProperty() id: string;
+  @ApiProperty() sku: string;
+  @ApiProperty() warehouse: string;
+  @ApiProperty({ description: 'Available units when the alert opened' }) available: number;
+  @ApiProperty() threshold: number;
+  @ApiProperty({ enum: ['OPEN', 'RESOLVED'] }) state: string;
+  @ApiProperty() openedAt: string;
+  @ApiProperty({ nullable: true, type: String }) resolvedAt: string | null;
+}
+
+export class ReconcileReportDto {
+  @ApiProperty({ description: 'Stock rows compared' }) checked: number;
+  @ApiProperty({ description: 'Rows whose Redis value differed from MySQL (or was missing)' }) drifted: number;
+  @ApiProperty({ description: 'Rows reset from MySQL' }) fixed: number;
+}

@@ -1,0 +1,169 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DomainError, ErrorCode, RedisStatus } from '@app/core';
+import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { RowKey, sortedLines, StockLine } from '../inventory.types';
+import { gateMode, gateModeChangesTotal, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { Reconciler } from '../reconcile/reconciler';
+import { RedisStock } from './redis-stock';
+import { SoldOutFlags } from './sold-out-flags';
+
+/** How long a reserve waits for a row that reconciliation is resetting before it leaves the decision to MySQL. */
+const BUSY_WAIT_MS = 250;
+
+type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'; available: number; reason: string };
+
+export function insufficientStock(sku: string, warehouse: string, requested: number, extra: Record<string, unknown> = {}) {
+  return new DomainError(ErrorCode.INSUFFICIENT_STOCK, `Not enough stock of ${sku} in ${warehouse}`, {
+    sku,
+    warehouse,
+    requested,
+    ...extra,
+  });
+}
+
+/**
+ * Levels 1 and 2 of the stock gate, in front of the MySQL freeze (level 3, the truth):
+ *  1. the in-process sold-out flag refuses without any round trip;
+ *  2. the Redis Lua check-and-reserve refuses without touching MySQL.
+ * Checkout calls `reserve` before it begins the TCC transaction, with freezeId `<txId>:inventory`;
+ * the inventory participant's cancel releases it (`releaseFreeze`), its confirm marks it
+ * committed. With Redis down every request passes to MySQL, which stays correct on its own.
+ */
+@Injectable()
+export class InventoryGate implements OnModuleInit {
+  private readonly logger = new Logger('InventoryGate');
+  private redisErrored = false;
+
+  constructor(
+    private readonly flags: SoldOutFlags,
+    private readonly redisStock: RedisStock,
+    private readonly reconciler: Reconciler,
+    private readonly catalogue: CatalogueLookup,
+    private readonly redisStatus: RedisStatus,
+  ) {}
+
+  onModuleInit(): void {
+    gateMode.set(this.redisStatus.isUp ? 1 : 0);
+    // One log line and one count per change of mode, never one per request.
+    this.redisStatus.onChange((up) => {
+      gateMode.set(up ? 1 : 0);
+      gateModeChangesTotal.inc({ mode: up ? 'redis' : 'mysql_only' });
+      if (up) this.logger.log('Stock gate back on Redis');
+      else this.logger.warn('Stock gate in MySQL-only mode: every reservation goes to the database');
+    });
+  }
+
+  /**
+   * Reserves every line in Redis or refuses them all with INSUFFICIENT_STOCK (no MySQL round
+   * trip). Idempotent per freezeId; a reserve after the freeze's release is refused.
+   */
+  async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
+    const sorted = sortedLines(lines);
+    for (const line of sorted) {
+      if (this.flags.isSoldOut({ sku: line.sku, warehouse })) {
+        reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
+        throw insufficientStock(line.sku, warehouse, line.qty);
+      }
+    }
+    if (this.redisStock.isUp) await this.reserveInRedis(freezeId, warehouse, sorted);
+    else gatePassThroughTotal.inc({ reason: 'redis_down' });
+    // Admitted: warm what the MySQL try will need, while no transaction holds a connection.
+    await this.catalogue.prefetch(
+      sorted.map((l) => l.sku),
+      warehouse,
+    );
+  }
+
+  /** Gives the Redis reservation of every line back (idempotent; also records a release that came first). */
+  async releaseFreeze(freezeId: string, warehouse: string, skus: string[]): Promise<void> {
+    if (!this.redisStock.isUp) return; // reconciliation repairs Redis once it is back
+    const cleared: RowKey[] = [];
+    for (const sku of skus) {
+      const key = { sku, warehouse };
+      try {
+        if ((await this.redisStock.release(key, freezeId)) > 0) cleared.push(key);
+      } catch (err) {
+        this.logger.warn({ err, freezeId, sku }, 'Redis release failed; reconciliation will repair the row');
+      }
+    }
+    if (cleared.length) await this.flags.clear(cleared);
+  }
+
+  /** The freeze was committed in MySQL: its Redis reservation is final (available is unchanged). */
+  async markCommitted(freezeId: string, warehouse: string, skus: string[]): Promise<void> {
+    if (!this.redisStock.isUp) return;
+    for (const sku of skus) {
+      await this.redisStock.markCommitted({ sku, warehouse }, freezeId).catch((err: unknown) =>
+        this.logger.warn({ err, freezeId, sku }, 'Redis commit mark failed; reconciliation will repair the row'),
+      );
+    }
+  }
+
+  private async reserveInRedis(freezeId: string, warehouse: string, sorted: StockLine[]): Promise<void> {
+    const reserved: string[] = [];
+    for (const line of sorted) {
+      const key = { sku: line.sku, warehouse };
+      let outcome: LineOutcome;
+      try {
+        outcome = await this.reserveLine(key, freezeId, line.qty);
+        this.noteRedisWorked();
+      } catch (err) {
+        // Redis failed mid-request: MySQL decides this and the remaining lines.
+        this.noteRedisFailed(err);
+        gatePassThroughTotal.inc({ reason: 'redis_error' });
+        return;
+      }
+      if (outcome.kind === 'refused') {
+        if (reserved.length) await this.releaseFreeze(freezeId, warehouse, reserved);
+        if (outcome.available <= 0) this.flags.markSoldOut(key);
+        reservationsTotal.inc({ outcome: 'refused', level: 'redis' });
+        throw insufficientStock(line.sku, warehouse, line.qty, { reason: outcome.reason });
+      }
+      if (outcome.kind === 'reserved') reserved.push(line.sku);
+    }
+    reservationsTotal.inc({ outcome: 'admitted', level: 'redis' });
+  }
+
+  private async reserveLine(key: RowKey, freezeId: string, qty: number): Promise<LineOutcome> {
+    const busyUntil = Date.now() + BUSY_WAIT_MS;
+    let initialised = false;
+    for (;;) {
+      const { code, available } = await this.redisStock.reserve(key, freezeId, qty);
+      switch (code) {
+        case 'RESERVED':
+          return { kind: 'reserved' };
+        case 'INSUFFICIENT':
+          return { kind: 'refused', available, reason: 'insufficient' };
+        case 'RELEASED':
+          return { kind: 'refused', available: 1, reason: 'already released' };
+        case 'MISSING':
+          if (!initialised) {
+            initialised = true;
+            await this.reconciler.initRow(key);
+            continue;
+          }
+          gatePassThroughTotal.inc({ reason: 'key_missing' });
+          return { kind: 'passed' };
+        case 'BUSY':
+          if (Date.now() < busyUntil) {
+            await new Promise((r) => setTimeout(r, 3));
+            continue;
+          }
+          gatePassThroughTotal.inc({ reason: 'row_busy' });
+          return { kind: 'passed' };
+      }
+    }
+  }
+
+  private noteRedisFailed(err: unknown): void {
+    if (this.redisErrored) return;
+    this.redisErrored = true;
+    this.logger.warn({ err }, 'Redis gate call failed: passing reservations to MySQL until it answers again');
+  }
+
+  private noteRedisWorked(): void {
+    if (!this.redisErrored) return;
+    this.redisErrored = false;
+    this.logger.log('Redis gate calls succeed again');
+  }
+}

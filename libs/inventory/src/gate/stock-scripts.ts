@@ -1,0 +1,120 @@
+/*
+ * Lua scripts of the Redis gate. Every key of one stock row shares the hash tag {sku:warehouse},
+ * so each script touches one cluster slot. Keys of a row:
+ *   inv:{sku:wh}             hash, field `available`: units the gate may still hand out
+ *   inv:{sku:wh}:r           hash freezeId -> "<qty>:<reservedAtMs>": reservations held in Redis (R)
+ *   inv:{sku:wh}:lock        set while reconciliation resets the row (reserves wait)
+ *   inv:{sku:wh}:f:<freeze>  the freeze record: "R:<qty>" reserved, "C" committed, "X" released
+ * Freeze records are the Redis fence: a repeated reserve or release is a no-op and a reserve
+ * after its release is refused. They outlive any transaction deadline (TTL from config).
+ */
+
+/** KEYS: stock, index, lock, freeze. ARGV: qty, ttlSec, freezeId, nowMs. Returns {code, available}. */
+export const RESERVE_LUA = `
+local f = redis.call('GET', KEYS[4])
+if f then
+  local s = string.sub(f, 1, 1)
+  if s == 'X' then return {-2, 0} end
+  return {1, 0}
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {-3, 0} end
+local a = redis.call('HGET', KEYS[1], 'available')
+if not a then return {-1, 0} end
+a = tonumber(a)
+local n = tonumber(ARGV[1])
+if a < n then return {0, a} end
+redis.call('HINCRBY', KEYS[1], 'available', -n)
+redis.call('SET', KEYS[4], 'R:' .. n, 'EX', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], n .. ':' .. ARGV[4])
+return {1, a - n}
+`;
+
+/** KEYS: stock, index, freeze. ARGV: freezeId, ttlSec. Returns the units given back (0 if none). */
+export const RELEASE_LUA = `
+local f = redis.call('GET', KEYS[3])
+if not f then
+  redis.call('SET', KEYS[3], 'X', 'EX', ARGV[2])
+  return 0
+end
+if string.sub(f, 1, 1) ~= 'R' then return 0 end
+local n = tonumber(string.sub(f, 3))
+if redis.call('HEXISTS', KEYS[1], 'available') == 1 then
+  redis.call('HINCRBY', KEYS[1], 'available', n)
+end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], 'X', 'EX', ARGV[2])
+return n
+`;
+
+/** KEYS: index, freeze. ARGV: freezeId, ttlSec. The units left for good: available is unchanged. */
+export const COMMIT_LUA = `
+local f = redis.call('GET', KEYS[2])
+if f and string.sub(f, 1, 1) == 'X' then return 0 end
+redis.call('SET', KEYS[2], 'C', 'EX', ARGV[2])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
+ * Reconciliation, step 1. KEYS: lock, index. ARGV: token, lockMs.
+ * Takes the row's lock (reserves now wait) and returns {1, id1, v1, id2, v2, ...}; {0} if busy.
+ */
+export const SNAPSHOT_LUA = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
+local out = {1}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
+`;
+
+/**
+ * Reconciliation, step 3 (after the MySQL read of step 2).
+ * KEYS: stock, index, lock, then one freeze key per snapshot entry.
+ * ARGV: token, mysqlAvailable, ttlSec, orphanBeforeMs, then per entry: freezeId, mysqlState, qty, reservedAtMs.
+ * mysqlState is the entry's freeze state in the MySQL snapshot: A (absent), F, C or R.
+ * Returns {1, hadValue, previous, new} or {-1} when the lock was lost (nothing changed).
+ * The reasoning is in reconciler.ts.
+ */
+export const APPLY_LUA = `
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
+local e = tonumber(ARGV[2])
+local ttl = ARGV[3]
+local orphanBefore = tonumber(ARGV[4])
+for i = 4, #KEYS do
+  local j = 5 + (i - 4) * 4
+  local id, ms, n, at = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3])
+  local f = redis.call('GET', KEYS[i])
+  if not f then
+    f = 'R:' .. n
+    redis.call('SET', KEYS[i], f, 'EX', ttl)
+  end
+  local s = string.sub(f, 1, 1)
+  if s == 'X' then
+    if ms == 'F' then e = e + n end
+  elseif ms == 'R' then
+    redis.call('SET', KEYS[i], 'X', 'EX', ttl)
+    redis.call('HDEL', KEYS[2], id)
+  elseif ms == 'C' then
+    redis.call('SET', KEYS[i], 'C', 'EX', ttl)
+    redis.call('HDEL', KEYS[2], id)
+  elseif ms == 'A' then
+    if s == 'R' and at < orphanBefore then
+      redis.call('SET', KEYS[i], 'X', 'EX', ttl)
+      redis.call('HDEL', KEYS[2], id)
+    else
+      e = e - n
+    end
+  end
+end
+local prev = redis.call('HGET', KEYS[1], 'available')
+redis.call('HSET', KEYS[1], 'available', e)
+redis.call('DEL', KEYS[3])
+if prev then return {1, 1, tonumber(prev), e} end
+return {1, 0, 0, e}
+`;
+
+/** KEYS: lock. ARGV: token. */
+export const UNLOCK_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

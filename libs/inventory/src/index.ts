@@ -1,0 +1,9 @@
+// Public API of the inventory module. Other modules import from '@app/inventory' only.
+export { InventoryModule } from './inventory.module';
+export { InventoryGate } from './gate/inventory-gate';
+export { ReconcileJob } from './reconcile/reconcile.job';
+export { Reconciler, type ReconcileReport } from './reconcile/reconciler';
+export type { InventoryBranchPayload, FreezePayload, RestockPayload, StockLine } from './inventory.types';
+import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
+
+export const INVENTORY_MIGRATIONS = [Inventory1700000003000];

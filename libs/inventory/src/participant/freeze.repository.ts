@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { affectedRows } from '@app/core';
+import type { FreezeState } from '../inventory.types';
+
+export interface FreezeRow {
+  freezeId: string;
+  txId: string;
+  branchId: string;
+  sku: string;
+  warehouse: string;
+  qty: number;
+  state: FreezeState;
+  userId: string | null;
+  limitCharged: boolean;
+}
+
+export type NewFreeze = Omit<FreezeRow, 'state'>;
+
+/** Freeze id of one order line: the branch id (= the Redis freeze id) plus the sku. */
+export function lineFreezeId(branchId: string, sku: string): string {
+  return `${branchId}:${sku}`;
+}
+
+/** The only class that touches `stock_freeze` and `purchase_counter`. */
+@Injectable()
+export class FreezeRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async insertFrozen(em: EntityManager, freezes: NewFreeze[]): Promise<void> {
+    if (freezes.length === 0) return;
+    const values = freezes.map(() => "(?, ?, ?, ?, ?, ?, 'FROZEN', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))").join(', ');
+    await em.query(
+      `INSERT INTO stock_freeze (freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged, created_at, updated_at)
+       VALUES ${values}`,
+      freezes.flatMap((f) => [f.freezeId, f.txId, f.branchId, f.sku, f.warehouse, f.qty, f.userId, f.limitCharged ? 1 : 0]),
+    );
+  }
+
+  /** The branch's freezes still FROZEN, in sku order (the order stock rows are locked in). */
+  async findFrozenOfBranch(em: EntityManager, branchId: string): Promise<FreezeRow[]> {
+    const rows: RawFreeze[] = await em.query(
+      `SELECT freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged
+         FROM stock_freeze WHERE branch_id = ? AND state = 'FROZEN' ORDER BY sku`,
+      [branchId],
+    );
+    return rows.map(toFreeze);
+  }
+
+  /** FROZEN → CONFIRMED or RELEASED; false when another attempt already moved it. */
+  async moveFromFrozen(em: EntityManager, freezeId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<boolean> {
+    const result = await em.query(
+      `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE freeze_id = ? AND state = 'FROZEN'`,
+      [to, freezeId],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** MySQL states of these freeze ids, for reconciliation (missing ids are absent from the map). */
+  async statesOf(em: EntityManager, freezeIds: string[]): Promise<Map<string, FreezeState>> {
+    const states = new Map<string, FreezeState>();
+    for (let i = 0; i < freezeIds.length; i += 500) {
+      const chunk = freezeIds.slice(i, i + 500);
+      const rows: Array<{ freeze_id: string; state: FreezeState }> = await em.query(
+        `SELECT freeze_id, state FROM stock_freeze WHERE freeze_id IN (${chunk.map(() => '?').join(',')})`,
+        chunk,
+      );
+      for (const r of rows) states.set(r.freeze_id, r.state);
+    }
+    return states;
+  }
+
+  /**
+   * Charges n units against the user's limit for a sku. The UPDATE is the decision (no
+   * read-then-write); the INSERT only runs for a user's first purchase of the sku.
+   */
+  async chargePurchaseLimit(em: EntityManager, userId: string, sku: string, n: number, limit: number): Promise<boolean> {
+    if (n > limit) return false;
+    const charge = () =>
+      em.query(
+        `UPDATE purchase_counter SET qty = qty + ?, updated_at = UTC_TIMESTAMP(3)
+          WHERE user_id = ? AND sku = ? AND qty + ? <= ?`,
+        [n, userId, sku, n, limit],
+      );
+    if (affectedRows(await charge()) === 1) return true;
+    const inserted = await em.query(
+      `INSERT IGNORE INTO purchase_counter (user_id, sku, qty, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))`,
+      [userId, sku, n],
+    );
+    if (affectedRows(inserted) === 1) return true;
+    // The row exists: either over the limit, or a concurrent first purchase inserted it.
+    return affectedRows(await charge()) === 1;
+  }
+
+  async refundPurchaseLimit(em: EntityManager, userId: string, sku: string, n: number): Promise<void> {
+    await em.query(
+      `UPDATE purchase_counter SET qty = qty - ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? AND sku = ? AND qty >= ?`,
+      [n, userId, sku, n],
+    );
+  }
+
+  async purchasedQty(userId: string, sku: string): Promise<number> {
+    const rows: Array<{ qty: string | number }> = await this.db.query(
+      'SELECT qty FROM purchase_counter WHERE user_id = ? AND sku = ?',
+      [userId, sku],
+    );
+    return rows[0] ? Number(rows[0].qty) : 0;
+  }
+}
+
+interface RawFreeze {
+  freeze_id: string;
+  tx_id: string;
+  branch_id: string;
+  sku: string;
+  warehouse: string;
+  qty: string | number;
+  state: FreezeState;
+  user_id: string | null;
+  limit_charged: number;
+}
+
+function toFreeze(r: RawFreeze): FreezeRow {
+  return {
+    freezeId: r.freeze_id,
+    txId: r.tx_id,
+    branchId: r.branch_id,
+    sku: r.sku,
+    warehouse: r.warehouse,
+    qty: Number(r.qty),
+    state: r.state,
+    userId: r.user_id,
+    limitCharged: Number(r.limit_charged) === 1,
+  };
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { LowStockAlerts } from '../alerts/low-stock-alerts';
+import { RestockPayload, sortedLines } from '../inventory.types';
+import { stockOperationsTotal } from '../inventory.metrics';
+import { StockRepository } from '../stock/stock.repository';
+import { validLines } from './payload';
+
+/** TCC confirm of a refund: returned units go back on hand (ledger RESTOCK). */
+@Injectable()
+export class RestockUnits {
+  constructor(
+    private readonly stock: StockRepository,
+    private readonly alerts: LowStockAlerts,
+  ) {}
+
+  async execute(em: EntityManager, payload: RestockPayload): Promise<void> {
+    const lines = sortedLines(validLines(payload.lines));
+    for (const line of lines) {
+      const key = { sku: line.sku, warehouse: payload.warehouse };
+      await this.stock.addOnHand(em, key, line.qty);
+      await this.stock.writeLedger(em, [
+        { ...key, reason: 'RESTOCK', ref: payload.ref, deltaOnHand: line.qty, deltaReserved: 0 },
+      ]);
+      stockOperationsTotal.inc({ reason: 'RESTOCK' });
+    }
+    this.alerts.report(await this.alerts.afterIncrease(em, lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse }))));
+  }
+}

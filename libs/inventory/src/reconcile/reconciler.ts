@@ -1,0 +1,160 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ulid } from 'ulid';
+import { DataSource } from 'typeorm';
+import type { RowKey } from '../inventory.types';
+import { reconcileRowsTotal } from '../inventory.metrics';
+import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
+import { StockRepository } from '../stock/stock.repository';
+import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
+import { SoldOutFlags } from '../gate/sold-out-flags';
+
+export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
+
+export interface ReconcileReport {
+  checked: number;
+  drifted: number;
+  fixed: number;
+}
+
+/** How long a reset may hold a row's lock; reserves of that row wait meanwhile. */
+const LOCK_MS = 3000;
+/** A Redis reservation whose MySQL freeze never appeared after this long belongs to a checkout that died. */
+const ORPHAN_AFTER_MS = 120_000;
+const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: 'C', RELEASED: 'R' };
+
+/**
+ * Resets Redis `available` of a row from MySQL without letting a concurrent checkout oversell
+ * or count a unit twice.
+ *
+ * The difficulty: Redis and MySQL change independently. A reservation is taken in Redis first
+ * and frozen in MySQL a moment later; a release commits in MySQL first and reaches Redis a
+ * moment later. Copying MySQL's number into Redis would count such in-flight units twice (or
+ * not at all). So Redis keeps an index of the reservations it holds, and a reset is:
+ *
+ *  1. Redis (one script): lock the row and read the index. While locked, new reserves of the
+ *     row wait (a few ms), so no reservation appears that step 2 cannot see.
+ *  2. MySQL (one REPEATABLE READ snapshot, taken after step 1): the row's available M and the
+ *     state of every indexed freeze in that snapshot: absent, FROZEN, CONFIRMED or RELEASED.
+ *  3. Redis (one script): available = M adjusted per indexed reservation, by its MySQL state
+ *     in the snapshot and its Redis state now:
+ *       - absent in MySQL, still held in Redis: its try has not committed yet, M does not count
+ *         it but Redis must → subtract it (if its try never comes, the cancel releases it; if
+ *         its checkout died before the TCC tx, it is dropped after ORPHAN_AFTER_MS);
+ *       - FROZEN or CONFIRMED: M counts it already → nothing;
+ *       - RELEASED in MySQL but still held in Redis: M has the units back; mark it released
+ *         in Redis so the late release is a no-op instead of adding them again;
+ *       - released in Redis between steps 1 and 3 while FROZEN in the snapshot: the cancel
+ *         committed after the snapshot, so M lacks the units the release gave back → add them.
+ *     The value is SET (not incremented), so any release that ran between the steps is
+ *     absorbed exactly once. Step 3 checks the lock is still ours; if it expired, nothing changes.
+ *
+ * Admin operations and restocks do not increment Redis themselves: after their commit they
+ * run this same reset for the rows they touched, so there is one way Redis learns about MySQL.
+ * Whatever happens, MySQL's conditional UPDATE stays the judge: Redis can only make the gate
+ * refuse early, never make MySQL accept an oversell.
+ */
+@Injectable()
+export class Reconciler {
+  private readonly logger = new Logger('Reconciler');
+  private readonly initialising = new Map<string, Promise<RowResult>>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly stock: StockRepository,
+    private readonly freezes: FreezeRepository,
+    private readonly redisStock: RedisStock,
+    private readonly flags: SoldOutFlags,
+  ) {}
+
+  /** Every stock row of MySQL, reset in Redis. */
+  async reconcileAll(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { checked: 0, drifted: 0, fixed: 0 };
+    let after: RowKey | null = null;
+    for (;;) {
+      const keys = await this.stock.findAllKeys(after, 200);
+      if (keys.length === 0) break;
+      for (const key of keys) {
+        const { result, drifted } = await this.resetRow(key, 1000);
+        report.checked++;
+        if (drifted) report.drifted++;
+        if (result === 'fixed') report.fixed++;
+      }
+      after = keys[keys.length - 1];
+    }
+    if (report.drifted) this.logger.warn(report, 'Reconciliation found Redis drift');
+    return report;
+  }
+
+  /** After a MySQL change of the row (admin operation, restock): Redis learns the new value. */
+  async syncRow(key: RowKey): Promise<RowResult> {
+    return (await this.resetRow(key, 2000)).result;
+  }
+
+  /** The gate found no Redis value for the row: build it once, however many requests ask at once. */
+  initRow(key: RowKey): Promise<RowResult> {
+    const k = `${key.sku}|${key.warehouse}`;
+    let pending = this.initialising.get(k);
+    if (!pending) {
+      pending = this.resetRow(key, 200)
+        .then((r) => r.result)
+        .finally(() => this.initialising.delete(k));
+      this.initialising.set(k, pending);
+    }
+    return pending;
+  }
+
+  private async resetRow(key: RowKey, waitForLockMs: number): Promise<{ result: RowResult; drifted: boolean }> {
+    if (!this.redisStock.isUp) {
+      reconcileRowsTotal.inc({ result: 'failed' });
+      return { result: 'failed', drifted: false };
+    }
+    const deadline = Date.now() + waitForLockMs;
+    try {
+      for (;;) {
+        const outcome = await this.tryResetRow(key);
+        if (outcome !== 'busy') {
+          const drifted = outcome.previous !== outcome.next;
+          reconcileRowsTotal.inc({ result: drifted ? 'fixed' : 'in_sync' });
+          if (outcome.next > 0 && drifted) await this.flags.clear([key]);
+          return { result: drifted ? 'fixed' : 'in_sync', drifted };
+        }
+        if (Date.now() >= deadline) {
+          reconcileRowsTotal.inc({ result: 'busy' });
+          return { result: 'busy', drifted: false };
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } catch (err) {
+      reconcileRowsTotal.inc({ result: 'failed' });
+      this.logger.warn({ err, sku: key.sku, warehouse: key.warehouse }, 'Resetting the Redis stock row failed');
+      return { result: 'failed', drifted: false };
+    }
+  }
+
+  /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
+  private tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
+    return this.db.transaction('REPEATABLE READ', async (em) => {
+      const token = ulid();
+      const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
+      if (!entries) return 'busy';
+      try {
+        const row = await this.stock.findRow(key, em);
+        const mysqlAvailable = row ? row.onHand - row.reserved : 0;
+        const states = await this.freezes.statesOf(
+          em,
+          entries.map((e) => lineFreezeId(e.freezeId, key.sku)),
+        );
+        const withStates = entries.map((e) => {
+          const state = states.get(lineFreezeId(e.freezeId, key.sku));
+          return { ...e, mysqlState: state ? STATE_CODE[state] : ('A' as const) };
+        });
+        const applied = await this.redisStock.apply(key, token, mysqlAvailable, withStates, Date.now() - ORPHAN_AFTER_MS);
+        return applied ?? 'busy';
+      } catch (err) {
+        await this.redisStock.unlock(key, token).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+}
