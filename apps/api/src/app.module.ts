@@ -8,6 +8,7 @@ import {
   IdempotencyInterceptor,
 } from '@app/core';
 import { CouponModule } from '@app/coupon';
+import { InventoryModule } from '@app/inventory';
 import { PaymentModule } from '@app/payment';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
@@ -33,6 +34,7 @@ export class AppModule {
         CoreModule.forRoot({ migrations: ALL_MIGRATIONS, env: options.env }),
         ProductModule,
         TccModule,
+        InventoryModule,
         CouponModule,
         PaymentModule,
         ...(options.extraModules ?? []),
