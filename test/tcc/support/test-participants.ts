@@ -46,6 +46,7 @@ export interface HoldPayload {
   /** each phase sleeps this long inside its local transaction (to widen race windows) */
   slowMs?: number;
   /** in the crash child only: confirm / cancel never return (the process is killed meanwhile) */
+  hangOnTry?: boolean;
   hangOnConfirm?: boolean;
   hangOnCancel?: boolean;
 }
@@ -104,6 +105,7 @@ export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
     await watched(ctx.txId, p.slowMs, async () => {
       await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [ctx.branchId, ctx.txId, p.amount]);
       await effect(em, ctx, 'try');
+      if (p.hangOnTry && inCrashChild()) await hang();
     });
   }
 
