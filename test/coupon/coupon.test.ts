@@ -22,7 +22,7 @@ describe('coupons', () => {
     await t?.close();
   });
 
-  const createCoupon = (body: Record<string, unknown>) => t.request('POST', '/v1/admin/coupons', { body });
+  const createCoupon = (body: unknown) => t.request('POST', '/v1/admin/coupons', { body });
   const issue = (code: string, userIds: unknown) => t.request('POST', `/v1/admin/coupons/${code}/issue`, { body: { userIds } });
   const stateOf = async (userId: string, code: string): Promise<string | undefined> =>
     (await t.db.query('SELECT state FROM user_coupon WHERE user_id = ? AND code = ?', [userId, code]))[0]?.state;
@@ -56,6 +56,12 @@ describe('coupons', () => {
       expect(res.body).toMatchObject({ minOrderCents: 0, validFrom: null, validTo: null });
     });
 
+    it('reads a date-time without a zone as UTC and a bare date as its UTC midnight', async () => {
+      const res = await createCoupon({ code: 'ZONELESS', type: 'FIXED', value: 1, validFrom: '2030-01-01', validTo: '2030-01-02T10:00:00' });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ validFrom: '2030-01-01T00:00:00.000Z', validTo: '2030-01-02T10:00:00.000Z' });
+    });
+
     it('refuses a duplicate code with 409 CONFLICT', async () => {
       await createCoupon({ code: 'DUP', type: 'FIXED', value: 1 });
       const res = await createCoupon({ code: 'DUP', type: 'PERCENT', value: 5 });
@@ -78,13 +84,16 @@ describe('coupons', () => {
       ['validFrom equal to validTo', { code: 'B10', type: 'FIXED', value: 5, validFrom: '2030-01-01T00:00:00Z', validTo: '2030-01-01T00:00:00Z' }],
       ['not an ISO date', { code: 'B11', type: 'FIXED', value: 5, validTo: 'next tuesday' }],
       ['impossible date', { code: 'B12', type: 'FIXED', value: 5, validTo: '2030-02-31T00:00:00Z' }],
+      ['a year before 1970', { code: 'B15', type: 'FIXED', value: 5, validTo: '0001-01-01' }],
+      ['a five-digit year', { code: 'B16', type: 'FIXED', value: 5, validTo: '99999-01-01T00:00:00Z' }],
+      ['a body that is not an object', []],
       ['negative minimum', { code: 'B13', type: 'FIXED', value: 5, minOrderCents: -1 }],
       ['unknown field', { code: 'B14', type: 'FIXED', value: 5, stackable: true }],
     ])('refuses %s with 400 VALIDATION_FAILED', async (_name, body) => {
       const res = await createCoupon(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('VALIDATION_FAILED');
-      const [{ n }] = await t.db.query('SELECT COUNT(*) AS n FROM coupon WHERE code = ?', [body.code]);
+      const [{ n }] = await t.db.query('SELECT COUNT(*) AS n FROM coupon WHERE code = ?', [(body as { code?: string }).code ?? '']);
       expect(Number(n)).toBe(0);
     });
 
