@@ -9,6 +9,7 @@ import {
 } from '@app/core';
 import { CouponModule } from '@app/coupon';
 import { InventoryModule } from '@app/inventory';
+import { OrderModule } from '@app/order';
 import { PaymentModule } from '@app/payment';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
@@ -37,6 +38,7 @@ export class AppModule {
         InventoryModule,
         CouponModule,
         PaymentModule,
+        OrderModule,
         ...(options.extraModules ?? []),
       ],
       providers: [
