@@ -98,6 +98,42 @@ describe('payments', () => {
     });
   });
 
+  describe('one payment per order', () => {
+    it('refuses a second payment of an order while the first holds or took its money', async () => {
+      await wallets.credit('once', 1000);
+      const first = ctx();
+      await run('try', first, wallet('once', 'order-once', 100));
+      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
+      const gateway = { kind: 'external' as const, paymentId: 'gw-once', userId: 'once', orderId: 'order-once', amountCents: 100 };
+      await expect(run('try', ctx(), gateway)).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
+      expect(await paymentService.findPayment('gw-once')).toBeNull();
+      expect(await walletOf('once')).toEqual({ userId: 'once', balanceCents: 900, frozenCents: 100 });
+
+      await run('confirm', first, wallet('once', 'order-once', 100));
+      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
+      expect(await walletOf('once')).toEqual({ userId: 'once', balanceCents: 900, frozenCents: 0 });
+    });
+
+    it('allows paying again after the first payment was released', async () => {
+      await wallets.credit('again', 1000);
+      const first = ctx();
+      await run('try', first, wallet('again', 'order-again', 400));
+      await run('cancel', first, wallet('again', 'order-again', 400));
+      await run('try', ctx(), wallet('again', 'order-again', 400));
+      expect(await walletOf('again')).toEqual({ userId: 'again', balanceCents: 600, frozenCents: 400 });
+    });
+
+    it('lets exactly one of 10 concurrent payments of one order freeze money', async () => {
+      await wallets.credit('dup', 10_000);
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => run('try', ctx(), wallet('dup', 'order-dup', 500))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+        expect((r.reason as DomainError).code).toBe(ErrorCode.ORDER_STATE_CONFLICT);
+      }
+      expect(await walletOf('dup')).toEqual({ userId: 'dup', balanceCents: 9500, frozenCents: 500 });
+    });
+  });
+
   describe('through the TCC coordinator', () => {
     it('pay = try then commit: the money is captured', async () => {
       await wallets.credit('tc1', 5000);

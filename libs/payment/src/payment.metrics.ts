@@ -2,7 +2,7 @@ import { counter } from '@app/core';
 
 /**
  * Payments by method (WALLET, EXTERNAL) and outcome: frozen, insufficient_balance, pending,
- * duplicate, captured, released, failed, refunded, late_refunded.
+ * duplicate, refused_second_payment, captured, released, refunded, late_refunded.
  */
 export const payments = counter({
   name: 'payments_total',

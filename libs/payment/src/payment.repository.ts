@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@app/core';
+import { affectedRows, isDuplicateKeyError } from '@app/core';
 import { PaymentRefundEntity } from './entities/payment-refund.entity';
 import { PaymentEntity, PaymentStatus } from './entities/payment.entity';
 
@@ -16,14 +16,23 @@ export type NewRefund = Omit<PaymentRefundEntity, 'createdAt'>;
 export class PaymentRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Inserts; false when a payment with this id exists already. */
-  async insertPayment(em: EntityManager, p: NewPayment): Promise<boolean> {
-    const result = await em.query(
-      `INSERT IGNORE INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-      [p.paymentId, p.orderId, p.userId, p.method, p.amountCents, p.status, p.txId, p.branchId],
-    );
-    return affectedRows(result) === 1;
+  /**
+   * Inserts. `duplicate` = a payment with this id exists; `order_already_paying` = the order
+   * already has a payment that holds or took its money (PENDING, FROZEN, CAPTURED): the unique
+   * key on live_order_id refuses a second one, so an order is never charged twice.
+   */
+  async insertPayment(em: EntityManager, p: NewPayment): Promise<'inserted' | 'duplicate' | 'order_already_paying'> {
+    try {
+      await em.query(
+        `INSERT INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+        [p.paymentId, p.orderId, p.userId, p.method, p.amountCents, p.status, p.txId, p.branchId],
+      );
+      return 'inserted';
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return String((err as Error).message).includes('uq_payment_live_order') ? 'order_already_paying' : 'duplicate';
+    }
   }
 
   findPayment(paymentId: string, em: EntityManager = this.db.manager): Promise<PaymentEntity | null> {

@@ -65,7 +65,7 @@ export class PaymentService {
       throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', { paymentId, orderId });
     }
     return inTransaction(this.db, async (em) => {
-      const recorded = await this.paymentRows.insertPayment(em, {
+      const insert = await this.paymentRows.insertPayment(em, {
         paymentId,
         orderId,
         userId,
@@ -75,6 +75,7 @@ export class PaymentService {
         txId: null,
         branchId: null,
       });
+      const recorded = insert === 'inserted';
       let refundNow = recorded;
       if (!recorded) {
         const existing = await this.paymentRows.findPayment(paymentId, em);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
-import { DomainError } from '@app/core';
+import { DomainError, ErrorCode } from '@app/core';
 import type { BranchContext, TccParticipantHandler } from '@app/tcc/participant';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
@@ -34,9 +34,13 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       txId: ctx.txId,
       branchId: ctx.branchId,
     });
-    if (!recorded) {
+    if (recorded === 'duplicate') {
       payments.inc({ method: 'EXTERNAL', outcome: 'duplicate' });
       throw DomainError.conflict(`Payment ${p.paymentId} is already recorded`, { paymentId: p.paymentId });
+    }
+    if (recorded === 'order_already_paying') {
+      payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' });
+      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
     }
     payments.inc({ method: 'EXTERNAL', outcome: 'pending' });
   }

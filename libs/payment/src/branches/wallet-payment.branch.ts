@@ -25,7 +25,7 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
         amountCents: p.amountCents,
       });
     }
-    await this.paymentRows.insertPayment(em, {
+    const recorded = await this.paymentRows.insertPayment(em, {
       paymentId: ulid(),
       orderId: p.orderId,
       userId: p.userId,
@@ -35,6 +35,11 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       txId: ctx.txId,
       branchId: ctx.branchId,
     });
+    if (recorded !== 'inserted') {
+      // Throwing rolls the freeze above back with the rest of this local transaction.
+      payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' });
+      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
+    }
     payments.inc({ method: 'WALLET', outcome: 'frozen' });
   }
 

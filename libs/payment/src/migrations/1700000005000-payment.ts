@@ -42,10 +42,14 @@ export class Payment1700000005000 implements MigrationInterface {
         status        ENUM('PENDING','FROZEN','CAPTURED','FAILED','REFUNDED') NOT NULL,
         tx_id         VARCHAR(64) COLLATE utf8mb4_bin NULL,
         branch_id     VARCHAR(200) COLLATE utf8mb4_bin NULL,
+        -- The order while this payment holds or has taken its money: unique, so an order is never charged twice.
+        live_order_id VARCHAR(64) COLLATE utf8mb4_bin
+                      GENERATED ALWAYS AS (IF(status IN ('PENDING','FROZEN','CAPTURED'), order_id, NULL)) STORED,
         created_at    DATETIME(3)  NOT NULL,
         updated_at    DATETIME(3)  NOT NULL,
         PRIMARY KEY (payment_id),
         UNIQUE KEY uq_payment_branch (branch_id),
+        UNIQUE KEY uq_payment_live_order (live_order_id),
         KEY idx_payment_order (order_id),
         KEY idx_payment_status (status, method),
         CONSTRAINT chk_payment_amount CHECK (amount_cents >= 0)
