@@ -55,7 +55,13 @@ export class PlaceOrderUseCase {
   private async placeInTransaction(cmd: PlaceOrderCommand, txId: string, warehouse: string, cart: PricedCart): Promise<OrderView> {
     const now = new Date();
     const deadlineAt = new Date(now.getTime() + this.config.order.paymentTimeoutSec * 1000);
-    await this.coordinator.begin({ name: 'checkout', txId, deadlineAt });
+    try {
+      await this.coordinator.begin({ name: 'checkout', txId, deadlineAt });
+    } catch (err) {
+      // No tx, so no inventory cancel will run: give the Redis reservation back here.
+      await this.gate.releaseFreeze(`${txId}:inventory`, warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
+      throw err;
+    }
     try {
       await this.coordinator.tryBranch(txId, 'inventory', { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) });
       const couponCode = cmd.couponCode ?? null;

@@ -1,0 +1,176 @@
+import { ulid } from 'ulid';
+import { signWebhookBody } from '@app/payment';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { Shop, sleep, statusCounts } from './shop';
+
+/** POST /v1/payments/callback and the payment deadline (short here: 3 s). */
+describe('payment callback and expiry, end to end', () => {
+  const TIMEOUT_SEC = 3;
+  let t: TestApp;
+  let shop: Shop;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ORDER_PAYMENT_TIMEOUT_SEC: String(TIMEOUT_SEC) } });
+    shop = new Shop(t);
+    await shop.product('GIFT', 2500);
+    await shop.inbound('GIFT', 100);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const paymentRows = async (paymentId: string) =>
+    t.db.query('SELECT status, amount_cents FROM payment WHERE payment_id = ?', [paymentId]);
+  const waitUntilExpired = async (o: { expiresAt: string }) => {
+    await sleep(Math.max(0, Date.parse(o.expiresAt) - Date.now() + 100));
+    await shop.recoverAll();
+  };
+
+  it('refuses a missing or wrong signature with 401 and changes nothing', async () => {
+    const o = await shop.placed('amy', [{ sku: 'GIFT', qty: 1 }]);
+    const body = { paymentId: 'pay-sig', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+    for (const signature of ['', 'sha256=' + '0'.repeat(64), 'md5=abc', 'sha256=zz']) {
+      const res = await shop.callback(body, signature);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'UNAUTHORIZED' });
+    }
+    // Signed over a different body than the one sent.
+    const other = JSON.stringify({ ...body, amountCents: 1 });
+    expect((await shop.callback(body, signWebhookBody('dev-webhook-secret', other))).status).toBe(401);
+    // Unsigned garbage is 401 too (the signature is checked before the body).
+    const garbage = await t.request('POST', '/v1/payments/callback', { as: 'none', body: { nonsense: true } });
+    expect(garbage.status).toBe(401);
+    expect(await paymentRows('pay-sig')).toEqual([]);
+    expect((await shop.order('amy', o.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
+  it('captures a success: order PAID, payment CAPTURED; a replay answers the same with one effect', async () => {
+    const o = await shop.placed('ben', [{ sku: 'GIFT', qty: 2 }]);
+    const stock = await shop.stock('GIFT');
+    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 5000, status: 'SUCCEEDED' };
+    const first = await shop.callback(body);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+    expect((await shop.order('ben', o.orderId)).status).toBe('PAID');
+    expect(await shop.stock('GIFT')).toMatchObject({ onHand: stock.onHand - 2, reserved: stock.reserved - 2 });
+
+    const replays = await Promise.all(Array.from({ length: 5 }, () => shop.callback(body)));
+    for (const r of replays) expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: first.body });
+    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 5000 }]);
+    expect(await shop.wallet('ben')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+    expect((await shop.stock('GIFT')).onHand).toBe(stock.onHand - 2);
+  });
+
+  it('applies 10 concurrent deliveries of one success once', async () => {
+    const o = await shop.placed('cleo', [{ sku: 'GIFT', qty: 1 }]);
+    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+    const results = await Promise.all(Array.from({ length: 10 }, () => shop.callback(body)));
+    expect(statusCounts(results)).toEqual({ '200': 10 });
+    for (const r of results) expect(r.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 2500 }]);
+    expect(await shop.wallet('cleo')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+  });
+
+  it('refuses an amount mismatch with 409 and an unknown order with 404', async () => {
+    const o = await shop.placed('dan', [{ sku: 'GIFT', qty: 1 }]);
+    const mismatch = await shop.callback({ paymentId: 'pay-mm', orderId: o.orderId, amountCents: 2499, status: 'SUCCEEDED' });
+    expect(mismatch.status).toBe(409);
+    expect(mismatch.body).toMatchObject({ statusCode: 409, error: 'CONFLICT', details: { expectedCents: 2500, amountCents: 2499 } });
+    expect(await paymentRows('pay-mm')).toEqual([]);
+    expect((await shop.order('dan', o.orderId)).status).toBe('PENDING_PAYMENT');
+    const unknown = await shop.callback({ paymentId: 'pay-unknown', orderId: ulid(), amountCents: 1, status: 'SUCCEEDED' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('NOT_FOUND');
+  });
+
+  it('answers 400 to a signed but malformed body', async () => {
+    const o = await shop.placed('eve', [{ sku: 'GIFT', qty: 1 }]);
+    const good = { paymentId: 'pay-bad', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+    for (const body of [
+      {},
+      { ...good, status: 'MAYBE' },
+      { ...good, amountCents: -1 },
+      { ...good, amountCents: 1.5 },
+      { ...good, amountCents: '2500' },
+      { ...good, paymentId: '' },
+      { ...good, paymentId: 'has space' },
+      { ...good, orderId: 'not-a-ulid' },
+      { ...good, extra: 1 },
+    ]) {
+      const res = await shop.callback(body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.body.error).toBe('VALIDATION_FAILED');
+    }
+    expect((await shop.order('eve', o.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
+  it('changes nothing on FAILED; the order stays payable', async () => {
+    const o = await shop.placed('fay', [{ sku: 'GIFT', qty: 1 }]);
+    const failed = await shop.callback({ paymentId: 'pay-f1', orderId: o.orderId, amountCents: 2500, status: 'FAILED' });
+    expect(failed.status).toBe(200);
+    expect(failed.body).toEqual({ orderId: o.orderId, orderStatus: 'PENDING_PAYMENT', paymentStatus: 'FAILED' });
+    expect((await shop.order('fay', o.orderId)).status).toBe('PENDING_PAYMENT');
+    const ok = await shop.callback({ paymentId: 'pay-f2', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    expect(ok.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+  });
+
+  it('refunds a second gateway success for an order already paid', async () => {
+    const o = await shop.placed('gil', [{ sku: 'GIFT', qty: 1 }]);
+    await shop.callback({ paymentId: 'pay-g1', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    const second = await shop.callback({ paymentId: 'pay-g2', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    expect(second.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'REFUNDED' });
+    expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 2500 });
+  });
+
+  it('expires an unpaid order through the recovery job: stock back, then pay/cancel answer 409', async () => {
+    const before = await shop.stock('GIFT');
+    const o = await shop.placed('hal', [{ sku: 'GIFT', qty: 3 }]);
+    expect(Date.parse(o.expiresAt) - Date.parse(o.createdAt)).toBe(TIMEOUT_SEC * 1000);
+    await shop.credit('hal', 10_000);
+    await waitUntilExpired(o);
+    expect((await shop.order('hal', o.orderId)).status).toBe('EXPIRED');
+    expect(await shop.stock('GIFT')).toEqual(before);
+    const pay = await shop.pay('hal', o.orderId);
+    expect(pay.status).toBe(409);
+    expect(pay.body).toMatchObject({ error: 'ORDER_STATE_CONFLICT', details: { status: 'EXPIRED' } });
+    expect((await shop.cancel('hal', o.orderId)).body.error).toBe('ORDER_STATE_CONFLICT');
+    expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 10_000, frozenCents: 0 });
+  });
+
+  it('records and refunds a success that arrives after expiry, once; the order stays EXPIRED', async () => {
+    const o = await shop.placed('ida', [{ sku: 'GIFT', qty: 1 }]);
+    await waitUntilExpired(o);
+    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+    const late = await shop.callback(body);
+    expect(late.status).toBe(200);
+    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
+    const replay = await shop.callback(body);
+    expect(replay.body).toEqual(late.body);
+    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'REFUNDED', amount_cents: 2500 }]);
+    expect(await shop.wallet('ida')).toMatchObject({ balanceCents: 2500, frozenCents: 0 });
+    expect((await shop.order('ida', o.orderId)).status).toBe('EXPIRED');
+  });
+
+  it('refunds a success past the deadline even before the recovery job ran', async () => {
+    const o = await shop.placed('jon', [{ sku: 'GIFT', qty: 1 }]);
+    await sleep(Math.max(0, Date.parse(o.expiresAt) - Date.now() + 100));
+    const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
+    expect(await shop.wallet('jon')).toMatchObject({ balanceCents: 2500 });
+  });
+
+  it('refunds a success for a cancelled order', async () => {
+    const o = await shop.placed('kim', [{ sku: 'GIFT', qty: 1 }]);
+    expect((await shop.cancel('kim', o.orderId)).body.status).toBe('CANCELLED');
+    const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'CANCELLED', paymentStatus: 'REFUNDED' });
+    expect(await shop.wallet('kim')).toMatchObject({ balanceCents: 2500 });
+  });
+
+  it('leaves the books balanced', async () => {
+    await shop.recoverAll();
+    expect(await shop.audit()).toEqual({ ok: true, violations: [] });
+    expect(await shop.nonTerminalTransactions()).toMatchObject({ CONFIRMING: 0, CANCELLING: 0 });
+  });
+});
