@@ -99,7 +99,7 @@ export class TccCoordinator {
     });
     if (!won) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
     this.logger.debug({ txId }, 'transaction confirming');
-    return { txId, status: (await this.driver.completeBranches(txId, owner)) ?? 'CONFIRMING' };
+    return { txId, status: await this.completeAfterWin(txId, owner, 'CONFIRMING') };
   }
 
   /** TRYING → CANCELLING → CANCELLED (every branch cancelled). Idempotent once cancelling. */
@@ -110,7 +110,7 @@ export class TccCoordinator {
     );
     if (!won) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
     this.logger.debug({ txId, reason }, 'transaction cancelling');
-    return { txId, status: (await this.driver.completeBranches(txId, owner)) ?? 'CANCELLING' };
+    return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING') };
   }
 
   async findTransaction(txId: string): Promise<TxView | null> {
@@ -146,12 +146,26 @@ export class TccCoordinator {
       }
       if (!(await this.transactions.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
         const existing = await this.transactions.findBranch(branchId, em);
-        if (existing && JSON.stringify(existing.payload) !== JSON.stringify(JSON.parse(payloadJson))) {
+        // canonical form: MySQL's JSON type may reorder keys, MariaDB's keeps the text
+        if (existing && canonicalJson(existing.payload) !== canonicalJson(JSON.parse(payloadJson))) {
           throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, { branchId });
         }
       }
       return tx.name;
     });
+  }
+
+  /**
+   * The decision is made and durable; confirming/cancelling the branches now is best effort.
+   * If that blows up (e.g. the database went away), the recovery job finishes it once our lease ends.
+   */
+  private async completeAfterWin(txId: string, owner: string, deciding: TxStatus): Promise<TxStatus> {
+    try {
+      return (await this.driver.completeBranches(txId, owner)) ?? deciding;
+    } catch (err) {
+      this.logger.error({ txId, err }, 'second phase failed; left to the recovery job');
+      return deciding;
+    }
   }
 
   /** A lost compare-and-set: idempotent success if the tx already went our way, else a conflict. */
@@ -165,4 +179,13 @@ export class TccCoordinator {
   private lease(owner: string): { owner: string; ms: number } {
     return { owner, ms: this.config.tcc.leaseMs };
   }
+}
+
+/** JSON with object keys sorted, so equal payloads compare equal whatever the storage did to key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

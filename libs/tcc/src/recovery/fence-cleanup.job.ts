@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '@app/core';
 import { FenceRepository } from '../fence/fence.repository';
@@ -11,9 +11,9 @@ const BATCH = 1000;
  * outlive any late try, so a fence also stays until its tx's deadline is that long past.
  */
 @Injectable()
-export class FenceCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FenceCleanupJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(FenceCleanupJob.name);
-  private running = false;
+  private running: Promise<number> | null = null;
 
   constructor(
     private readonly fences: FenceRepository,
@@ -27,8 +27,9 @@ export class FenceCleanupJob implements OnApplicationBootstrap, OnApplicationShu
     this.scheduler.addInterval(JOB_NAME, timer);
   }
 
-  onApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    await this.running?.catch(() => undefined);
   }
 
   /** Deletes every expired fence in batches; returns how many. */
@@ -45,13 +46,13 @@ export class FenceCleanupJob implements OnApplicationBootstrap, OnApplicationShu
 
   private async runScheduled(): Promise<void> {
     if (this.running) return;
-    this.running = true;
+    this.running = this.runOnce();
     try {
-      await this.runOnce();
+      await this.running;
     } catch (err) {
       this.logger.error({ err }, 'fence cleanup failed');
     } finally {
-      this.running = false;
+      this.running = null;
     }
   }
 }

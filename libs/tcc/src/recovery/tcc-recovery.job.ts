@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '@app/core';
 import { leaseOwnerId } from '../coordinator/lease-owner';
@@ -15,7 +15,7 @@ const JOB_NAME = 'tcc-recovery';
  * working on one tx.
  */
 @Injectable()
-export class TccRecoveryJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TccRecoveryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TccRecoveryJob.name);
   private running: Promise<number> | null = null;
 
@@ -32,8 +32,10 @@ export class TccRecoveryJob implements OnApplicationBootstrap, OnApplicationShut
     this.scheduler.addInterval(JOB_NAME, timer);
   }
 
-  onApplicationShutdown(): void {
+  /** Stops the timer and lets a running round finish while the database is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    await this.running?.catch(() => undefined);
   }
 
   /** One round: claim a batch of due txs, drive each, update the gauges. Returns how many were claimed. */
