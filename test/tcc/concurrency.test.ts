@@ -128,6 +128,36 @@ describe('TCC under concurrency', () => {
     await expectConsistent(txIds);
   });
 
+  it('never lets a rollback miss a branch that is being added at the same time', async () => {
+    const txIds = await Promise.all(Array.from({ length: 30 }, () => tcc.begin({ name: 'race-branch', timeoutMs: 60_000 })));
+    const other = second.moduleRef.get(TccCoordinator);
+    const raced = await Promise.all(
+      txIds.map((txId, i) => {
+        const attempt = tcc.tryBranch(txId, 'hold', { amount: 1, slowMs: i % 3 }, { key: 'late' });
+        return Promise.allSettled([attempt, other.rollback(txId, 'USER')]);
+      }),
+    );
+    const statuses = await tcc.statusesOf(txIds);
+    const effects = await effectCounts(db, txIds);
+    const holds = await holdStates(db, txIds);
+    raced.forEach(([tried, rolledBack], i) => {
+      const branchId = `${txIds[i]}:hold:late`;
+      expect(rolledBack.status).toBe('fulfilled');
+      expect(statuses.get(txIds[i])).toBe('CANCELLED');
+      if (tried.status === 'fulfilled') {
+        // added in time: the rollback saw it and released it
+        expect(effects.get(branchId)).toEqual({ try: 1, cancel: 1 });
+        expect(holds.get(branchId)).toBe('RELEASED');
+      } else {
+        // too late: refused, and nothing is held
+        expect(tried.reason).toBeInstanceOf(TccConflictError);
+        expect(effects.get(branchId)).toBeUndefined();
+        expect(holds.has(branchId)).toBe(false);
+      }
+    });
+    expect([...holds.values()].filter((s) => s === 'FROZEN')).toEqual([]);
+  });
+
   it('never lets two recovery workers work on one tx at once, and drives the whole backlog to an end', async () => {
     // backlog: expired TRYING txs and CONFIRMING txs whose first confirm failed
     const expiring = await Promise.all(Array.from({ length: 30 }, () => openTx('backlog-expiry', 300, { slowMs: 15 })));
