@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
 import { CouponParticipant, CouponService } from '@app/coupon';
 import { TccCoordinator } from '@app/tcc';
-import type { BranchContext } from '@app/tcc/participant';
+import type { BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 describe('coupons', () => {

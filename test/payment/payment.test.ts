@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
 import { PaymentBranchPayload, PaymentParticipant, PaymentService, WalletService } from '@app/payment';
 import { TccCoordinator } from '@app/tcc';
-import type { BranchContext } from '@app/tcc/participant';
+import type { BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { WEBHOOK_SECRET } from '../helpers/test-env';
 

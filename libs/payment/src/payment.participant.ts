@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc/participant';
+import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { ExternalPaymentBranch } from './branches/external-payment.branch';
 import { assertValidPaymentPayload, PaymentBranchPayload } from './branches/payment-branch.payload';
 import { RefundPaymentBranch } from './branches/refund-payment.branch';

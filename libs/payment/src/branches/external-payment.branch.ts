@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
-import type { BranchContext, TccParticipantHandler } from '@app/tcc/participant';
+import type { BranchContext, TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
