@@ -87,7 +87,8 @@ export class TransactionDriver {
     const { backoffBaseMs, backoffMaxMs, alertAfterAttempts } = this.config.tcc;
     const attempt = tx.retryCount + 1;
     const flag = attempt >= alertAfterAttempts;
-    const delayMs = backoffDelayMs(attempt, backoffBaseMs, backoffMaxMs);
+    // once flagged, an operator is on it: keep retrying, but only at the cap
+    const delayMs = backoffDelayMs(flag ? Number.MAX_SAFE_INTEGER : attempt, backoffBaseMs, backoffMaxMs);
     const from = tx.status as 'CONFIRMING' | 'CANCELLING';
     const scheduled = await this.transactions.scheduleRetry(tx.txId, from, leaseOwner, delayMs, errors.join('; ').slice(0, 1000), flag);
     if (scheduled && flag) {
