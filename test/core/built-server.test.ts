@@ -101,7 +101,7 @@ describe('graceful shutdown', () => {
       const res = await slow;
       await closing;
       expect(res.status).toBe(200);
-      expect((await res.json()).label).toBe('drain');
+      expect(((await res.json()) as { label: string }).label).toBe('drain');
     } finally {
       await t.testEnv.cleanup();
     }
