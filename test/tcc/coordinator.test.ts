@@ -191,6 +191,26 @@ describe('TCC coordinator', () => {
     expect(await metric('tcc_retries_total', { name: 'flaky' })).toBe(retriesBefore + 3);
   });
 
+  it('keeps a tx CANCELLING until afterCancel succeeds, without releasing the business resource twice', async () => {
+    const txId = await tcc.begin({ name: 'after-cancel' });
+    await tcc.tryBranch(txId, 'hold', { amount: 1, failAfterCancels: 2 });
+    expect(await tcc.rollback(txId, 'USER')).toEqual({ txId, status: 'CANCELLING' });
+    let view = (await tcc.findTransaction(txId))!;
+    expect(view.branches[0].status).toBe('TRIED'); // fence says CANCELLED, but the outside release is still owed
+    expect(view.lastError).toContain('afterCancel failure 1');
+
+    const deadline = Date.now() + 10_000;
+    while ((await tcc.findTransaction(txId))!.status !== 'CANCELLED' && Date.now() < deadline) {
+      await recovery.runOnce();
+      await sleep(20);
+    }
+    view = (await tcc.findTransaction(txId))!;
+    expect(view.status).toBe('CANCELLED');
+    expect(view.branches[0].status).toBe('CANCELLED');
+    expect(probe.afterCancel.get(`${txId}:hold`)).toBe(3);
+    expect((await effectCounts(db, [txId])).get(`${txId}:hold`)).toEqual({ try: 1, cancel: 1 });
+  });
+
   it('waits out the backoff: a failed tx is not retried before its next_retry_at', async () => {
     const txId = await tcc.begin({ name: 'backoff' });
     await tcc.tryBranch(txId, 'hold', { amount: 1, failConfirms: 1 });

@@ -46,6 +46,8 @@ export interface HoldPayload {
   /** each phase sleeps this long inside its local transaction (to widen race windows) */
   slowMs?: number;
   /** in the crash child only: confirm / cancel never return (the process is killed meanwhile) */
+  /** afterCancel throws this many times (per branch, per process) before it succeeds */
+  failAfterCancels?: number;
   hangOnTry?: boolean;
   hangOnConfirm?: boolean;
   hangOnCancel?: boolean;
@@ -54,6 +56,7 @@ export interface HoldPayload {
 /** In-process observations shared by every app instance of a test file. */
 export const probe = {
   afterCancel: new Map<string, number>(),
+  afterCancelFailures: new Map<string, number>(),
   afterConfirm: new Map<string, number>(),
   confirmFailures: new Map<string, number>(),
   /** txs some participant phase is running for right now, and overlaps seen */
@@ -62,6 +65,7 @@ export const probe = {
   hanging: 0,
   reset(): void {
     this.afterCancel.clear();
+    this.afterCancelFailures.clear();
     this.afterConfirm.clear();
     this.confirmFailures.clear();
     this.active.clear();
@@ -133,6 +137,11 @@ export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
   async afterCancel(ctx: BranchContext, p: HoldPayload): Promise<void> {
     await watched(ctx.txId, p.slowMs, async () => {
       probe.afterCancel.set(ctx.branchId, (probe.afterCancel.get(ctx.branchId) ?? 0) + 1);
+      const failed = probe.afterCancelFailures.get(ctx.branchId) ?? 0;
+      if (failed < (p.failAfterCancels ?? 0)) {
+        probe.afterCancelFailures.set(ctx.branchId, failed + 1);
+        throw new Error(`afterCancel failure ${failed + 1}`);
+      }
     });
   }
 
