@@ -23,6 +23,7 @@ export class CatalogueLookup {
   private readonly products = new Map<string, Cached>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly warehouses = new Set<string>();
+  private readonly unknownWarehouses = new Map<string, number>();
   private readonly ttlMs: number;
 
   constructor(
@@ -59,6 +60,21 @@ export class CatalogueLookup {
     return out;
   }
 
+  /**
+   * For the gate: NOT_FOUND for an unknown warehouse. Known codes are remembered for good and
+   * unknown ones for the cache interval, so a flood of requests costs at most one query per code.
+   */
+  async requireKnownWarehouse(code: string): Promise<void> {
+    if (this.warehouses.has(code)) return;
+    if ((this.unknownWarehouses.get(code) ?? 0) > Date.now()) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+    try {
+      await this.checkWarehouse(code);
+    } catch (err) {
+      if (err instanceof DomainError) this.unknownWarehouses.set(code, Date.now() + this.ttlMs);
+      throw err;
+    }
+  }
+
   /** Always asks the database: for admin operations, where a fresh 404 matters more than speed. */
   async requireRow(sku: string, warehouse: string): Promise<void> {
     await this.productService.requireProductInfo(sku);
@@ -69,6 +85,7 @@ export class CatalogueLookup {
     await this.productService.requireWarehouse(code);
     // Warehouses are never deleted, so a known one stays known.
     this.warehouses.add(code);
+    this.unknownWarehouses.delete(code);
   }
 
   private async load(skus: string[]): Promise<void> {

@@ -55,10 +55,12 @@ export class InventoryGate implements OnModuleInit {
 
   /**
    * Reserves every line in Redis or refuses them all with INSUFFICIENT_STOCK (no MySQL round
-   * trip). Idempotent per freezeId; a reserve after the freeze's release is refused.
+   * trip). Idempotent per freezeId; a reserve after the freeze's release is refused. An unknown
+   * warehouse is NOT_FOUND (skus are checked by checkout, which prices them first).
    */
   async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
     const sorted = sortedLines(lines);
+    await this.catalogue.requireKnownWarehouse(warehouse);
     for (const line of sorted) {
       if (this.flags.isSoldOut({ sku: line.sku, warehouse })) {
         reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
