@@ -70,9 +70,12 @@ export class TccCoordinator {
       this.logger.debug({ txId, branchId, result }, 'branch tried');
       return branchId;
     } catch (err) {
-      tccMetrics.branchFailures.inc({ participant, phase: 'try' });
+      if (!(err instanceof FenceRefusedError)) tccMetrics.branchFailures.inc({ participant, phase: 'try' });
       const message = `${participant} try: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
-      await this.transactions.recordBranchFailure(branchId, message, { to: 'TRY_FAILED', onlyFrom: 'TRYING' });
+      // bookkeeping only: never let it hide the participant's own error
+      await this.transactions
+        .recordBranchFailure(branchId, message, { to: 'TRY_FAILED', onlyFrom: 'TRYING' })
+        .catch((e: unknown) => this.logger.warn({ txId, branchId, err: e }, 'could not record the failed try'));
       if (err instanceof FenceRefusedError) {
         // The branch was cancelled before its try ran (the tx lost the race to a rollback).
         const status = (await this.transactions.findTransaction(txId))?.status ?? 'CANCELLED';
