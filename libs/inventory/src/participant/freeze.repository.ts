@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
-import type { FreezeState } from '../inventory.types';
+import { FreezeState, sortedLines } from '../inventory.types';
 
 export interface FreezeRow {
   freezeId: string;
@@ -38,14 +38,17 @@ export class FreezeRepository {
     );
   }
 
-  /** The branch's freezes still FROZEN, in sku order (the order stock rows are locked in). */
+  /**
+   * The branch's freezes still FROZEN, in the try's lock order (sorted in JS like the try's
+   * lines: the column's collation would order some skus differently).
+   */
   async findFrozenOfBranch(em: EntityManager, branchId: string): Promise<FreezeRow[]> {
     const rows: RawFreeze[] = await em.query(
       `SELECT freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged
-         FROM stock_freeze WHERE branch_id = ? AND state = 'FROZEN' ORDER BY sku`,
+         FROM stock_freeze WHERE branch_id = ? AND state = 'FROZEN'`,
       [branchId],
     );
-    return rows.map(toFreeze);
+    return sortedLines(rows.map(toFreeze));
   }
 
   /** FROZEN → CONFIRMED or RELEASED; false when another attempt already moved it. */

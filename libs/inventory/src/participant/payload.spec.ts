@@ -1,0 +1,23 @@
+import { sortedLines } from '../inventory.types';
+import { validLines } from './payload';
+
+describe('freeze payload lines', () => {
+  it('accepts distinct skus with positive integer quantities', () => {
+    expect(validLines([{ sku: 'B', qty: 1 }, { sku: 'A', qty: 3 }])).toHaveLength(2);
+  });
+
+  it.each([
+    ['an empty list', []],
+    ['a non-list', { sku: 'A', qty: 1 }],
+    ['a zero qty', [{ sku: 'A', qty: 0 }]],
+    ['a fractional qty', [{ sku: 'A', qty: 1.5 }]],
+    ['a missing sku', [{ qty: 1 }]],
+    ['a duplicate sku', [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }]],
+  ])('refuses %s with VALIDATION_FAILED', (_, lines) => {
+    expect(() => validLines(lines)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+
+  it('sorts lines by sku, the order every multi-row lock is taken in', () => {
+    expect(sortedLines([{ sku: 'b' }, { sku: 'B' }, { sku: 'a' }]).map((l) => l.sku)).toEqual(['B', 'a', 'b']);
+  });
+});
