@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BranchView, TccConflictError, TccCoordinator } from '@app/tcc';
-import { orderNotFound } from './order-errors';
+import { orderNotFound, sleep } from './order-errors';
 import { OrderRepository } from './order.repository';
 import type { OrderView } from './order.types';
 
@@ -43,6 +43,19 @@ export class CheckoutTransaction {
       if (!(err instanceof TccConflictError)) this.logger.warn({ txId: order.txId, err }, 'expiring an overdue order failed');
     }
     return this.reread(order.orderId);
+  }
+
+  /**
+   * The order once it left PENDING_PAYMENT: after a lost race the winner (a commit, a
+   * rollback) may still be finishing its branches. Gives up after `waitMs` with what it sees.
+   */
+  async settled(orderId: string, waitMs = 3_000): Promise<OrderView> {
+    const giveUpAt = Date.now() + waitMs;
+    for (;;) {
+      const order = await this.reread(orderId);
+      if (order.status !== 'PENDING_PAYMENT' || Date.now() >= giveUpAt) return order;
+      await sleep(25);
+    }
   }
 
   async reread(orderId: string): Promise<OrderView> {

@@ -2,13 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from '../../checkout-transaction';
 import type { OrderDto } from '../../dto/order.dto';
-import { orderNotFound, orderStateConflict, sleep } from '../../order-errors';
+import { orderNotFound, orderStateConflict } from '../../order-errors';
 import { toOrderDto } from '../../order.mapper';
 import { OrderRepository } from '../../order.repository';
 import type { OrderView } from '../../order.types';
 import { RefundOrderUseCase } from '../refund-order/refund-order.usecase';
-
-const SETTLE_WAIT_MS = 3_000;
 
 /**
  * Cancel: a pending order is rolled back (→ CANCELLED: stock, coupon and any frozen balance
@@ -50,18 +48,8 @@ export class CancelOrderUseCase {
       // Lost to a commit (pay) or an expiry: the order ends PAID or EXPIRED.
       if (!(err instanceof TccConflictError)) throw err;
     }
-    const after = await this.settled(order.orderId);
+    const after = await this.checkout.settled(order.orderId);
     if (after.status === 'CANCELLED') return after;
     throw orderStateConflict(after, 'cancel');
-  }
-
-  /** The order once it left PENDING_PAYMENT (a concurrent commit or rollback may still be finishing). */
-  private async settled(orderId: string): Promise<OrderView> {
-    const giveUpAt = Date.now() + SETTLE_WAIT_MS;
-    for (;;) {
-      const order = await this.checkout.reread(orderId);
-      if (order.status !== 'PENDING_PAYMENT' || Date.now() >= giveUpAt) return order;
-      await sleep(25);
-    }
   }
 }

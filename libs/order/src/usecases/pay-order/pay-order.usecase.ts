@@ -47,7 +47,7 @@ export class PayOrderUseCase {
     // A payment tried earlier (e.g. its caller crashed before the commit) completes the order: never charge twice.
     if (!branches.some((b) => b.status === 'TRIED')) await this.freezeWallet(order);
     if (!(await this.checkout.commit(order.txId))) {
-      const now = await this.checkout.expireIfOverdue(await this.checkout.reread(order.orderId));
+      const now = await this.settledAfterLostRace(order.orderId);
       if (now.status !== 'PAID') throw orderStateConflict(now, 'pay');
     }
   }
@@ -70,11 +70,14 @@ export class PayOrderUseCase {
         { key: WALLET_BRANCH_KEY },
       );
     } catch (err) {
-      if (err instanceof TccConflictError) {
-        throw orderStateConflict(await this.checkout.expireIfOverdue(await this.checkout.reread(order.orderId)), 'pay');
-      }
+      if (err instanceof TccConflictError) throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
       if (err instanceof DomainError) countOrderOutcome('payment_refused', err.code);
       throw err;
     }
+  }
+
+  /** Where the order ends after our compare-and-set lost (to a cancel, the expiry, or a blocked commit). */
+  private async settledAfterLostRace(orderId: string): Promise<OrderView> {
+    return this.checkout.settled((await this.checkout.expireIfOverdue(await this.checkout.reread(orderId))).orderId);
   }
 }
