@@ -2,6 +2,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '@app/core';
+import { InventoryParticipant } from '../../libs/inventory/src/participant/inventory.participant';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
 
@@ -130,9 +131,7 @@ describe('inventory participant', () => {
   });
 
   it('commits once and releases once, whatever the number of calls', async () => {
-    const handler = t.app.get(
-      (await import('../../libs/inventory/src/participant/inventory.participant')).InventoryParticipant,
-    );
+    const handler = t.app.get(InventoryParticipant);
     const db = t.app.get<DataSource>(getDataSourceToken());
     const txId = ulid();
     const ctx = { txId, branchId: `${txId}:inventory`, txName: 'checkout' };
