@@ -85,7 +85,7 @@ describe('TCC coordinator', () => {
     expect(probe.afterCancel.get(`${txId}:hold`)).toBe(1);
   });
 
-  it('rethrows a participant refusal unchanged, marks the branch TRY_FAILED, refuses commit, and rollback cancels it empty', async () => {
+  it('rethrows a participant refusal unchanged, marks the branch TRY_FAILED, and rollback cancels it empty', async () => {
     const txId = await tcc.begin({ name: 'checkout' });
     await tcc.tryBranch(txId, 'hold', { amount: 1 });
     const err = await tcc.tryBranch(txId, 'hold', { amount: 1, refuse: true }, { key: 'b' }).catch((e: unknown) => e);
@@ -98,16 +98,47 @@ describe('TCC coordinator', () => {
     expect(failed).toMatchObject({ status: 'TRY_FAILED', attempts: 1 });
     expect(failed.lastError).toContain('not enough');
 
-    const refused = await conflictOf(tcc.commit(txId));
-    expect(refused.details).toMatchObject({ currentStatus: 'TRYING', branches: [{ branchId: `${txId}:hold:b`, status: 'TRY_FAILED' }] });
-    expect((await tcc.findTransaction(txId))!.status).toBe('TRYING');
-
     expect(await tcc.rollback(txId, 'TRY_FAILED')).toEqual({ txId, status: 'CANCELLED' });
     // the failed branch got an empty rollback: its afterCancel ran (e.g. Redis release), no business cancel
     expect(probe.afterCancel.get(`${txId}:hold:b`)).toBe(1);
     const effects = await effectCounts(db, [txId]);
     expect(effects.get(`${txId}:hold:b`)).toBeUndefined();
     expect(effects.get(`${txId}:hold`)).toEqual({ try: 1, cancel: 1 });
+  });
+
+  it('commits past a refused branch: the tried ones are confirmed, the refused one rolled back empty and closed to late retries', async () => {
+    const txId = await tcc.begin({ name: 'checkout' });
+    await tcc.tryBranch(txId, 'hold', { amount: 1 });
+    await expect(tcc.tryBranch(txId, 'hold', { amount: 1, refuse: true }, { key: 'attempt' })).rejects.toBeInstanceOf(DomainError);
+
+    expect(await tcc.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
+
+    const branches = (await tcc.findTransaction(txId))!.branches;
+    expect(branches.map((b) => [b.branchId, b.status])).toEqual([
+      [`${txId}:hold`, 'CONFIRMED'],
+      [`${txId}:hold:attempt`, 'CANCELLED'],
+    ]);
+    const effects = await effectCounts(db, [txId]);
+    expect(effects.get(`${txId}:hold`)).toEqual({ try: 1, confirm: 1 });
+    expect(effects.get(`${txId}:hold:attempt`)).toBeUndefined();
+    expect(probe.afterCancel.get(`${txId}:hold:attempt`)).toBe(1);
+    const fence = await db.query('SELECT status FROM tcc_fence WHERE branch_id = ?', [`${txId}:hold:attempt`]);
+    expect(fence).toEqual([{ status: 'CANCELLED' }]);
+    await conflictOf(tcc.tryBranch(txId, 'hold', { amount: 1 }, { key: 'attempt' }));
+  });
+
+  it('refuses commit while a branch try is still running (outcome unknown)', async () => {
+    const txId = await tcc.begin({ name: 'checkout' });
+    await tcc.tryBranch(txId, 'hold', { amount: 1 });
+    await db.query(
+      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
+       VALUES (?, ?, 'hold', '{"amount":1}', 'TRYING', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [`${txId}:hold:inflight`, txId],
+    );
+    const refused = await conflictOf(tcc.commit(txId));
+    expect(refused.details).toMatchObject({ currentStatus: 'TRYING', branches: [{ branchId: `${txId}:hold:inflight`, status: 'TRYING' }] });
+    expect((await tcc.findTransaction(txId))!.status).toBe('TRYING');
+    expect(await tcc.rollback(txId, 'USER')).toEqual({ txId, status: 'CANCELLED' });
   });
 
   it('refuses commit after rollback and rollback after commit with a typed conflict; repeats are idempotent', async () => {

@@ -86,15 +86,22 @@ export class TccCoordinator {
     }
   }
 
-  /** TRYING → CONFIRMING → CONFIRMED. Refused while any branch is not TRIED. Idempotent once confirming. */
+  /**
+   * TRYING → CONFIRMING → CONFIRMED. Refused while a branch's try is still running. Branches
+   * whose try was refused are cancelled instead of confirmed (an empty rollback whose tombstone
+   * refuses a late retry), so a failed attempt, e.g. a 402 payment, never blocks a later one.
+   * Idempotent once confirming.
+   */
   async commit(txId: string): Promise<TxOutcome> {
     const owner = leaseOwnerId('commit');
     const won = await inTransaction(this.ds, async (em) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
       // We hold the tx row lock now; every branch registered before is visible.
-      const pending = (await this.transactions.branchesOf(txId, em)).filter((b) => b.status !== 'TRIED');
+      // A try still in flight (or cut off by a crash) has an unknown outcome: wait for it or let
+      // the tx expire. A refused try (TRY_FAILED) held nothing: it is abandoned, not confirmed.
+      const pending = (await this.transactions.branchesOf(txId, em)).filter((b) => b.status === 'TRYING');
       if (pending.length) {
-        throw new TccConflictError(txId, 'TRYING', `Transaction ${txId} has branches that are not tried`, {
+        throw new TccConflictError(txId, 'TRYING', `Transaction ${txId} has branches whose try is still running`, {
           branches: pending.map((b) => ({ branchId: b.branchId, status: b.status })),
         });
       }

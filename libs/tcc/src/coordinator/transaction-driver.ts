@@ -42,10 +42,14 @@ export class TransactionDriver {
     const confirming = tx.status === 'CONFIRMING';
     const branches = await this.transactions.branchesOf(tx.txId);
     // Cancel in reverse order of the tries, like unwinding a stack.
-    const todo = confirming ? branches.filter((b) => b.status !== 'CONFIRMED') : branches.filter((b) => b.status !== 'CANCELLED').reverse();
+    const todo = confirming
+      ? branches.filter((b) => b.status !== 'CONFIRMED' && b.status !== 'CANCELLED')
+      : branches.filter((b) => b.status !== 'CANCELLED').reverse();
     const errors: string[] = [];
     for (const branch of todo) {
-      const error = await this.runBranch(tx, branch, confirming ? 'confirm' : 'cancel');
+      // Committing never confirms a refused try: it is rolled back (empty) so it can't be retried late.
+      const phase = confirming && branch.status !== 'TRY_FAILED' ? 'confirm' : 'cancel';
+      const error = await this.runBranch(tx, branch, phase);
       if (error) errors.push(error);
     }
     return errors;
