@@ -1,3 +1,4 @@
+import { ulid } from 'ulid';
 import { Reconciler } from '@app/inventory';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
@@ -129,6 +130,23 @@ describe('reconciliation under load', () => {
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 2);
     // The slow checkout's release later gives exactly its 2 units back.
     await driver.gate.releaseFreeze('slow-checkout:inventory', 'main', ['REC-1']);
+    expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
+  });
+
+  it('drops at once a Redis reservation whose transaction was rolled back without reaching Redis', async () => {
+    const key = { sku: 'REC-1', warehouse: 'main' };
+    await reconciler.reconcileAll();
+    const before = (await rowState(t, 'REC-1')).redisAvailable!;
+    const txId = ulid();
+    await driver.gate.reserve(`${txId}:inventory`, 'main', [{ sku: 'REC-1', qty: 4 }]);
+    await driver.coordinator.begin({ name: 'checkout', txId });
+    // The rollback happened while Redis was unreachable: MySQL knows, Redis still holds the units.
+    await t.db.query(`UPDATE tcc_transaction SET status = 'CANCELLED' WHERE tx_id = ?`, [txId]);
+    expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 4);
+    await reconciler.syncRow(key);
+    expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
+    // The late release, if it ever comes, gives nothing back a second time.
+    await driver.gate.releaseFreeze(`${txId}:inventory`, 'main', ['REC-1']);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
   });
 });

@@ -12,7 +12,8 @@ export interface SnapshotEntry {
   reservedAtMs: number;
 }
 
-export type MysqlFreezeState = 'A' | 'F' | 'C' | 'R';
+/** The freeze in the MySQL snapshot: A absent, F FROZEN, C CONFIRMED, R RELEASED; D absent for good. */
+export type MysqlFreezeState = 'A' | 'F' | 'C' | 'R' | 'D';
 
 export interface ApplyResult {
   previous: number | null;
@@ -110,12 +111,11 @@ export class RedisStock {
     token: string,
     mysqlAvailable: number,
     entries: Array<SnapshotEntry & { mysqlState: MysqlFreezeState }>,
-    orphanBeforeMs: number,
   ): Promise<ApplyResult | null> {
     const k = rowKeys(key);
     const keys = [k.stock, k.index, k.lock, ...entries.map((e) => k.freeze(e.freezeId))];
-    const args = [token, mysqlAvailable, this.freezeTtlSec, orphanBeforeMs];
-    for (const e of entries) args.push(e.freezeId, e.mysqlState, e.qty, e.reservedAtMs);
+    const args: Array<string | number> = [token, mysqlAvailable, this.freezeTtlSec];
+    for (const e of entries) args.push(e.freezeId, e.mysqlState, e.qty);
     const out = await this.scripts.invApply(keys.length, ...keys, ...args);
     if (Number(out[0]) !== 1) return null;
     return { previous: Number(out[1]) === 1 ? Number(out[2]) : null, next: Number(out[3]) };

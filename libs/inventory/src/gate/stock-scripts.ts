@@ -70,8 +70,9 @@ return out
 /**
  * Reconciliation, step 3 (after the MySQL read of step 2).
  * KEYS: stock, index, lock, then one freeze key per snapshot entry.
- * ARGV: token, mysqlAvailable, ttlSec, orphanBeforeMs, then per entry: freezeId, mysqlState, qty, reservedAtMs.
- * mysqlState is the entry's freeze state in the MySQL snapshot: A (absent), F, C or R.
+ * ARGV: token, mysqlAvailable, ttlSec, then per entry: freezeId, mysqlState, qty.
+ * mysqlState is the entry's freeze state in the MySQL snapshot: A (absent), F, C or R, or D
+ * (absent and never to be frozen: its transaction is cancelled or never began).
  * Returns {1, hadValue, previous, new} or {-1} when the lock was lost (nothing changed).
  * The reasoning is in reconciler.ts.
  */
@@ -79,10 +80,9 @@ export const APPLY_LUA = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
 local e = tonumber(ARGV[2])
 local ttl = ARGV[3]
-local orphanBefore = tonumber(ARGV[4])
 for i = 4, #KEYS do
-  local j = 5 + (i - 4) * 4
-  local id, ms, n, at = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3])
+  local j = 4 + (i - 4) * 3
+  local id, ms, n = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])
   local f = redis.call('GET', KEYS[i])
   if not f then
     f = 'R:' .. n
@@ -91,19 +91,14 @@ for i = 4, #KEYS do
   local s = string.sub(f, 1, 1)
   if s == 'X' then
     if ms == 'F' then e = e + n end
-  elseif ms == 'R' then
+  elseif ms == 'R' or (ms == 'D' and s == 'R') then
     redis.call('SET', KEYS[i], 'X', 'EX', ttl)
     redis.call('HDEL', KEYS[2], id)
   elseif ms == 'C' then
     redis.call('SET', KEYS[i], 'C', 'EX', ttl)
     redis.call('HDEL', KEYS[2], id)
-  elseif ms == 'A' then
-    if s == 'R' and at < orphanBefore then
-      redis.call('SET', KEYS[i], 'X', 'EX', ttl)
-      redis.call('HDEL', KEYS[2], id)
-    else
-      e = e - n
-    end
+  elseif ms == 'A' or ms == 'D' then
+    e = e - n
   end
 end
 local prev = redis.call('HGET', KEYS[1], 'available')

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
+import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
 import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
@@ -19,8 +20,11 @@ export interface ReconcileReport {
 
 /** How long a reset may hold a row's lock; reserves of that row wait meanwhile. */
 const LOCK_MS = 3000;
-/** A Redis reservation whose MySQL freeze never appeared after this long belongs to a checkout that died. */
-const ORPHAN_AFTER_MS = 120_000;
+/**
+ * A Redis reservation with no MySQL freeze and no TCC transaction after this long belongs to a
+ * checkout that died between the gate and `begin` (which follow each other immediately).
+ */
+const ORPHAN_AFTER_MS = 60_000;
 const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: 'C', RELEASED: 'R' };
 
 /**
@@ -39,8 +43,11 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  *  3. Redis (one script): available = M adjusted per indexed reservation, by its MySQL state
  *     in the snapshot and its Redis state now:
  *       - absent in MySQL, still held in Redis: its try has not committed yet, M does not count
- *         it but Redis must → subtract it (if its try never comes, the cancel releases it; if
- *         its checkout died before the TCC tx, it is dropped after ORPHAN_AFTER_MS);
+ *         it but Redis must → subtract it. Unless it can never be frozen: its transaction is
+ *         cancelling or cancelled (a late try is refused by the fence; whatever froze after
+ *         the snapshot is released again, so M is right as it is), or it has no transaction
+ *         ORPHAN_AFTER_MS after the reserve (its checkout died before `begin`). Those are
+ *         dropped: marked released in Redis, so their own late release is a no-op;
  *       - FROZEN or CONFIRMED: M counts it already → nothing;
  *       - RELEASED in MySQL but still held in Redis: M has the units back; mark it released
  *         in Redis so the late release is a no-op instead of adding them again;
@@ -65,6 +72,7 @@ export class Reconciler {
     private readonly freezes: FreezeRepository,
     private readonly redisStock: RedisStock,
     private readonly flags: SoldOutFlags,
+    private readonly coordinator: TccCoordinator,
   ) {}
 
   /** Every stock row of MySQL, reset in Redis. */
@@ -132,6 +140,22 @@ export class Reconciler {
     }
   }
 
+  /** Redis reservations absent from MySQL that no try can freeze any more (see above). */
+  private async neverFrozen(absent: Array<{ freezeId: string; reservedAtMs: number }>): Promise<Set<string>> {
+    if (absent.length === 0) return new Set();
+    const txIdOf = (freezeId: string) => freezeId.split(':')[0];
+    const statuses = await this.coordinator.statusesOf(absent.map((e) => txIdOf(e.freezeId)));
+    const orphanBefore = Date.now() - ORPHAN_AFTER_MS;
+    return new Set(
+      absent
+        .filter((e) => {
+          const status = statuses.get(txIdOf(e.freezeId));
+          return status === 'CANCELLING' || status === 'CANCELLED' || (!status && e.reservedAtMs < orphanBefore);
+        })
+        .map((e) => e.freezeId),
+    );
+  }
+
   /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
   private tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
     return this.db.transaction('REPEATABLE READ', async (em) => {
@@ -149,7 +173,13 @@ export class Reconciler {
           const state = states.get(lineFreezeId(e.freezeId, key.sku));
           return { ...e, mysqlState: state ? STATE_CODE[state] : ('A' as const) };
         });
-        const applied = await this.redisStock.apply(key, token, mysqlAvailable, withStates, Date.now() - ORPHAN_AFTER_MS);
+        const dead = await this.neverFrozen(withStates.filter((e) => e.mysqlState === 'A'));
+        const applied = await this.redisStock.apply(
+          key,
+          token,
+          mysqlAvailable,
+          withStates.map((e) => (dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e)),
+        );
         return applied ?? 'busy';
       } catch (err) {
         await this.redisStock.unlock(key, token).catch(() => undefined);
