@@ -3,6 +3,7 @@ import { DomainError, ErrorCode, RedisStatus } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gateModeChangesTotal, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { validLines } from '../inventory.lines';
 import { Reconciler } from '../reconcile/reconciler';
 import { RedisStock } from './redis-stock';
 import { SoldOutFlags } from './sold-out-flags';
@@ -59,7 +60,7 @@ export class InventoryGate implements OnModuleInit {
    * warehouse is NOT_FOUND (skus are checked by checkout, which prices them first).
    */
   async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
-    const sorted = sortedLines(lines);
+    const sorted = sortedLines(validLines(lines));
     await this.catalogue.requireKnownWarehouse(warehouse);
     for (const line of sorted) {
       if (this.flags.isSoldOut({ sku: line.sku, warehouse })) {

@@ -9,7 +9,7 @@ import { FreezePayload, sortedLines } from '../inventory.types';
 import { reservationsTotal } from '../inventory.metrics';
 import { StockRepository } from '../stock/stock.repository';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
-import { validLines } from './payload';
+import { validLines } from '../inventory.lines';
 
 /**
  * TCC try of a checkout: freezes every line or none (the local transaction rolls back on

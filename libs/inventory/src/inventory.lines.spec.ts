@@ -1,5 +1,5 @@
-import { sortedLines } from '../inventory.types';
-import { validLines } from './payload';
+import { sortedLines } from './inventory.types';
+import { validLines } from './inventory.lines';
 
 describe('freeze payload lines', () => {
   it('accepts distinct skus with positive integer quantities', () => {
@@ -12,6 +12,8 @@ describe('freeze payload lines', () => {
     ['a zero qty', [{ sku: 'A', qty: 0 }]],
     ['a fractional qty', [{ sku: 'A', qty: 1.5 }]],
     ['a missing sku', [{ qty: 1 }]],
+    ['a sku that would break a Redis hash tag', [{ sku: 'A}{B', qty: 1 }]],
+    ['a negative qty', [{ sku: 'A', qty: -3 }]],
     ['a duplicate sku', [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }]],
   ])('refuses %s with VALIDATION_FAILED', (_, lines) => {
     expect(() => validLines(lines)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
