@@ -1,0 +1,118 @@
+import { ulid } from 'ulid';
+import { TccCoordinator } from '@app/tcc';
+import { Shop } from '../e2e/shop';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+/**
+ * The order module's answers to crashes and stale state: a payment tried by a caller that
+ * died, a refund claimed by a caller that died, a stuck payment lock, and the audit that
+ * must notice an order that disagrees with its transaction.
+ */
+describe('order module: recovery paths and audit', () => {
+  let t: TestApp;
+  let shop: Shop;
+  let coordinator: TccCoordinator;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { CATALOGUE_CACHE_MS: '0' } });
+    shop = new Shop(t);
+    coordinator = t.app.get(TccCoordinator);
+    await shop.product('BOX', 700);
+    await shop.inbound('BOX', 100);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const walletBranch = (o: any) =>
+    coordinator.tryBranch(o.txId, 'payment', { kind: 'wallet', userId: o.userId, orderId: o.orderId, amountCents: o.payableCents }, { key: 'wallet' });
+
+  it('completes a wallet payment whose caller died after the try, charging once', async () => {
+    await shop.credit('ann', 1000);
+    const o = await shop.placed('ann', [{ sku: 'BOX', qty: 1 }]);
+    await walletBranch(o); // tried, never committed
+    expect(await shop.wallet('ann')).toMatchObject({ balanceCents: 300, frozenCents: 700 });
+    const paid = await shop.pay('ann', o.orderId);
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe('PAID');
+    expect(await shop.wallet('ann')).toMatchObject({ balanceCents: 300, frozenCents: 0 });
+  });
+
+  it('lets a tried wallet payment pay the order when a gateway success arrives, and refunds the gateway money', async () => {
+    await shop.credit('bea', 700);
+    const o = await shop.placed('bea', [{ sku: 'BOX', qty: 1 }]);
+    await walletBranch(o);
+    const res = await shop.callback({ paymentId: `gw-${ulid()}`, orderId: o.orderId, amountCents: 700, status: 'SUCCEEDED' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'REFUNDED' });
+    // Paid once from the wallet; the gateway's 700 came back to the wallet.
+    expect(await shop.wallet('bea')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
+  });
+
+  it('takes over a refund whose caller died before beginning it', async () => {
+    await shop.credit('cid', 700);
+    const o = await shop.placed('cid', [{ sku: 'BOX', qty: 1 }]);
+    expect((await shop.pay('cid', o.orderId)).status).toBe(200);
+    await t.db.query(
+      `UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE order_id = ?`,
+      [ulid(), o.orderId],
+    );
+    const res = await shop.cancel('cid', o.orderId);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('REFUNDED');
+    expect(await shop.wallet('cid')).toMatchObject({ balanceCents: 700 });
+  });
+
+  it('answers 409 CONFLICT (retry later) while a fresh refund claim of another caller is pending', async () => {
+    await shop.credit('dee', 700);
+    const o = await shop.placed('dee', [{ sku: 'BOX', qty: 1 }]);
+    expect((await shop.pay('dee', o.orderId)).status).toBe(200);
+    await t.db.query(`UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?`, [ulid(), o.orderId]);
+    const res = await shop.cancel('dee', o.orderId);
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('CONFLICT');
+    expect((await shop.order('dee', o.orderId)).status).toBe('PAID');
+    expect(await shop.wallet('dee')).toMatchObject({ balanceCents: 0 });
+  });
+
+  it('takes over a payment lock whose lease ran out', async () => {
+    await shop.credit('eli', 700);
+    const o = await shop.placed('eli', [{ sku: 'BOX', qty: 1 }]);
+    await t.db.query(
+      `UPDATE orders SET pay_lock_token = ?, pay_lock_until = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE order_id = ?`,
+      [ulid(), o.orderId],
+    );
+    const res = await shop.pay('eli', o.orderId);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('PAID');
+  });
+
+  it('prices checkout from the current catalogue (never from the client)', async () => {
+    expect((await t.request('PATCH', '/v1/admin/products/BOX', { body: { priceCents: 650 } })).status).toBe(200);
+    const o = await shop.placed('fox', [{ sku: 'BOX', qty: 2 }]);
+    expect(o).toMatchObject({ totalCents: 1300, payableCents: 1300, items: [{ sku: 'BOX', qty: 2, unitPriceCents: 650 }] });
+    expect((await t.request('PATCH', '/v1/admin/products/BOX', { body: { status: 'INACTIVE' } })).status).toBe(200);
+    expect((await shop.place('fox', [{ sku: 'BOX', qty: 1 }])).body.error).toBe('CONFLICT');
+    // An order placed before the product was withdrawn can still be paid.
+    await shop.credit('fox', 1300);
+    expect((await shop.pay('fox', o.orderId)).body.status).toBe('PAID');
+  });
+
+  it('flags an order whose status disagrees with its transaction (invariant 3)', async () => {
+    expect((await t.request('PATCH', '/v1/admin/products/BOX', { body: { status: 'ACTIVE' } })).status).toBe(200);
+    expect(await shop.audit()).toEqual({ ok: true, violations: [] });
+    const o = await shop.placed('gus', [{ sku: 'BOX', qty: 1 }]);
+    await t.db.query(`UPDATE orders SET status = 'PAID' WHERE order_id = ?`, [o.orderId]);
+    const audit = await shop.audit();
+    expect(audit.ok).toBe(false);
+    expect(audit.violations).toContainEqual({
+      invariant: 3,
+      sku: null,
+      warehouse: 'main',
+      detail: `order ${o.orderId} is PAID but its checkout tx ${o.txId} is TRYING`,
+    });
+    await t.db.query(`UPDATE orders SET status = 'PENDING_PAYMENT' WHERE order_id = ?`, [o.orderId]);
+    expect((await shop.audit()).ok).toBe(true);
+  });
+});
