@@ -11,7 +11,7 @@ describe('admin stock endpoints', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const sku of ['A-1', 'B-1', 'C-1', 'T-1', 'L-1']) {
+    for (const sku of ['A-1', 'B-1', 'C-1', 'T-1', 'L-1', 'D-1']) {
       const res = await t.request('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'c', priceCents: 100 } });
       expect(res.status).toBe(201);
     }
@@ -39,6 +39,29 @@ describe('admin stock endpoints', () => {
     expect(Number(row.on_hand)).toBe(5);
     const movements = await t.request('GET', '/v1/admin/stock/movements?sku=B-1');
     expect(movements.body.total).toBe(1);
+  });
+
+  it('applies concurrent duplicates of one Idempotency-Key once', async () => {
+    await inbound('D-1', 50);
+    const k = key();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.request('POST', '/v1/admin/stock/outbound', { body: { sku: 'D-1', warehouse: 'main', qty: 5 }, idempotencyKey: k }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200 || (r.status === 409 && r.body.error === 'CONFLICT'))).toBe(true);
+    expect(results.filter((r) => r.status === 200).every((r) => r.body.onHand === 45)).toBe(true);
+    const [row] = await t.db.query(`SELECT on_hand FROM stock WHERE sku = 'D-1' AND warehouse = 'main'`);
+    expect(Number(row.on_hand)).toBe(45);
+  });
+
+  it('creates the row on a stocktake of a product never received', async () => {
+    const res = await t.request('POST', '/v1/admin/stock/stocktake', {
+      body: { sku: 'D-1', warehouse: 'east', countedQty: 12 },
+      idempotencyKey: key(),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ sku: 'D-1', warehouse: 'east', onHand: 12, reserved: 0, available: 12, threshold: 0, low: false });
   });
 
   it('requires an Idempotency-Key on every stock mutation', async () => {
