@@ -22,10 +22,6 @@ describe('payment callback and expiry, end to end', () => {
 
   const paymentRows = async (paymentId: string) =>
     t.db.query('SELECT status, amount_cents FROM payment WHERE payment_id = ?', [paymentId]);
-  const waitUntilExpired = async (o: { expiresAt: string }) => {
-    await sleep(Math.max(0, Date.parse(o.expiresAt) - Date.now() + 100));
-    await shop.recoverAll();
-  };
 
   it('refuses a missing or wrong signature with 401 and changes nothing', async () => {
     const o = await shop.placed('amy', [{ sku: 'GIFT', qty: 1 }]);
@@ -123,42 +119,57 @@ describe('payment callback and expiry, end to end', () => {
     expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 2500 });
   });
 
-  it('expires an unpaid order through the recovery job: stock back, then pay/cancel answer 409', async () => {
-    const before = await shop.stock('GIFT');
-    const o = await shop.placed('hal', [{ sku: 'GIFT', qty: 3 }]);
-    expect(Date.parse(o.expiresAt) - Date.parse(o.createdAt)).toBe(TIMEOUT_SEC * 1000);
-    await shop.credit('hal', 10_000);
-    await waitUntilExpired(o);
-    expect((await shop.order('hal', o.orderId)).status).toBe('EXPIRED');
-    // Every order placed before this one has expired too: nothing is held any more.
-    expect(await shop.stock('GIFT')).toMatchObject({ onHand: before.onHand, reserved: 0, available: before.onHand });
-    const pay = await shop.pay('hal', o.orderId);
-    expect(pay.status).toBe(409);
-    expect(pay.body).toMatchObject({ error: 'ORDER_STATE_CONFLICT', details: { status: 'EXPIRED' } });
-    expect((await shop.cancel('hal', o.orderId)).body.error).toBe('ORDER_STATE_CONFLICT');
-    expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 10_000, frozenCents: 0 });
-  });
+  describe('past the payment deadline', () => {
+    // Three orders placed together share one wait for the deadline.
+    let hal: any;
+    let ida: any;
+    let jon: any;
+    let stockBefore: { onHand: number };
 
-  it('records and refunds a success that arrives after expiry, once; the order stays EXPIRED', async () => {
-    const o = await shop.placed('ida', [{ sku: 'GIFT', qty: 1 }]);
-    await waitUntilExpired(o);
-    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
-    const late = await shop.callback(body);
-    expect(late.status).toBe(200);
-    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
-    const replay = await shop.callback(body);
-    expect(replay.body).toEqual(late.body);
-    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'REFUNDED', amount_cents: 2500 }]);
-    expect(await shop.wallet('ida')).toMatchObject({ balanceCents: 2500, frozenCents: 0 });
-    expect((await shop.order('ida', o.orderId)).status).toBe('EXPIRED');
-  });
+    beforeAll(async () => {
+      await shop.recoverAll();
+      stockBefore = await shop.stock('GIFT');
+      [hal, ida, jon] = await Promise.all([
+        shop.placed('hal', [{ sku: 'GIFT', qty: 3 }]),
+        shop.placed('ida', [{ sku: 'GIFT', qty: 1 }]),
+        shop.placed('jon', [{ sku: 'GIFT', qty: 1 }]),
+      ]);
+      await shop.credit('hal', 10_000);
+      const latest = Math.max(...[hal, ida, jon].map((o) => Date.parse(o.expiresAt)));
+      await sleep(Math.max(0, latest - Date.now() + 100));
+    });
 
-  it('refunds a success past the deadline even before the recovery job ran', async () => {
-    const o = await shop.placed('jon', [{ sku: 'GIFT', qty: 1 }]);
-    await sleep(Math.max(0, Date.parse(o.expiresAt) - Date.now() + 100));
-    const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
-    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
-    expect(await shop.wallet('jon')).toMatchObject({ balanceCents: 2500 });
+    it('refunds a success past the deadline even before the recovery job ran', async () => {
+      const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: jon.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+      expect(late.body).toEqual({ orderId: jon.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
+      expect(await shop.wallet('jon')).toMatchObject({ balanceCents: 2500 });
+    });
+
+    it('expires an unpaid order through the recovery job: stock back, then pay/cancel answer 409', async () => {
+      expect(Date.parse(hal.expiresAt) - Date.parse(hal.createdAt)).toBe(TIMEOUT_SEC * 1000);
+      expect((await shop.order('hal', hal.orderId)).status).toBe('PENDING_PAYMENT');
+      await shop.recoverAll();
+      expect((await shop.order('hal', hal.orderId)).status).toBe('EXPIRED');
+      expect(await shop.stock('GIFT')).toMatchObject({ onHand: stockBefore.onHand, reserved: 0, available: stockBefore.onHand });
+      const pay = await shop.pay('hal', hal.orderId);
+      expect(pay.status).toBe(409);
+      expect(pay.body).toMatchObject({ error: 'ORDER_STATE_CONFLICT', details: { status: 'EXPIRED' } });
+      expect((await shop.cancel('hal', hal.orderId)).body.error).toBe('ORDER_STATE_CONFLICT');
+      expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 10_000, frozenCents: 0 });
+    });
+
+    it('records and refunds a success that arrives after expiry, once; the order stays EXPIRED', async () => {
+      expect((await shop.order('ida', ida.orderId)).status).toBe('EXPIRED');
+      const body = { paymentId: `pay-${ulid()}`, orderId: ida.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+      const late = await shop.callback(body);
+      expect(late.status).toBe(200);
+      expect(late.body).toEqual({ orderId: ida.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
+      const replay = await shop.callback(body);
+      expect(replay.body).toEqual(late.body);
+      expect(await paymentRows(body.paymentId)).toEqual([{ status: 'REFUNDED', amount_cents: 2500 }]);
+      expect(await shop.wallet('ida')).toMatchObject({ balanceCents: 2500, frozenCents: 0 });
+      expect((await shop.order('ida', ida.orderId)).status).toBe('EXPIRED');
+    });
   });
 
   it('refunds a success for a cancelled order', async () => {

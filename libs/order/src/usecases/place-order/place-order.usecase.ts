@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { AppConfig, DomainError, ErrorCode } from '@app/core';
 import { CouponService } from '@app/coupon';
 import { InventoryGate } from '@app/inventory';
-import { TccCoordinator } from '@app/tcc';
+import { TccConflictError, TccCoordinator } from '@app/tcc';
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
@@ -100,6 +100,10 @@ export class PlaceOrderUseCase {
    */
   private async existingOrderOr(cmd: PlaceOrderCommand, warehouse: string, err: unknown): Promise<OrderView> {
     const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey).catch(() => null);
+    if (!existing && err instanceof TccConflictError) {
+      // The checkout tx ended (deadline) before its last branch: no order was placed.
+      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, 'The checkout ran out of time; no order was placed', err.details);
+    }
     if (!existing) throw err;
     if (!isSameRequest(existing, { items: cmd.items, couponCode: cmd.couponCode ?? null, warehouse })) {
       throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
