@@ -6,7 +6,7 @@ import { inTransaction } from '@app/core';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
-import { insufficientStock } from '../gate/inventory-gate';
+import { insufficientStock } from '../inventory.errors';
 import { stockOperationsTotal } from '../inventory.metrics';
 import { StockRepository } from '../stock/stock.repository';
 import { StockSync } from '../stock/stock-sync';

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainError, ErrorCode, RedisStatus } from '@app/core';
+import { RedisStatus } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gateModeChangesTotal, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { Reconciler } from '../reconcile/reconciler';
 import { RedisStock } from './redis-stock';
@@ -12,15 +13,6 @@ import { SoldOutFlags } from './sold-out-flags';
 const BUSY_WAIT_MS = 250;
 
 type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'; available: number; reason: string };
-
-export function insufficientStock(sku: string, warehouse: string, requested: number, extra: Record<string, unknown> = {}) {
-  return new DomainError(ErrorCode.INSUFFICIENT_STOCK, `Not enough stock of ${sku} in ${warehouse}`, {
-    sku,
-    warehouse,
-    requested,
-    ...extra,
-  });
-}
 
 /**
  * Levels 1 and 2 of the stock gate, in front of the MySQL freeze (level 3, the truth):

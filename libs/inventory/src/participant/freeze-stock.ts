@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@app/core';
+import { DomainError } from '@app/core';
+import type { ProductInfo } from '@app/product';
 import type { BranchContext } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
-import { insufficientStock } from '../gate/inventory-gate';
-import { FreezePayload, sortedLines } from '../inventory.types';
+import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
+import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
+import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
 import { StockRepository } from '../stock/stock.repository';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
-import { validLines } from '../inventory.lines';
 
 /**
  * TCC try of a checkout: freezes every line or none (the local transaction rolls back on
@@ -28,10 +29,25 @@ export class FreezeStock {
 
   async execute(em: EntityManager, ctx: BranchContext, payload: FreezePayload): Promise<void> {
     const { warehouse, userId } = payload;
+    if (typeof userId !== 'string' || userId.length < 1 || userId.length > 64) {
+      throw DomainError.validation('A freeze needs the userId (1-64 characters)');
+    }
     const lines = sortedLines(validLines(payload.lines));
-    let products;
+    const products = await this.productsOf(lines, warehouse);
+
+    await this.reserveLines(em, warehouse, lines);
+    const charged = await this.chargePurchaseLimits(em, userId, lines, products);
+    await this.recordFreezes(em, ctx, payload, lines, charged);
+
+    // The try has no after-commit hook: an alert opened here is reported now (a later
+    // rollback of this transaction also removes the alert row).
+    this.alerts.report(await this.alerts.afterDecrease(em, lines.map((l) => ({ sku: l.sku, warehouse }))));
+    reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
+  }
+
+  private async productsOf(lines: StockLine[], warehouse: string): Promise<Map<string, ProductInfo>> {
     try {
-      products = await this.catalogue.forTry(
+      return await this.catalogue.forTry(
         lines.map((l) => l.sku),
         warehouse,
       );
@@ -39,29 +55,46 @@ export class FreezeStock {
       reservationsTotal.inc({ outcome: 'not_found', level: 'mysql' });
       throw err;
     }
+  }
 
+  /** The decision: `reserved += n` only where `on_hand - reserved >= n` (StockRepository.reserve). */
+  private async reserveLines(em: EntityManager, warehouse: string, lines: StockLine[]): Promise<void> {
     for (const line of lines) {
       if (!(await this.stock.reserve(em, { sku: line.sku, warehouse }, line.qty))) {
         reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
         throw insufficientStock(line.sku, warehouse, line.qty);
       }
     }
+  }
 
+  /** Returns the skus whose limit was charged (a cancel gives exactly those back). */
+  private async chargePurchaseLimits(
+    em: EntityManager,
+    userId: string,
+    lines: StockLine[],
+    products: Map<string, ProductInfo>,
+  ): Promise<Set<string>> {
     const charged = new Set<string>();
     for (const line of lines) {
       const limit = products.get(line.sku)!.maxPerUser;
       if (limit === null) continue;
       if (!(await this.freezes.chargePurchaseLimit(em, userId, line.sku, line.qty, limit))) {
         reservationsTotal.inc({ outcome: 'limit_exceeded', level: 'mysql' });
-        throw new DomainError(ErrorCode.PURCHASE_LIMIT_EXCEEDED, `At most ${limit} of ${line.sku} per user`, {
-          sku: line.sku,
-          maxPerUser: limit,
-          requested: line.qty,
-        });
+        throw purchaseLimitExceeded(line.sku, limit, line.qty);
       }
       charged.add(line.sku);
     }
+    return charged;
+  }
 
+  private async recordFreezes(
+    em: EntityManager,
+    ctx: BranchContext,
+    payload: FreezePayload,
+    lines: StockLine[],
+    charged: Set<string>,
+  ): Promise<void> {
+    const { warehouse, userId } = payload;
     await this.freezes.insertFrozen(
       em,
       lines.map((l) => ({
@@ -86,9 +119,5 @@ export class FreezeStock {
         deltaReserved: l.qty,
       })),
     );
-    // The try has no after-commit hook: an alert opened here is reported now (a later
-    // rollback of this transaction also removes the alert row).
-    this.alerts.report(await this.alerts.afterDecrease(em, lines.map((l) => ({ sku: l.sku, warehouse }))));
-    reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
   }
 }
