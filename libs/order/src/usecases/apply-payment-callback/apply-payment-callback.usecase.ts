@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@app/core';
 import { PaymentService, PaymentView } from '@app/payment';
-import { TccConflictError, TccCoordinator } from '@app/tcc';
+import { branchIdOf, TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from '../../checkout-transaction';
 import type { PaymentCallbackDto, PaymentCallbackResultDto } from '../../dto/payment-callback.dto';
 import { orderNotFound } from '../../order-errors';
@@ -57,7 +57,7 @@ export class ApplyPaymentCallbackUseCase {
   private async captureHoldingLock(order: OrderView, paymentId: string): Promise<PaymentCallbackResultDto | null> {
     const replay = this.replayOf(await this.payments.findPayment(paymentId), order);
     if (replay) return replay;
-    const ours = `${order.txId}:payment:${externalBranchKey(paymentId)}`;
+    const ours = branchIdOf(order.txId, 'payment', externalBranchKey(paymentId));
     const others = (await this.checkout.paymentBranches(order.txId)).filter((b) => b.branchId !== ours);
     // Another payment (e.g. a wallet pay whose caller crashed) is already tried or unresolved: it
     // pays the order if anything does, and this money goes back.

@@ -25,8 +25,10 @@ export class CancelOrderUseCase {
   ) {}
 
   async execute(userId: string, orderId: string, note?: string): Promise<OrderDto> {
-    const order = await this.orders.findOwn(userId, orderId);
-    if (!order) throw orderNotFound(orderId);
+    const found = await this.orders.findOwn(userId, orderId);
+    if (!found) throw orderNotFound(orderId);
+    // Past its deadline a pending order is decided already: it expires (as the recovery job would).
+    const order = await this.checkout.expireIfOverdue(found);
     switch (order.status) {
       case 'CANCELLED':
       case 'REFUNDED':
