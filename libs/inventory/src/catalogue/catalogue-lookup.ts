@@ -70,7 +70,11 @@ export class CatalogueLookup {
     try {
       await this.checkWarehouse(code);
     } catch (err) {
-      if (err instanceof DomainError) this.unknownWarehouses.set(code, Date.now() + this.ttlMs);
+      if (err instanceof DomainError) {
+        // Bounded: a flood of invented codes must not grow memory without end.
+        if (this.unknownWarehouses.size >= 10_000) this.unknownWarehouses.clear();
+        this.unknownWarehouses.set(code, Date.now() + this.ttlMs);
+      }
       throw err;
     }
   }
