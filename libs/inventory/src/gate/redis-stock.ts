@@ -49,7 +49,7 @@ export class RedisStock {
   readonly freezeTtlSec: number;
 
   constructor(
-    @InjectRedis() redis: Redis,
+    @InjectRedis() private readonly redis: Redis,
     private readonly status: RedisStatus,
     config: AppConfig,
   ) {
@@ -92,16 +92,19 @@ export class RedisStock {
     await this.scripts.invCommit(2, k.index, k.freeze(freezeId), freezeId, this.freezeTtlSec);
   }
 
+  /** The reservations Redis holds for the row (no lock: a hint for reconciliation). */
+  async reservationsOf(key: RowKey): Promise<SnapshotEntry[]> {
+    const all = await this.redis.hgetall(rowKeys(key).index);
+    return Object.entries(all).map(([freezeId, v]) => toEntry(freezeId, v));
+  }
+
   /** Locks the row for a reset and lists its Redis-held reservations; null if another reset holds it. */
   async snapshot(key: RowKey, token: string, lockMs: number): Promise<SnapshotEntry[] | null> {
     const k = rowKeys(key);
     const raw = await this.scripts.invSnapshot(2, k.lock, k.index, token, lockMs);
     if (Number(raw[0]) !== 1) return null;
     const entries: SnapshotEntry[] = [];
-    for (let i = 1; i + 1 < raw.length; i += 2) {
-      const [qty, at] = String(raw[i + 1]).split(':');
-      entries.push({ freezeId: String(raw[i]), qty: Number(qty), reservedAtMs: Number(at) });
-    }
+    for (let i = 1; i + 1 < raw.length; i += 2) entries.push(toEntry(String(raw[i]), String(raw[i + 1])));
     return entries;
   }
 
@@ -124,4 +127,10 @@ export class RedisStock {
   async unlock(key: RowKey, token: string): Promise<void> {
     await this.scripts.invUnlock(1, rowKeys(key).lock, token);
   }
+}
+
+/** Index values are "<qty>:<reservedAtMs>". */
+function toEntry(freezeId: string, value: string): SnapshotEntry {
+  const [qty, at] = value.split(':');
+  return { freezeId, qty: Number(qty), reservedAtMs: Number(at) };
 }

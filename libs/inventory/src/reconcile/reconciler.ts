@@ -25,6 +25,8 @@ const LOCK_MS = 3000;
  * checkout that died between the gate and `begin` (which follow each other immediately).
  */
 const ORPHAN_AFTER_MS = 60_000;
+/** Younger reservations are left alone by the dead-reservation check: their try or release is probably under way. */
+const SETTLE_MS = 5_000;
 const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: 'C', RELEASED: 'R' };
 
 /**
@@ -140,8 +142,20 @@ export class Reconciler {
     }
   }
 
-  /** Redis reservations absent from MySQL that no try can freeze any more (see above). */
-  private async neverFrozen(absent: Array<{ freezeId: string; reservedAtMs: number }>): Promise<Set<string>> {
+  /**
+   * Redis reservations that no try can freeze any more (see above), found BEFORE the row is
+   * locked so the lock never waits on these queries. Being dead is final (a cancelled tx stays
+   * cancelled), so the answer still holds at the snapshot; it is applied only to reservations
+   * the snapshot also finds absent from MySQL.
+   */
+  private async deadReservations(key: RowKey): Promise<Set<string>> {
+    const settled = (await this.redisStock.reservationsOf(key)).filter((e) => e.reservedAtMs < Date.now() - SETTLE_MS);
+    if (settled.length === 0) return new Set();
+    const states = await this.freezes.statesOf(
+      this.db.manager,
+      settled.map((e) => lineFreezeId(e.freezeId, key.sku)),
+    );
+    const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku)));
     if (absent.length === 0) return new Set();
     const txIdOf = (freezeId: string) => freezeId.split(':')[0];
     const statuses = await this.coordinator.statusesOf(absent.map((e) => txIdOf(e.freezeId)));
@@ -157,7 +171,8 @@ export class Reconciler {
   }
 
   /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
-  private tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
+  private async tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
+    const dead = await this.deadReservations(key);
     return this.db.transaction('REPEATABLE READ', async (em) => {
       const token = ulid();
       const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
@@ -173,12 +188,11 @@ export class Reconciler {
           const state = states.get(lineFreezeId(e.freezeId, key.sku));
           return { ...e, mysqlState: state ? STATE_CODE[state] : ('A' as const) };
         });
-        const dead = await this.neverFrozen(withStates.filter((e) => e.mysqlState === 'A'));
         const applied = await this.redisStock.apply(
           key,
           token,
           mysqlAvailable,
-          withStates.map((e) => (dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e)),
+          withStates.map((e) => (e.mysqlState === 'A' && dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e)),
         );
         return applied ?? 'busy';
       } catch (err) {
