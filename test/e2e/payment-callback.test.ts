@@ -58,14 +58,16 @@ describe('payment callback and expiry, end to end', () => {
     expect((await shop.stock('GIFT')).onHand).toBe(stock.onHand - 2);
   });
 
-  it('applies 10 concurrent deliveries of one success once', async () => {
-    const o = await shop.placed('cleo', [{ sku: 'GIFT', qty: 1 }]);
-    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
-    const results = await Promise.all(Array.from({ length: 10 }, () => shop.callback(body)));
-    expect(statusCounts(results)).toEqual({ '200': 10 });
-    for (const r of results) expect(r.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
-    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 2500 }]);
-    expect(await shop.wallet('cleo')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+  it('applies 10 concurrent deliveries of one success once, answering CAPTURED to each (12 orders)', async () => {
+    for (let k = 0; k < 12; k++) {
+      const o = await shop.placed(`cleo${k}`, [{ sku: 'GIFT', qty: 1 }]);
+      const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+      const results = await Promise.all(Array.from({ length: 10 }, () => shop.callback(body)));
+      expect(statusCounts(results)).toEqual({ '200': 10 });
+      for (const r of results) expect(r.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+      expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 2500 }]);
+      expect(await shop.wallet(`cleo${k}`)).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+    }
   });
 
   it('refuses an amount mismatch with 409 and an unknown order with 404', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError } from '@app/core';
+import { DomainError, ErrorCode } from '@app/core';
 import { PaymentService, PaymentView } from '@app/payment';
 import { branchIdOf, TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from '../../checkout-transaction';
@@ -42,8 +42,8 @@ export class ApplyPaymentCallbackUseCase {
         amountCents: dto.amountCents,
       });
     }
-    const replay = this.replayOf(await this.payments.findPayment(dto.paymentId), order);
-    if (replay) return replay;
+    const known = await this.answerFromPayment(await this.payments.findPayment(dto.paymentId), order);
+    if (known) return known;
     if (dto.status === 'FAILED') return result(order, 'FAILED');
 
     if (order.status === 'PENDING_PAYMENT' && order.expiresAt.getTime() > Date.now()) {
@@ -55,13 +55,13 @@ export class ApplyPaymentCallbackUseCase {
 
   /** Under the order's payment lock: add our branch and commit, or null when the order cannot take it. */
   private async captureHoldingLock(order: OrderView, paymentId: string): Promise<PaymentCallbackResultDto | null> {
-    const replay = this.replayOf(await this.payments.findPayment(paymentId), order);
-    if (replay) return replay;
+    const known = await this.answerFromPayment(await this.payments.findPayment(paymentId), order);
+    if (known) return known;
     const ours = branchIdOf(order.txId, 'payment', externalBranchKey(paymentId));
     const others = (await this.checkout.paymentBranches(order.txId)).filter((b) => b.branchId !== ours);
-    // Another payment (e.g. a wallet pay whose caller crashed) is already tried or unresolved: it
-    // pays the order if anything does, and this money goes back.
-    if (others.some((b) => b.status !== 'CANCELLED')) {
+    // Another payment (e.g. a wallet pay whose caller died after its try) already holds the
+    // order: it pays the order, and this money goes back.
+    if (others.some((b) => b.status === 'TRIED' || b.status === 'TRYING')) {
       if (others.some((b) => b.status === 'TRIED')) await this.checkout.commit(order.txId);
       return null;
     }
@@ -73,34 +73,49 @@ export class ApplyPaymentCallbackUseCase {
         { key: externalBranchKey(paymentId) },
       );
     } catch (err) {
-      if (err instanceof TccConflictError) return null;
+      if (err instanceof TccConflictError || (err instanceof DomainError && err.code === ErrorCode.ORDER_STATE_CONFLICT)) return null;
       throw err;
     }
-    if (!(await this.checkout.commit(order.txId))) return null; // rolled back meanwhile: our branch is FAILED, refunded below
-    const after = await this.checkout.reread(order.orderId);
-    return result(after, 'CAPTURED');
+    // Lost to a rollback: the payment participant's cancel refunded our branch; answered below.
+    if (!(await this.checkout.commit(order.txId))) return null;
+    return result(await this.checkout.settled(order.orderId), 'CAPTURED');
   }
 
   private async refundLatePayment(dto: PaymentCallbackDto, orderId: string): Promise<PaymentCallbackResultDto> {
     const order = await this.checkout.expireIfOverdue(await this.checkout.reread(orderId));
     const payment = await this.payments.recordLatePayment(dto.paymentId, order.orderId, order.userId, dto.amountCents);
-    const replay = this.replayOf(payment, order);
-    if (replay?.paymentStatus === 'REFUNDED') {
-      countOrderOutcome('late_payment_refunded');
-      this.logger.warn({ orderId: order.orderId, paymentId: dto.paymentId, orderStatus: order.status }, 'late payment refunded');
+    const answer = await this.answerFromPayment(payment, order);
+    if (!answer) {
+      // Our branch is tried in a transaction that is neither committing nor rolling back yet.
+      throw DomainError.conflict('This payment is still being applied; retry later', { paymentId: dto.paymentId });
     }
-    return replay ?? result(order, 'REFUNDED');
+    if (answer.paymentStatus === 'REFUNDED') {
+      countOrderOutcome('late_payment_refunded');
+      this.logger.warn({ orderId: order.orderId, paymentId: dto.paymentId, orderStatus: answer.orderStatus }, 'late payment refunded');
+    }
+    return answer;
   }
 
-  /** The answer an earlier callback of this paymentId already settled, if any. */
-  private replayOf(payment: PaymentView | null, order: OrderView): PaymentCallbackResultDto | null {
+  /**
+   * The answer an earlier delivery of this paymentId already decided, if any: CAPTURED or
+   * REFUNDED as recorded, or, for a payment whose branch is tried (PENDING), what its
+   * transaction decided (commit → CAPTURED, rollback → the payment participant refunds it).
+   */
+  private async answerFromPayment(payment: PaymentView | null, order: OrderView): Promise<PaymentCallbackResultDto | null> {
     if (!payment) return null;
     if (payment.orderId !== order.orderId || payment.method !== 'EXTERNAL') {
       throw DomainError.conflict(`Payment ${payment.paymentId} belongs to another order`, { paymentId: payment.paymentId });
     }
-    if (payment.status === 'CAPTURED') return result(order, 'CAPTURED');
-    if (payment.status === 'REFUNDED') return result(order, 'REFUNDED');
-    return null; // PENDING (an attempt in flight or crashed) or FAILED (rolled back): settle it now
+    let decided: 'CAPTURED' | 'REFUNDED' | null = null;
+    if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') decided = payment.status;
+    else if (payment.status === 'PENDING' && payment.txId) {
+      const tx = await this.coordinator.findTransaction(payment.txId);
+      if (tx?.status === 'CONFIRMING' || tx?.status === 'CONFIRMED') decided = 'CAPTURED';
+      if (tx?.status === 'CANCELLING' || tx?.status === 'CANCELLED') decided = 'REFUNDED';
+    }
+    if (!decided) return null;
+    // A commit or rollback may still be finishing: answer with the order's final status.
+    return result(await this.checkout.settled(order.orderId), decided);
   }
 }
 
