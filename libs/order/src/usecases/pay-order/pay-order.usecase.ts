@@ -37,7 +37,8 @@ export class PayOrderUseCase {
     if (order.expiresAt.getTime() <= Date.now()) throw orderStateConflict(await this.checkout.expireIfOverdue(order), 'pay');
 
     const outcome = await this.lock.withLock(orderId, () => this.payHoldingLock(order));
-    const after = outcome.locked ? await this.checkout.reread(orderId) : outcome.order;
+    // A commit whose second phase is still finishing (or left to recovery) shows PAID a moment later.
+    const after = outcome.locked ? await this.checkout.settled(orderId) : outcome.order;
     if (after.status === 'PAID' || (outcome.locked && after.status === 'PENDING_PAYMENT')) return toOrderDto(after);
     throw orderStateConflict(after, 'pay');
   }
@@ -53,7 +54,7 @@ export class PayOrderUseCase {
   }
 
   private async freezeWallet(order: OrderView): Promise<void> {
-    // Checked first so the usual 402 leaves no failed branch behind (the try still decides under a race).
+    // Checked first so the usual 402 costs no branch and no transaction work (the try still decides under a race).
     const wallet = await this.wallets.getWallet(order.userId);
     if (wallet.balanceCents < order.payableCents) {
       countOrderOutcome('payment_refused', ErrorCode.INSUFFICIENT_BALANCE);
