@@ -339,6 +339,19 @@ describe('storefront order flows, end to end', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('counts orders by outcome', async () => {
+      const res = await t.request('GET', '/metrics', { as: 'none' });
+      expect(res.status).toBe(200);
+      const text = String(res.body);
+      for (const outcome of ['placed', 'paid', 'cancelled', 'refunded']) {
+        expect(text).toMatch(new RegExp(`^orders_total\\{outcome="${outcome}",reason=""\\} [1-9]`, 'm'));
+      }
+      expect(text).toMatch(/^orders_total\{outcome="refused",reason="INSUFFICIENT_STOCK"\} [1-9]/m);
+      expect(text).toMatch(/^orders_total\{outcome="payment_refused",reason="INSUFFICIENT_BALANCE"\} [1-9]/m);
+    });
+  });
+
   describe('bad input', () => {
     const expect400 = (res: { status: number; body: any }) => {
       expect(res.status).toBe(400);
