@@ -1,6 +1,5 @@
 // Public API of the order module.
 export { OrderModule } from './order.module';
-export { OrderParticipant } from './order.participant';
 export { ORDER_STATUSES, type OrderStatus, canTransition } from './order-state-machine';
 export type { OrderBranchPayload, NewOrder, OrderLine } from './order.types';
 export type { OrderDto } from './dto/order.dto';
