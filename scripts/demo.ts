@@ -9,11 +9,9 @@
  * Env: BASE_URL (http://127.0.0.1:3000), ADMIN_KEY, STOREFRONT_KEY, PAYMENT_WEBHOOK_SECRET (dev
  * defaults), DEMO_UNITS (50), DEMO_ORDERS (500), DEMO_USERS (200).
  */
-import { createHmac, randomUUID } from 'crypto';
+import { createHmac } from 'crypto';
+import { BASE_URL, call, must, positiveEnv as positive } from './http-client';
 
-const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-const ADMIN_KEY = process.env.ADMIN_KEY ?? 'dev-admin-key';
-const STOREFRONT_KEY = process.env.STOREFRONT_KEY ?? 'dev-storefront-key';
 const WEBHOOK_SECRET = process.env.PAYMENT_WEBHOOK_SECRET ?? 'dev-webhook-secret';
 const UNITS = positive('DEMO_UNITS', 50);
 const ORDERS = positive('DEMO_ORDERS', 500);
@@ -27,41 +25,6 @@ const PHONE_PRICE = 49_900;
 const users = Array.from({ length: USERS }, (_, i) => `demo-${RUN}-u${i}`);
 /** Every fourth user holds the coupon and uses it on their first checkout. */
 const couponHolders = users.filter((_, i) => i % 4 === 0);
-
-interface Reply {
-  status: number;
-  body: any;
-}
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-async function call(method: string, path: string, opts: { as?: 'admin' | 'storefront'; user?: string; body?: unknown; idempotent?: boolean; headers?: Record<string, string>; raw?: string } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.as) headers.authorization = `Bearer ${opts.as === 'admin' ? ADMIN_KEY : STOREFRONT_KEY}`;
-  if (opts.user) headers['x-user-id'] = opts.user;
-  if (opts.idempotent) headers['idempotency-key'] = randomUUID();
-  const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${BASE_URL}${path}`, { method, headers, body: payload });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body };
-}
-
-async function must(what: string, reply: Promise<Reply>, ok = [200, 201]): Promise<any> {
-  const r = await reply;
-  if (!ok.includes(r.status)) throw new Error(`${what} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 /** Runs `work` over `items` with at most `limit` in flight (seeding politely). */
 async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
