@@ -34,6 +34,16 @@ describe('with Redis unreachable', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(ok[0].body);
   });
+
+  it('keeps users apart whose ids differ only in case (byte-for-byte key scope in MySQL)', async () => {
+    const body = { label: 'case', delayMs: 0 };
+    const upper = await t.request('POST', '/__probe/user-write', { body, user: 'Kim', idempotencyKey: 'same' });
+    const lower = await t.request('POST', '/__probe/user-write', { body, user: 'kim', idempotencyKey: 'same' });
+    expect([upper.status, lower.status]).toEqual([201, 201]);
+    expect(lower.headers['idempotent-replayed']).toBeUndefined();
+    expect(lower.body.userId).toBe('kim');
+    expect(lower.body.id).not.toBe(upper.body.id);
+  });
 });
 
 describe('with MySQL gone', () => {

@@ -6,8 +6,9 @@ export class Core1700000000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE idempotency_record (
-        scope          VARCHAR(100) NOT NULL,
-        idem_key       VARCHAR(128) NOT NULL,
+        -- byte-for-byte: the scope holds a user id (u:Kim and u:kim are two users) and keys are case-sensitive
+        scope          VARCHAR(100) COLLATE utf8mb4_bin NOT NULL,
+        idem_key       VARCHAR(128) COLLATE utf8mb4_bin NOT NULL,
         request_hash   CHAR(64)     NOT NULL,
         state          ENUM('IN_FLIGHT','DONE') NOT NULL,
         status_code    SMALLINT     NULL,

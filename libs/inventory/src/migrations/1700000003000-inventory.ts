@@ -30,7 +30,7 @@ export class Inventory1700000003000 implements MigrationInterface {
         warehouse      VARCHAR(32)  NOT NULL,
         qty            BIGINT       NOT NULL,
         state          ENUM('FROZEN','CONFIRMED','RELEASED') NOT NULL,
-        user_id        VARCHAR(64)  NULL,
+        user_id        VARCHAR(64)  COLLATE utf8mb4_bin NULL,
         limit_charged  TINYINT(1)   NOT NULL DEFAULT 0,
         created_at     DATETIME(3)  NOT NULL,
         updated_at     DATETIME(3)  NOT NULL,
@@ -73,7 +73,8 @@ export class Inventory1700000003000 implements MigrationInterface {
     // Units of a sku one user holds (frozen or bought), for product.max_per_user.
     await q.query(`
       CREATE TABLE purchase_counter (
-        user_id     VARCHAR(64) NOT NULL,
+        -- user ids are compared byte for byte: Kim and kim are two users with two limits
+        user_id     VARCHAR(64) COLLATE utf8mb4_bin NOT NULL,
         sku         VARCHAR(64) NOT NULL,
         qty         BIGINT      NOT NULL,
         updated_at  DATETIME(3) NOT NULL,
