@@ -19,7 +19,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: Number.isFinite(bodyLimit) && bodyLimit > 0 ? bodyLimit : 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Request ids and access logs come from pino-http (nestjs-pino).
     logger: false,
     ...fastifyServerOptions,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
+import { AdminStockChange } from './admin/admin-stock-change';
 import { ReceiveStock } from './admin/receive-stock';
 import { SetLowStockThreshold } from './admin/set-low-stock-threshold';
 import { ShipStock } from './admin/ship-stock';
@@ -58,6 +59,7 @@ import { StockSync } from './stock/stock-sync';
     ReleaseFreeze,
     RestockUnits,
     InventoryParticipant,
+    AdminStockChange,
     ReceiveStock,
     ShipStock,
     TakeStock,

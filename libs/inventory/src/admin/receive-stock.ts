@@ -1,40 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
-import { DataSource } from 'typeorm';
-import { inTransaction } from '@app/core';
-import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
-import { stockOperationsTotal } from '../inventory.metrics';
 import { StockRepository } from '../stock/stock.repository';
-import { StockSync } from '../stock/stock-sync';
 import { toStockDto } from '../stock/stock-view';
 
 /** Inbound: units arrive (the stock row is created on the first delivery). */
 @Injectable()
 export class ReceiveStock {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly stock: StockRepository,
-    private readonly alerts: LowStockAlerts,
     private readonly catalogue: CatalogueLookup,
-    private readonly sync: StockSync,
+    private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: StockMoveDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = dto.reference ?? ulid();
-    const { row, changes } = await inTransaction(this.db, async (em) => {
+    const [row] = await this.change.apply('INBOUND', async (em) => {
       await this.stock.addOnHand(em, key, dto.qty);
       await this.stock.writeLedger(em, [{ ...key, reason: 'INBOUND', ref, deltaOnHand: dto.qty, deltaReserved: 0 }]);
-      const changes = await this.alerts.afterIncrease(em, [key]);
-      return { row: (await this.stock.findRow(key, em))!, changes };
+      return [{ key, direction: 'up' }];
     });
-    this.alerts.report(changes);
-    stockOperationsTotal.inc({ reason: 'INBOUND' });
-    await this.sync.afterCommit([key], { unitsAdded: true });
     return toStockDto(row);
   }
 }

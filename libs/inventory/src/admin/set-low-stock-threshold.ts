@@ -1,32 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { inTransaction } from '@app/core';
-import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { StockDto, ThresholdDto } from '../dto/stock.dto';
 import { StockRepository } from '../stock/stock.repository';
 import { toStockDto } from '../stock/stock-view';
+import { AdminStockChange } from './admin-stock-change';
 
 /** Sets the low-stock threshold of a row; the row's alert opens or resolves at once if it must. */
 @Injectable()
 export class SetLowStockThreshold {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly stock: StockRepository,
-    private readonly alerts: LowStockAlerts,
     private readonly catalogue: CatalogueLookup,
+    private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: ThresholdDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
-    const { row, changes } = await inTransaction(this.db, async (em) => {
+    // No units move: no ledger row, no operation metric, nothing for the Redis gate to learn.
+    const [row] = await this.change.apply(null, async (em) => {
       await this.stock.setThreshold(em, key, dto.threshold);
-      const changes = await this.alerts.afterChange(em, [key]);
-      return { row: (await this.stock.findRow(key, em))!, changes };
+      return [{ key, direction: 'either' }];
     });
-    this.alerts.report(changes);
     return toStockDto(row);
   }
 }

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
-import { DataSource } from 'typeorm';
-import { DomainError, inTransaction } from '@app/core';
-import { LowStockAlerts } from '../alerts/low-stock-alerts';
+import { DomainError } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
-import { stockOperationsTotal } from '../inventory.metrics';
 import { StockRepository } from '../stock/stock.repository';
-import { StockSync } from '../stock/stock-sync';
 import { toStockDto } from '../stock/stock-view';
 
 /**
@@ -18,18 +14,16 @@ import { toStockDto } from '../stock/stock-view';
 @Injectable()
 export class TakeStock {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly stock: StockRepository,
-    private readonly alerts: LowStockAlerts,
     private readonly catalogue: CatalogueLookup,
-    private readonly sync: StockSync,
+    private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: StocktakeDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = ulid();
-    const { row, changes, before } = await inTransaction(this.db, async (em) => {
+    const [row] = await this.change.apply('STOCKTAKE', async (em) => {
       // The delta needs the old value: lock the row first (created empty if missing), then write.
       const before = await this.stock.lockRow(em, key);
       if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
@@ -42,12 +36,8 @@ export class TakeStock {
       }
       const delta = dto.countedQty - before.onHand;
       await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);
-      const changes = await this.alerts.afterChange(em, [key]);
-      return { row: (await this.stock.findRow(key, em))!, changes, before };
+      return [{ key, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'either' }];
     });
-    this.alerts.report(changes);
-    stockOperationsTotal.inc({ reason: 'STOCKTAKE' });
-    await this.sync.afterCommit([key], { unitsAdded: dto.countedQty > before.onHand });
     return toStockDto(row);
   }
 }

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
-import { DataSource } from 'typeorm';
-import { DomainError, inTransaction } from '@app/core';
-import { LowStockAlerts } from '../alerts/low-stock-alerts';
+import { DomainError } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { AdminStockChange } from './admin-stock-change';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
 import { insufficientStock } from '../inventory.errors';
-import { stockOperationsTotal } from '../inventory.metrics';
 import { StockRepository } from '../stock/stock.repository';
-import { StockSync } from '../stock/stock-sync';
 import { toStockDto } from '../stock/stock-view';
 
 /**
@@ -20,11 +16,9 @@ import { toStockDto } from '../stock/stock-view';
 @Injectable()
 export class TransferStock {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly stock: StockRepository,
-    private readonly alerts: LowStockAlerts,
     private readonly catalogue: CatalogueLookup,
-    private readonly sync: StockSync,
+    private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: TransferDto): Promise<TransferResultDto> {
@@ -36,7 +30,7 @@ export class TransferStock {
     const ref = ulid();
     const ordered = dto.from < dto.to ? [from, to] : [to, from];
 
-    const result = await inTransaction(this.db, async (em) => {
+    const [fromRow, toRow] = await this.change.apply('TRANSFER', async (em) => {
       for (const key of ordered) {
         if (key === from) {
           if (!(await this.stock.removeAvailable(em, from, dto.qty))) {
@@ -53,20 +47,11 @@ export class TransferStock {
         { ...from, reason: 'TRANSFER_OUT', ref, deltaOnHand: -dto.qty, deltaReserved: 0 },
         { ...to, reason: 'TRANSFER_IN', ref, deltaOnHand: dto.qty, deltaReserved: 0 },
       ]);
-      const changes = [
-        ...(await this.alerts.afterDecrease(em, [from])),
-        ...(await this.alerts.afterIncrease(em, [to])),
+      return [
+        { key: from, direction: 'down' },
+        { key: to, direction: 'up' },
       ];
-      return {
-        from: (await this.stock.findRow(from, em))!,
-        to: (await this.stock.findRow(to, em))!,
-        changes,
-      };
     });
-    this.alerts.report(result.changes);
-    stockOperationsTotal.inc({ reason: 'TRANSFER' });
-    await this.sync.afterCommit([from], { unitsAdded: false });
-    await this.sync.afterCommit([to], { unitsAdded: true });
-    return { from: toStockDto(result.from), to: toStockDto(result.to) };
+    return { from: toStockDto(fromRow), to: toStockDto(toRow) };
   }
 }
