@@ -100,7 +100,15 @@ export class ProductService {
       products.map((p) => p.sku),
       this.config.inventory.defaultWarehouse,
     );
-    return products.map((p) => ({ ...toInfo(p), category: p.category, available: available.get(p.sku) ?? 0 }));
+    return products.map((p) => ({
+      sku: p.sku,
+      name: p.name,
+      category: p.category,
+      priceCents: p.priceCents,
+      status: p.status,
+      maxPerUser: p.maxPerUser,
+      available: available.get(p.sku) ?? 0,
+    }));
   }
 }
 
