@@ -124,13 +124,17 @@ export class IdempotencyStore {
   /** Records the response of a request that changed state: in MySQL first (durable), then Redis. */
   async complete(scope: string, key: string, hash: string, response: StoredResponse): Promise<void> {
     const ttl = this.config.idempotencyTtlSec;
-    await this.db.query(
-      `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
-       VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)
-       ON DUPLICATE KEY UPDATE request_hash = VALUES(request_hash), state = 'DONE', status_code = VALUES(status_code),
-         response_body = VALUES(response_body), expires_at = VALUES(expires_at)`,
-      [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
-    );
+    // The state change already committed: failing to record it must not turn the response into
+    // an error (the client would retry and apply it twice). Keep whichever copy we can write.
+    await this.db
+      .query(
+        `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
+         VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)
+         ON DUPLICATE KEY UPDATE request_hash = VALUES(request_hash), state = 'DONE', status_code = VALUES(status_code),
+           response_body = VALUES(response_body), expires_at = VALUES(expires_at)`,
+        [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
+      )
+      .catch((err: unknown) => this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'));
     const entry: Entry = { state: 'DONE', hash, statusCode: response.statusCode, body: response.body };
     await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => undefined);
   }
