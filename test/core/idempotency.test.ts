@@ -70,6 +70,25 @@ describe('Idempotency-Key', () => {
     expect(await rowsLabelled('per-user')).toBe(2);
   });
 
+  it('still answers a committed change when its durable record cannot be written, and replays it from Redis', async () => {
+    const body = { label: 'record-lost', delayMs: 0 };
+    // Only the final write fails: the look-up still works, the DONE record is refused.
+    await t.db.query(
+      `CREATE TRIGGER probe_refuse_done BEFORE INSERT ON idempotency_record FOR EACH ROW
+       IF NEW.state = 'DONE' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF`,
+    );
+    try {
+      const first = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-6' });
+      expect(first.status).toBe(200);
+      const replay = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-6' });
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(first.body);
+    } finally {
+      await t.db.query('DROP TRIGGER probe_refuse_done');
+    }
+    expect(await rowsLabelled('record-lost')).toBe(1);
+  });
+
   it('keeps a durable copy: a replay still works after Redis lost the record', async () => {
     const body = { label: 'durable', delayMs: 0 };
     const first = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-5' });
