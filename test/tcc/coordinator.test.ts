@@ -127,6 +127,27 @@ describe('TCC coordinator', () => {
     await conflictOf(tcc.tryBranch(txId, 'hold', { amount: 1 }, { key: 'attempt' }));
   });
 
+  it('refuses commit while a refused branch is being tried again, so the retried try is never silently cancelled', async () => {
+    const txId = await tcc.begin({ name: 'checkout' });
+    const payload = { amount: 1, refuseTries: 1, slowMs: 400 };
+    await expect(tcc.tryBranch(txId, 'hold', payload, { key: 'pay' })).rejects.toBeInstanceOf(DomainError);
+
+    const retry = tcc.tryBranch(txId, 'hold', payload, { key: 'pay' });
+    await sleep(150); // the retried try is running (slowMs) with its fence row inserted
+    const commit = tcc.commit(txId).then(
+      (outcome) => outcome,
+      (e: unknown) => e,
+    );
+    const [retried, committed] = await Promise.all([retry.then(() => 'TRIED', (e: unknown) => e), commit]);
+    expect(retried).toBe('TRIED');
+    expect(committed).toBeInstanceOf(TccConflictError);
+    expect((committed as TccConflictError).details).toMatchObject({ currentStatus: 'TRYING' });
+
+    // once the retried try is done, commit confirms what the caller was told is tried
+    expect(await tcc.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
+    expect((await holdStates(db, [txId])).get(`${txId}:hold:pay`)).toBe('CONFIRMED');
+  });
+
   it('refuses commit while a branch try is still running (outcome unknown)', async () => {
     const txId = await tcc.begin({ name: 'checkout' });
     await tcc.tryBranch(txId, 'hold', { amount: 1 });

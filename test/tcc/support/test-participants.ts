@@ -41,6 +41,8 @@ export interface HoldPayload {
   amount: number;
   /** try refuses with INSUFFICIENT_STOCK */
   refuse?: boolean;
+  /** try refuses this many times (per branch, per process) before it succeeds */
+  refuseTries?: number;
   /** confirm throws this many times (per branch, per process) before it succeeds */
   failConfirms?: number;
   /** each phase sleeps this long inside its local transaction (to widen race windows) */
@@ -59,6 +61,7 @@ export const probe = {
   afterCancelFailures: new Map<string, number>(),
   afterConfirm: new Map<string, number>(),
   confirmFailures: new Map<string, number>(),
+  tryRefusals: new Map<string, number>(),
   /** txs some participant phase is running for right now, and overlaps seen */
   active: new Map<string, number>(),
   overlaps: [] as string[],
@@ -68,6 +71,7 @@ export const probe = {
     this.afterCancelFailures.clear();
     this.afterConfirm.clear();
     this.confirmFailures.clear();
+    this.tryRefusals.clear();
     this.active.clear();
     this.overlaps = [];
   },
@@ -106,6 +110,11 @@ async function hang(): Promise<never> {
 export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
   async try(em: EntityManager, ctx: BranchContext, p: HoldPayload): Promise<void> {
     if (p.refuse) throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, 'not enough', { branchId: ctx.branchId });
+    const refused = probe.tryRefusals.get(ctx.branchId) ?? 0;
+    if (refused < (p.refuseTries ?? 0)) {
+      probe.tryRefusals.set(ctx.branchId, refused + 1);
+      throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, 'not enough yet', { branchId: ctx.branchId });
+    }
     await watched(ctx.txId, p.slowMs, async () => {
       await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [ctx.branchId, ctx.txId, p.amount]);
       await effect(em, ctx, 'try');

@@ -160,6 +160,8 @@ export class TccCoordinator {
         if (existing && canonicalJson(existing.payload) !== canonicalJson(JSON.parse(payloadJson))) {
           throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, { branchId });
         }
+        // a retry of a refused try: its outcome is unknown again until it returns
+        if (existing?.status === 'TRY_FAILED') await this.transactions.reopenFailedBranch(em, branchId);
       }
       return tx.name;
     });

@@ -83,6 +83,17 @@ export class TransactionRepository {
     return affectedRows(result) === 1;
   }
 
+  /**
+   * A refused branch is being tried again: back to TRYING (under the tx row lock), so a commit
+   * waits for this try's outcome instead of rolling the branch back under the caller's feet.
+   */
+  async reopenFailedBranch(em: EntityManager, branchId: string): Promise<void> {
+    await em.query(
+      `UPDATE tcc_branch SET status = 'TRYING', updated_at = ${NOW} WHERE branch_id = ? AND status = 'TRY_FAILED'`,
+      [branchId],
+    );
+  }
+
   async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
     const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
     return rows[0] ? toBranch(rows[0]) : null;
