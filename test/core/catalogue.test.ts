@@ -76,6 +76,15 @@ describe('catalogue: products and warehouses', () => {
     expect((await t.request('PATCH', '/v1/admin/products/CAT-1', { body: { sku: 'OTHER' } })).status).toBe(400);
   });
 
+  it('answers PATCH with null for a required field with 400 and changes nothing', async () => {
+    await create({ sku: 'CAT-N', name: 'Keep', category: 'n', priceCents: 100 });
+    for (const field of ['name', 'category', 'priceCents', 'status', 'sku']) {
+      const res = await t.request('PATCH', '/v1/admin/products/CAT-N', { body: { [field]: null } });
+      expect({ field, status: res.status, error: res.body.error }).toEqual({ field, status: 400, error: 'VALIDATION_FAILED' });
+    }
+    expect((await t.request('GET', '/v1/products/CAT-N')).body).toMatchObject({ name: 'Keep', category: 'n', priceCents: 100, status: 'ACTIVE' });
+  });
+
   it('answers an unknown sku with 404 NOT_FOUND, however long', async () => {
     for (const sku of ['MISSING', 'x'.repeat(200), '%E2%9C%93']) {
       const res = await t.request('GET', `/v1/products/${sku}`);

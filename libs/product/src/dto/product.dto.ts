@@ -39,9 +39,11 @@ export class CreateProductDto {
   maxPerUser?: number | null;
 }
 
-export class UpdateProductDto extends PartialType(CreateProductDto) {
+// skipNullProperties: false, so `{"name": null}` is refused (400) instead of reaching a NOT NULL column;
+// maxPerUser keeps accepting null (its own ValidateIf: null = unlimited).
+export class UpdateProductDto extends PartialType(CreateProductDto, { skipNullProperties: false }) {
   @ApiPropertyOptional({ enum: ['ACTIVE', 'INACTIVE'] })
-  @IsOptional()
+  @ValidateIf((_, v) => v !== undefined)
   @IsIn(['ACTIVE', 'INACTIVE'])
   status?: ProductStatus;
 }
