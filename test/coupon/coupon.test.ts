@@ -56,6 +56,12 @@ describe('coupons', () => {
       expect(res.body).toMatchObject({ minOrderCents: 0, validFrom: null, validTo: null });
     });
 
+    it('reads null for an optional field as absent (the shape the API answers with)', async () => {
+      const res = await createCoupon({ code: 'NULLS', type: 'FIXED', value: 3, minOrderCents: null, validFrom: null, validTo: null });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ code: 'NULLS', minOrderCents: 0, validFrom: null, validTo: null });
+    });
+
     it('reads a date-time without a zone as UTC and a bare date as its UTC midnight', async () => {
       const res = await createCoupon({ code: 'ZONELESS', type: 'FIXED', value: 1, validFrom: '2030-01-01', validTo: '2030-01-02T10:00:00' });
       expect(res.status).toBe(201);

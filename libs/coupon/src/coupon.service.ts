@@ -18,8 +18,9 @@ export class CouponService {
     if (dto.type === 'PERCENT' && dto.value > 100) {
       throw DomainError.validation('value of a PERCENT coupon must be 1-100', { value: dto.value });
     }
-    const validFrom = dto.validFrom !== undefined ? parseUtc('validFrom', dto.validFrom) : null;
-    const validTo = dto.validTo !== undefined ? parseUtc('validTo', dto.validTo) : null;
+    // null is "none", as the API answers it (validFrom: null = valid from the start).
+    const validFrom = dto.validFrom != null ? parseUtc('validFrom', dto.validFrom) : null;
+    const validTo = dto.validTo != null ? parseUtc('validTo', dto.validTo) : null;
     if (validFrom && validTo && validFrom >= validTo) {
       throw DomainError.validation('validFrom must be before validTo', { validFrom: dto.validFrom, validTo: dto.validTo });
     }
