@@ -66,4 +66,10 @@ describe('with MySQL gone', () => {
     expect(res.body.info.mysql.status).toBe('down');
     expect(res.body.info.redis.status).toBe('up');
   });
+
+  it('answers requests that need MySQL with 503 SERVICE_UNAVAILABLE, not 500', async () => {
+    const res = await t.request('GET', '/v1/admin/products');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual(expect.objectContaining({ statusCode: 503, error: 'SERVICE_UNAVAILABLE' }));
+  });
 });

@@ -13,6 +13,29 @@ const FASTIFY_CLIENT_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 };
 
+/** Errors of an unreachable or overloaded dependency: the client may retry later (503). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+]);
+
+/** TypeORM and mysql2 report a closed or never-opened pool with these messages only. */
+const UNAVAILABLE_MESSAGE = /Connection is not established|Pool is closed|Stream isn't writeable|max retries per request/i;
+
+function isUnavailable(err: { code?: string; driverError?: { code?: string }; message?: string }): boolean {
+  return (
+    UNAVAILABLE_CODES.has(err?.code ?? '') ||
+    UNAVAILABLE_CODES.has(err?.driverError?.code ?? '') ||
+    UNAVAILABLE_MESSAGE.test(err?.message ?? '')
+  );
+}
+
 /** Maps any thrown value to the contract's error shape; nothing leaves in another shape. */
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof DomainError) {
@@ -42,6 +65,9 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if (err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     const code = errorCodeForStatus(err.statusCode);
     return { statusCode: err.statusCode, error: code, message: err.message ?? code };
+  }
+  if (isUnavailable(err as never)) {
+    return { statusCode: 503, error: ErrorCode.SERVICE_UNAVAILABLE, message: 'A dependency is unavailable; retry later' };
   }
   return { statusCode: 500, error: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
 }
