@@ -1,59 +1,25 @@
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { existsSync } from 'fs';
-import { AddressInfo, createServer } from 'net';
-import { join } from 'path';
+import { AddressInfo } from 'net';
 import { ProbeModule } from '../helpers/probe.module';
+import { BUILT_MAIN as MAIN, startBuiltServer } from '../helpers/server-process';
 import { startTestApp } from '../helpers/test-app';
 import { ADMIN_KEY, newTestEnv } from '../helpers/test-env';
-
-const MAIN = join(__dirname, '../../dist/apps/api/src/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 30000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      return await fetch(`${url}/health`);
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error('server did not answer in time');
-}
 
 /** The built server (npm run build && npm run start:prod), as black-box tests start it. */
 describe('built server', () => {
   it('honours PORT, DB_NAME and REDIS_URL, migrates a fresh database, and stops cleanly on SIGTERM', async () => {
-    expect(existsSync(MAIN)).toBe(true); // npm test builds first; run `npm run build` when running jest alone
     const testEnv = newTestEnv();
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DB_NAME: testEnv.dbName,
-        REDIS_URL: 'redis://127.0.0.1:6379/3',
-        REDIS_KEY_PREFIX: testEnv.redisPrefix,
-        LOG_LEVEL: 'warn',
-        JOBS_ENABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const server = await startBuiltServer({
+      DB_NAME: testEnv.dbName,
+      REDIS_URL: 'redis://127.0.0.1:6379/3',
+      REDIS_KEY_PREFIX: testEnv.redisPrefix,
+      LOG_LEVEL: 'warn',
+      JOBS_ENABLED: 'true',
     });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const health = await waitForHealth(base, child);
+      const base = server.baseUrl;
+      const health = await fetch(`${base}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok', info: { mysql: { status: 'up' }, redis: { status: 'up' } } });
       const created = await fetch(`${base}/v1/admin/products`, {
@@ -62,13 +28,12 @@ describe('built server', () => {
         body: JSON.stringify({ sku: 'BB-1', name: 'Black box', category: 'bb', priceCents: 1 }),
       });
       expect(created.status).toBe(201);
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- server output ---\n${output}`);
+      throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
       await testEnv.cleanup();
     }
   });
