@@ -64,6 +64,8 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean() LOG_PRETTY = false;
 
   @Transform(toInt) @IsInt() @Min(1024) @Max(10 * 1024 * 1024) BODY_LIMIT_BYTES = 1024 * 1024;
+  /** Requests per second one storefront user may make (per instance); 0 turns the limit off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100000) RATE_LIMIT_USER_PER_SEC = 50;
   @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600) IDEMPOTENCY_TTL_SEC = 24 * 3600;
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SHUTDOWN_GRACE_MS = 10000;
 

@@ -6,6 +6,7 @@ import {
   createValidationPipe,
   HttpExceptionFilter,
   IdempotencyInterceptor,
+  UserRateLimitGuard,
 } from '@app/core';
 import { CouponModule } from '@app/coupon';
 import { InventoryModule } from '@app/inventory';
@@ -45,6 +46,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        // After auth, so an unknown key is a 401 rather than a count against a user.
+        { provide: APP_GUARD, useExisting: UserRateLimitGuard },
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
       ],
     };

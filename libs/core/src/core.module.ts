@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -13,6 +14,7 @@ import { AppConfig } from './config/app-config';
 import { dataSourceOptions, MigrationClass } from './database/data-source-options';
 import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
+import { UserRateLimitGuard } from './http/user-rate-limit.guard';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
@@ -59,6 +61,13 @@ export class CoreModule {
         TerminusModule,
         // Jobs of every module register on this scheduler (only when JOBS_ENABLED).
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({
+            throttlers: [{ name: 'user', ttl: 1000, limit: Math.max(1, config.http.userRatePerSec) }],
+            skipIf: () => config.http.userRatePerSec === 0,
+          }),
+        }),
       ],
       controllers: [HealthController, MetricsController, AuditController],
       providers: [
@@ -77,9 +86,10 @@ export class CoreModule {
         IdempotencyInterceptor,
         IdempotencyJanitor,
         ApiKeyGuard,
+        UserRateLimitGuard,
         AuditRegistry,
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }

@@ -6,6 +6,7 @@ export { DomainError, type ErrorBody } from './errors/domain-error';
 export { HttpExceptionFilter, toErrorBody } from './errors/http-exception.filter';
 export { createValidationPipe } from './errors/validation.pipe';
 export { ApiKeyGuard } from './auth/api-key.guard';
+export { UserRateLimitGuard } from './http/user-rate-limit.guard';
 export {
   RequireScope,
   Public,

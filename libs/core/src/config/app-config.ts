@@ -8,7 +8,7 @@ export type Scope = 'storefront' | 'admin';
  */
 export class AppConfig {
   readonly nodeEnv: string;
-  readonly http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number };
+  readonly http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number; userRatePerSec: number };
   readonly db: { host: string; port: number; user: string; password: string; name: string; poolSize: number };
   readonly redis: { url: string; keyPrefix: string };
   readonly auth: { keys: ReadonlyMap<string, Scope> };
@@ -32,7 +32,13 @@ export class AppConfig {
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV;
-    this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: env.BODY_LIMIT_BYTES, shutdownGraceMs: env.SHUTDOWN_GRACE_MS };
+    this.http = {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      userRatePerSec: env.RATE_LIMIT_USER_PER_SEC,
+    };
     this.db = {
       host: env.DB_HOST,
       port: env.DB_PORT,
