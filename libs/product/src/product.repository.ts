@@ -58,7 +58,8 @@ export class ProductRepository {
     return this.warehouses.find({ order: { code: 'ASC' } });
   }
 
-  async warehouseExists(code: string): Promise<boolean> {
-    return (await this.warehouses.countBy({ code })) > 0;
+  /** The stored spelling of this code (the column compares case-insensitively), or null. */
+  async findWarehouseCode(code: string): Promise<string | null> {
+    return (await this.warehouses.findOne({ where: { code }, select: { code: true } }))?.code ?? null;
   }
 }

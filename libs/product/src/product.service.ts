@@ -85,8 +85,14 @@ export class ProductService {
     return (await this.repository.listWarehouses()).map(toWarehouseDto);
   }
 
-  async requireWarehouse(code: string): Promise<void> {
-    if (!(await this.repository.warehouseExists(code))) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+  /**
+   * The warehouse's code as the catalogue spells it (codes compare case-insensitively in
+   * MySQL, but Redis keys and order rows must use one spelling), or 404 NOT_FOUND.
+   */
+  async requireWarehouse(code: string): Promise<string> {
+    const canonical = code.length <= 32 ? await this.repository.findWarehouseCode(code) : null;
+    if (canonical === null) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+    return canonical;
   }
 
   private async requireProduct(sku: string): Promise<ProductEntity> {
