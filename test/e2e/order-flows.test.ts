@@ -117,6 +117,20 @@ describe('storefront order flows, end to end', () => {
       expect(await shop.stock('MUG', 'east')).toMatchObject({ onHand: 5, reserved: 5 });
       expect((await shop.place('hana', [{ sku: 'MUG', qty: 1 }], { warehouse: 'east' })).body.error).toBe('INSUFFICIENT_STOCK');
     });
+
+    it('reads a warehouse code spelt in another case as the catalogue spells it (one stock gate per row)', async () => {
+      expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'west', name: 'West' } })).status).toBe(201);
+      await shop.product('WEST-ONLY', 100);
+      await shop.inbound('WEST-ONLY', 2, 'west');
+      const o = await shop.placed('hugo', [{ sku: 'WEST-ONLY', qty: 2 }], { warehouse: 'WEST' });
+      expect(o.warehouse).toBe('west');
+      expect((await shop.place('hugo', [{ sku: 'WEST-ONLY', qty: 1 }], { warehouse: 'West' })).body.error).toBe('INSUFFICIENT_STOCK');
+      // Restocked under the catalogue's spelling: every spelling of the code can buy again.
+      await shop.inbound('WEST-ONLY', 3, 'west');
+      const again = await shop.place('hugo', [{ sku: 'WEST-ONLY', qty: 1 }], { warehouse: 'WEST' });
+      expect({ status: again.status, warehouse: again.body.warehouse }).toEqual({ status: 201, warehouse: 'west' });
+      expect(await shop.stock('WEST-ONLY', 'west')).toMatchObject({ onHand: 5, reserved: 3 });
+    });
   });
 
   describe('Idempotency-Key', () => {

@@ -19,7 +19,8 @@ const MAX_ENTRIES = 10_000;
 @Injectable()
 export class CheckoutCatalogue {
   private readonly products = new Map<string, Cached<ProductInfo | null>>();
-  private readonly warehouses = new Map<string, Cached<boolean>>();
+  /** Code as the client sent it → the catalogue's spelling, or null when unknown. */
+  private readonly warehouses = new Map<string, Cached<string | null>>();
 
   constructor(
     private readonly catalogue: ProductService,
@@ -49,15 +50,18 @@ export class CheckoutCatalogue {
     return new Map(infos.filter((p): p is ProductInfo => p !== null && p !== undefined).map((p) => [p.sku, p]));
   }
 
-  /** 404 NOT_FOUND for an unknown warehouse code. */
-  async requireWarehouse(code: string): Promise<void> {
+  /**
+   * The warehouse code as the catalogue spells it (`WEST` → `west`), so the order, the stock
+   * row and the Redis gate all use one key; 404 NOT_FOUND for an unknown code.
+   */
+  async requireWarehouse(code: string): Promise<string> {
     const now = Date.now();
     let entry = this.warehouses.get(code);
     if (!this.isFresh(entry, now)) {
       const value = this.catalogue.requireWarehouse(code).then(
-        () => true,
+        (canonical): string | null => canonical,
         (err: unknown) => {
-          if (err instanceof DomainError) return false;
+          if (err instanceof DomainError) return null;
           throw err;
         },
       );
@@ -66,7 +70,9 @@ export class CheckoutCatalogue {
       this.warehouses.set(code, entry);
       value.catch(() => this.warehouses.delete(code));
     }
-    if (!(await entry!.value)) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+    const canonical = await entry!.value;
+    if (canonical === null) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+    return canonical;
   }
 
   private isFresh(entry: Cached<unknown> | undefined, now: number): boolean {

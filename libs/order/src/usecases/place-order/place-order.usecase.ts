@@ -37,9 +37,8 @@ export class PlaceOrderUseCase {
   ) {}
 
   async execute(cmd: PlaceOrderCommand): Promise<OrderDto> {
-    const warehouse = cmd.warehouse ?? this.config.inventory.defaultWarehouse;
     try {
-      await this.catalogue.requireWarehouse(warehouse);
+      const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
       const txId = ulid();
       await this.gate.reserve(`${txId}:inventory`, warehouse, stockLines(cart));
