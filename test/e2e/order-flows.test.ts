@@ -158,6 +158,7 @@ describe('storefront order flows, end to end', () => {
       const repeat = await shop.place('jack', [{ sku: 'TEE', qty: 1 }], { key });
       expect(repeat.status).toBe(201);
       expect(repeat.body).toEqual(first);
+      expect(repeat.headers['idempotent-replayed']).toBe('true');
       expect(await shop.stock('TEE')).toEqual(before);
       const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM orders WHERE user_id = 'jack'`);
       expect(Number(n)).toBe(1);

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiUserHeader, Idempotent, Page, RequireScope, UserId } from '@app/core';
 import {
   CancelOrderDto,
@@ -34,8 +35,22 @@ export class OrderStorefrontController {
   @Idempotent({ lookupDurable: false })
   @ApiOperation({ summary: 'Place an order (checkout): 201 PENDING_PAYMENT; 404 unknown sku/warehouse; 409 stock/limit/coupon/inactive product' })
   @ApiCreatedResponse({ type: OrderDto })
-  place(@UserId() userId: string, @Headers('idempotency-key') idempotencyKey: string, @Body() dto: PlaceOrderDto): Promise<OrderDto> {
-    return this.placeOrder.execute({ userId, idempotencyKey, items: dto.items, couponCode: dto.couponCode, warehouse: dto.warehouse });
+  async place(
+    @UserId() userId: string,
+    @Headers('idempotency-key') idempotencyKey: string,
+    @Body() dto: PlaceOrderDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderDto> {
+    const { order, replayed } = await this.placeOrder.execute({
+      userId,
+      idempotencyKey,
+      items: dto.items,
+      couponCode: dto.couponCode,
+      warehouse: dto.warehouse,
+    });
+    // Answered from the durable guard (the order's unique user + key) after Redis lost the record.
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    return order;
   }
 
   @Get()

@@ -36,22 +36,28 @@ export class PlaceOrderUseCase {
     private readonly config: AppConfig,
   ) {}
 
-  async execute(cmd: PlaceOrderCommand): Promise<OrderDto> {
+  /** `replayed`: the key already had an order (its Redis record was lost), which is the answer. */
+  async execute(cmd: PlaceOrderCommand): Promise<{ order: OrderDto; replayed: boolean }> {
     try {
       const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
       const txId = ulid();
       await this.gate.reserve(`${txId}:inventory`, warehouse, stockLines(cart));
-      const order = await this.placeInTransaction(cmd, txId, warehouse, cart);
-      countOrderOutcome('placed');
-      return toOrderDto(order);
+      const { order, replayed } = await this.placeInTransaction(cmd, txId, warehouse, cart);
+      if (!replayed) countOrderOutcome('placed');
+      return { order: toOrderDto(order), replayed };
     } catch (err) {
       if (err instanceof DomainError) countOrderOutcome('refused', err.code);
       throw err;
     }
   }
 
-  private async placeInTransaction(cmd: PlaceOrderCommand, txId: string, warehouse: string, cart: PricedCart): Promise<OrderView> {
+  private async placeInTransaction(
+    cmd: PlaceOrderCommand,
+    txId: string,
+    warehouse: string,
+    cart: PricedCart,
+  ): Promise<{ order: OrderView; replayed: boolean }> {
     const now = new Date();
     const deadlineAt = new Date(now.getTime() + this.config.order.paymentTimeoutSec * 1000);
     try {
@@ -85,10 +91,10 @@ export class PlaceOrderUseCase {
       };
       const payload: OrderBranchPayload = { kind: 'place', order };
       await this.coordinator.tryBranch(txId, 'order', payload);
-      return viewOf(order);
+      return { order: viewOf(order), replayed: false };
     } catch (err) {
       await this.rollbackQuietly(txId);
-      return this.existingOrderOr(cmd, warehouse, err);
+      return { order: await this.existingOrderOr(cmd, warehouse, err), replayed: true };
     }
   }
 
