@@ -60,7 +60,7 @@ export async function rowState(t: TestApp, sku: string, warehouse = 'main') {
        FROM stock_movement WHERE sku = ? AND warehouse = ?`,
     [sku, warehouse],
   );
-  const redisAvailable = await t.redis.hget(`inv:{${sku}:${warehouse}}`, 'available').catch(() => null);
+  const redisAvailable = await t.redis.hget(`inv:{${sku.toLowerCase()}:${warehouse.toLowerCase()}}`, 'available').catch(() => null);
   return {
     onHand: Number(row.on_hand),
     reserved: Number(row.reserved),

@@ -60,7 +60,7 @@ describe('inventory participant', () => {
 
     // Redis wrongly believes M-B has plenty: the gate passes, MySQL refuses, and the rollback's
     // afterCancel gives back both Redis reservations although MySQL froze nothing (empty rollback).
-    await t.redis.hset('inv:{M-B:main}', 'available', 50);
+    await t.redis.hset('inv:{m-b:main}', 'available', 50);
     const mysqlRefused = await driver.freeze('multi', [
       { sku: 'M-A', qty: 2 },
       { sku: 'M-B', qty: 2 },

@@ -19,8 +19,8 @@ describe('reconciliation job', () => {
   });
 
   it('repairs drifted Redis rows on its own within an interval', async () => {
-    await t.redis.hset('inv:{JOB-1:main}', 'available', 999);
-    await t.redis.del('inv:{JOB-2:main}');
+    await t.redis.hset('inv:{job-1:main}', 'available', 999);
+    await t.redis.del('inv:{job-2:main}');
     const deadline = Date.now() + 5000;
     let rows = [await rowState(t, 'JOB-1'), await rowState(t, 'JOB-2')];
     while (Date.now() < deadline && (rows[0].redisAvailable !== 40 || rows[1].redisAvailable !== 7)) {
@@ -32,7 +32,7 @@ describe('reconciliation job', () => {
 
   it('reports checked, drifted and fixed rows from POST /v1/admin/reconcile', async () => {
     await t.app.get(ReconcileJob).runOnce();
-    await t.redis.hset('inv:{JOB-2:main}', 'available', 3);
+    await t.redis.hset('inv:{job-2:main}', 'available', 3);
     const res = await t.request('POST', '/v1/admin/reconcile');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ checked: 2, drifted: 1, fixed: 1 });

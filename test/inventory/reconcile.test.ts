@@ -58,7 +58,7 @@ describe('reconciliation under load', () => {
     const first = wave(0, 600);
     await new Promise((r) => setTimeout(r, 20));
     // The row's Redis state disappears while reservations are in flight (as after a flush).
-    const keys = await t.redis.keys(`${t.testEnv.redisPrefix}inv:{REC-1:main}*`);
+    const keys = await t.redis.keys(`${t.testEnv.redisPrefix}inv:{rec-1:main}*`);
     expect(keys.length).toBeGreaterThanOrEqual(2);
     await t.redis.del(...keys.map((k) => k.slice(t.testEnv.redisPrefix.length)));
     const second = wave(600, 1400);
@@ -125,7 +125,7 @@ describe('reconciliation under load', () => {
     await driver.gate.reserve('crashed-checkout:inventory', 'main', [{ sku: 'REC-1', qty: 3 }]);
     await driver.gate.reserve('slow-checkout:inventory', 'main', [{ sku: 'REC-1', qty: 2 }]);
     // Make the first one look old: the process that reserved it died minutes ago.
-    await t.redis.hset('inv:{REC-1:main}:r', 'crashed-checkout:inventory', `3:${Date.now() - 10 * 60_000}`);
+    await t.redis.hset('inv:{rec-1:main}:r', 'crashed-checkout:inventory', `3:${Date.now() - 10 * 60_000}`);
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 2);
     // The slow checkout's release later gives exactly its 2 units back.
@@ -147,7 +147,7 @@ describe('reconciliation under load', () => {
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 4);
     // ... a settled one (seconds old) is dropped.
-    await t.redis.hset('inv:{REC-1:main}:r', `${txId}:inventory`, `4:${Date.now() - 10_000}`);
+    await t.redis.hset('inv:{rec-1:main}:r', `${txId}:inventory`, `4:${Date.now() - 10_000}`);
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
     // The late release, if it ever comes, gives nothing back a second time.

@@ -11,7 +11,7 @@ describe('Redis stock scripts', () => {
   let n = 0;
   const row = () => ({ sku: `RS-${++n}`, warehouse: 'main' });
   const available = async (key: { sku: string; warehouse: string }) =>
-    Number(await t.redis.hget(`inv:{${key.sku}:${key.warehouse}}`, 'available'));
+    Number(await t.redis.hget(`inv:{${key.sku.toLowerCase()}:${key.warehouse}}`, 'available'));
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -24,7 +24,7 @@ describe('Redis stock scripts', () => {
 
   async function rowWith(avail: number, reservations: Array<[string, number]>) {
     const key = row();
-    await t.redis.hset(`inv:{${key.sku}:main}`, 'available', avail + reservations.reduce((s, [, q]) => s + q, 0));
+    await t.redis.hset(`inv:{${key.sku.toLowerCase()}:main}`, 'available', avail + reservations.reduce((s, [, q]) => s + q, 0));
     for (const [id, qty] of reservations) expect((await rs.reserve(key, id, qty)).code).toBe('RESERVED');
     expect(await available(key)).toBe(avail);
     return key;
@@ -79,7 +79,7 @@ describe('Redis stock scripts', () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'C' }])).toEqual({ previous: 3, next: 3 });
-    expect(await t.redis.hlen(`inv:{${key.sku}:main}:r`)).toBe(0);
+    expect(await t.redis.hlen(`inv:{${key.sku.toLowerCase()}:main}:r`)).toBe(0);
     expect(await rs.release(key, 'f1')).toBe(0);
   });
 
@@ -109,7 +109,7 @@ describe('Redis stock scripts', () => {
   it('reports a missing row as missing and refuses more than available', async () => {
     const key = row();
     expect((await rs.reserve(key, 'f1', 1)).code).toBe('MISSING');
-    await t.redis.hset(`inv:{${key.sku}:main}`, 'available', 2);
+    await t.redis.hset(`inv:{${key.sku.toLowerCase()}:main}`, 'available', 2);
     expect(await rs.reserve(key, 'f2', 3)).toEqual({ code: 'INSUFFICIENT', available: 2 });
     expect(await rs.reserve(key, 'f3', 2)).toEqual({ code: 'RESERVED', available: 0 });
     expect(await rs.reserve(key, 'f3', 2)).toEqual({ code: 'RESERVED', available: 0 });

@@ -27,7 +27,7 @@ describe('sold-out flag across instances', () => {
     expect(sold.outcome).toBe('FROZEN');
     // B learns from Redis that nothing is left and remembers it (for 60 s without a clear).
     expect((await onB.freeze('second', [{ sku: 'SO-1', qty: 1 }])).outcome).toBe('INSUFFICIENT_STOCK');
-    await a.redis.hset('inv:{SO-1:main}', 'available', 5); // would admit, but B does not even ask Redis now
+    await a.redis.hset('inv:{so-1:main}', 'available', 5); // would admit, but B does not even ask Redis now
     expect((await onB.freeze('second', [{ sku: 'SO-1', qty: 1 }])).outcome).toBe('INSUFFICIENT_STOCK');
     await a.request('POST', '/v1/admin/reconcile');
 

@@ -15,6 +15,7 @@ describe('freeze payload lines', () => {
     ['a sku that would break a Redis hash tag', [{ sku: 'A}{B', qty: 1 }]],
     ['a negative qty', [{ sku: 'A', qty: -3 }]],
     ['a duplicate sku', [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }]],
+    ['the same sku in another letter case (one stock row)', [{ sku: 'A-1', qty: 1 }, { sku: 'a-1', qty: 2 }]],
   ])('refuses %s with VALIDATION_FAILED', (_, lines) => {
     expect(() => validLines(lines)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });

@@ -13,8 +13,10 @@ export function validLines(lines: unknown): StockLine[] {
     if (typeof line?.sku !== 'string' || !SKU_PATTERN.test(line.sku) || !Number.isSafeInteger(line.qty) || line.qty < 1) {
       throw DomainError.validation('Each stock line needs a sku and a positive integer qty', { line });
     }
-    if (seen.has(line.sku)) throw DomainError.validation(`Duplicate sku ${line.sku}`, { sku: line.sku });
-    seen.add(line.sku);
+    // without case, like MySQL: `A-1` and `a-1` are one stock row (and one Redis key)
+    const folded = line.sku.toLowerCase();
+    if (seen.has(folded)) throw DomainError.validation(`Duplicate sku ${line.sku}`, { sku: line.sku });
+    seen.add(folded);
   }
   return lines as StockLine[];
 }

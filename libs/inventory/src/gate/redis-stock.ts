@@ -32,9 +32,14 @@ interface StockScripts {
 
 const CODES: Record<number, ReserveCode> = { 1: 'RESERVED', 0: 'INSUFFICIENT', [-1]: 'MISSING', [-2]: 'RELEASED', [-3]: 'BUSY' };
 
-/** Key names of one stock row; the {sku:warehouse} hash tag keeps them in one cluster slot. */
+/**
+ * Key names of one stock row; the {sku:warehouse} hash tag keeps them in one cluster slot.
+ * Lower-cased: MySQL compares skus and warehouse codes without case (utf8mb4_unicode_ci, and
+ * both are ASCII), so `A-1`/`main` and `a-1`/`MAIN` are one row and must be one Redis counter,
+ * whichever spelling a caller or the stock row itself uses.
+ */
 export function rowKeys(key: RowKey) {
-  const base = `inv:{${key.sku}:${key.warehouse}}`;
+  const base = `inv:{${key.sku.toLowerCase()}:${key.warehouse.toLowerCase()}}`;
   return { stock: base, index: `${base}:r`, lock: `${base}:lock`, freeze: (freezeId: string) => `${base}:f:${freezeId}` };
 }
 

@@ -5,8 +5,9 @@ import type { RowKey } from '../inventory.types';
 
 const CHANNEL = 'inventory:sold-out-cleared';
 
+/** Lower-cased like the Redis keys: one stock row, one flag, however it is spelled. */
 function flagKey(key: RowKey): string {
-  return `${key.sku}|${key.warehouse}`;
+  return `${key.sku}|${key.warehouse}`.toLowerCase();
 }
 
 /**

@@ -60,7 +60,11 @@ export class FreezeRepository {
     return affectedRows(result) === 1;
   }
 
-  /** MySQL states of these freeze ids, for reconciliation (missing ids are absent from the map). */
+  /**
+   * MySQL states of these freeze ids, for reconciliation (missing ids are absent from the map).
+   * The map is keyed by the LOWER-CASED id: the column compares without case, so the stock row's
+   * spelling of a sku may differ from the one the freeze was written with.
+   */
   async statesOf(em: EntityManager, freezeIds: string[]): Promise<Map<string, FreezeState>> {
     const states = new Map<string, FreezeState>();
     for (let i = 0; i < freezeIds.length; i += 500) {
@@ -69,7 +73,7 @@ export class FreezeRepository {
         `SELECT freeze_id, state FROM stock_freeze WHERE freeze_id IN (${chunk.map(() => '?').join(',')})`,
         chunk,
       );
-      for (const r of rows) states.set(r.freeze_id, r.state);
+      for (const r of rows) states.set(r.freeze_id.toLowerCase(), r.state);
     }
     return states;
   }

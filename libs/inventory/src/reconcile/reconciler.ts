@@ -103,7 +103,7 @@ export class Reconciler {
 
   /** The gate found no Redis value for the row: build it once, however many requests ask at once. */
   initRow(key: RowKey): Promise<RowResult> {
-    const k = `${key.sku}|${key.warehouse}`;
+    const k = `${key.sku}|${key.warehouse}`.toLowerCase();
     let pending = this.initialising.get(k);
     if (!pending) {
       pending = this.resetRow(key, 200)
@@ -155,7 +155,7 @@ export class Reconciler {
       this.db.manager,
       settled.map((e) => lineFreezeId(e.freezeId, key.sku)),
     );
-    const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku)));
+    const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku).toLowerCase()));
     if (absent.length === 0) return new Set();
     const txIdOf = (freezeId: string) => freezeId.split(':')[0];
     const statuses = await this.coordinator.statusesOf(absent.map((e) => txIdOf(e.freezeId)));
@@ -185,7 +185,7 @@ export class Reconciler {
           entries.map((e) => lineFreezeId(e.freezeId, key.sku)),
         );
         const withStates = entries.map((e) => {
-          const state = states.get(lineFreezeId(e.freezeId, key.sku));
+          const state = states.get(lineFreezeId(e.freezeId, key.sku).toLowerCase());
           return { ...e, mysqlState: state ? STATE_CODE[state] : ('A' as const) };
         });
         const applied = await this.redisStock.apply(
