@@ -89,6 +89,22 @@ describe('Idempotency-Key', () => {
     expect(await rowsLabelled('record-lost')).toBe(1);
   });
 
+  it('executes once when Redis loses the in-flight marker while the first request is still running', async () => {
+    const body = { label: 'lost-in-flight', delayMs: 600 };
+    const first = t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-7' });
+    await new Promise((r) => setTimeout(r, 200));
+    const keys = await t.redis.keys(`${t.testEnv.redisPrefix}idem:*key-7`);
+    expect(keys).toHaveLength(1);
+    await t.redis.del(...keys.map((k) => k.slice(t.testEnv.redisPrefix.length)));
+    const second = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-7' });
+    const done = await first;
+    expect(done.status).toBe(200);
+    // The duplicate waited for the first and got its answer (or 409 while it ran): never a second run.
+    if (second.status === 200) expect(second.body).toEqual(done.body);
+    else expect(second.body.error).toBe('CONFLICT');
+    expect(await rowsLabelled('lost-in-flight')).toBe(1);
+  });
+
   it('keeps a durable copy: a replay still works after Redis lost the record', async () => {
     const body = { label: 'durable', delayMs: 0 };
     const first = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-5' });

@@ -12,10 +12,13 @@ export interface StoredResponse {
 }
 
 export type BeginOutcome =
-  | { kind: 'acquired'; via: 'redis' | 'mysql' }
+  | { kind: 'acquired'; via: AcquiredVia }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
   | { kind: 'in_flight' };
+
+/** Where the in-flight marker of an acquired key lives (what `abandon` must free). */
+export type AcquiredVia = 'redis' | 'mysql' | 'both';
 
 interface Entry {
   state: 'IN_FLIGHT' | 'DONE';
@@ -64,13 +67,17 @@ export class IdempotencyStore {
     const set = await this.redis.set(rkey, JSON.stringify(marker), 'PX', IN_FLIGHT_MS, 'NX');
     if (set === 'OK') {
       if (!lookupDurable) return { kind: 'acquired', via: 'redis' };
-      // Redis may have lost the record (flush, failover): the durable copy decides.
-      const durable = await this.readMysql(scope, key);
-      if (durable?.state === 'DONE') {
-        await this.redis.set(rkey, JSON.stringify(durable), 'EX', this.config.idempotencyTtlSec);
-        return this.compare(durable, hash);
+      // Redis may have lost the record (flush, failover), even while the first request still
+      // runs, or that request may have started on MySQL while Redis was down: MySQL decides.
+      const durable = await this.beginInMysql(scope, key, hash);
+      if (durable.kind === 'acquired') return { kind: 'acquired', via: 'both' };
+      if (durable.kind === 'replay') {
+        const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
+        await this.redis.set(rkey, JSON.stringify(entry), 'EX', this.config.idempotencyTtlSec);
+      } else {
+        await this.redis.del(rkey); // our marker must not stand in for the request that holds the key
       }
-      return { kind: 'acquired', via: 'redis' };
+      return durable;
     }
     const raw = await this.redis.get(rkey);
     if (!raw) return this.beginInRedis(scope, key, hash, lookupDurable);
@@ -140,11 +147,9 @@ export class IdempotencyStore {
   }
 
   /** A refused or failed request changed nothing: free the key so a retry is evaluated again. */
-  async abandon(scope: string, key: string, via: 'redis' | 'mysql'): Promise<void> {
-    if (via === 'redis') {
-      await this.redis.del(this.redisKey(scope, key)).catch(() => undefined);
-      return;
-    }
+  async abandon(scope: string, key: string, via: AcquiredVia): Promise<void> {
+    if (via !== 'mysql') await this.redis.del(this.redisKey(scope, key)).catch(() => undefined);
+    if (via === 'redis') return;
     await this.db
       .query(`DELETE FROM idempotency_record WHERE scope = ? AND idem_key = ? AND state = 'IN_FLIGHT'`, [scope, key])
       .catch(() => undefined);
