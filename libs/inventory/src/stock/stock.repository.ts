@@ -164,11 +164,17 @@ export class StockRepository {
     return [rows.map(toRow), Number(total)];
   }
 
+  /**
+   * One page of row keys after `afterKey` (keyset paging). Spelled out rather than as
+   * `(sku, warehouse) > (?, ?)`: MariaDB scans that from the first row, which made a full
+   * reconciliation pass quadratic in the number of rows; this form is a primary-key range.
+   */
   async findAllKeys(afterKey: RowKey | null, limit: number): Promise<RowKey[]> {
     const rows: RowKey[] = afterKey
       ? await this.db.query(
-          'SELECT sku, warehouse FROM stock WHERE (sku, warehouse) > (?, ?) ORDER BY sku, warehouse LIMIT ?',
-          [afterKey.sku, afterKey.warehouse, limit],
+          `SELECT sku, warehouse FROM stock WHERE sku >= ? AND (sku > ? OR warehouse > ?)
+            ORDER BY sku, warehouse LIMIT ?`,
+          [afterKey.sku, afterKey.sku, afterKey.warehouse, limit],
         )
       : await this.db.query('SELECT sku, warehouse FROM stock ORDER BY sku, warehouse LIMIT ?', [limit]);
     return rows.map((r) => ({ sku: r.sku, warehouse: r.warehouse }));
