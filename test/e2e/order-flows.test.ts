@@ -118,6 +118,17 @@ describe('storefront order flows, end to end', () => {
       expect((await shop.place('hana', [{ sku: 'MUG', qty: 1 }], { warehouse: 'east' })).body.error).toBe('INSUFFICIENT_STOCK');
     });
 
+    it('reads a sku spelt in another case as the catalogue spells it, as GET /v1/products/:sku does', async () => {
+      expect((await t.request('GET', '/v1/products/mug')).body.sku).toBe('MUG');
+      const o = await shop.placed('hugh', [{ sku: 'mug', qty: 1 }, { sku: 'Tee', qty: 1 }]);
+      expect(o.items).toEqual([
+        { sku: 'MUG', qty: 1, unitPriceCents: 800 },
+        { sku: 'TEE', qty: 1, unitPriceCents: 1500 },
+      ]);
+      const twice = await shop.place('hugh', [{ sku: 'MUG', qty: 1 }, { sku: 'mug', qty: 1 }]);
+      expect({ status: twice.status, error: twice.body.error }).toEqual({ status: 400, error: 'VALIDATION_FAILED' });
+    });
+
     it('reads a warehouse code spelt in another case as the catalogue spells it (one stock gate per row)', async () => {
       expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'west', name: 'West' } })).status).toBe(201);
       await shop.product('WEST-ONLY', 100);

@@ -27,7 +27,10 @@ export class CheckoutCatalogue {
     private readonly config: AppConfig,
   ) {}
 
-  /** The products of these skus; unknown skus are absent from the map. */
+  /**
+   * The products of these skus, keyed by the sku as asked (`tee` finds `TEE`: the catalogue
+   * compares skus case-insensitively); unknown skus are absent from the map.
+   */
   async productsOf(skus: string[]): Promise<Map<string, ProductInfo>> {
     const now = Date.now();
     const values = skus.map((sku) => {
@@ -40,14 +43,18 @@ export class CheckoutCatalogue {
       this.trim(this.products);
       skus.forEach((sku, i) => {
         if (values[i] !== undefined) return;
-        const value = loaded.then((found) => found.get(sku) ?? null);
+        const value = loaded.then((found) => found.get(sku) ?? sameSkuIgnoringCase(found, sku));
         value.catch(() => this.products.delete(sku));
         this.products.set(sku, { value, at: now });
         values[i] = value;
       });
     }
     const infos = await Promise.all(values);
-    return new Map(infos.filter((p): p is ProductInfo => p !== null && p !== undefined).map((p) => [p.sku, p]));
+    const found = new Map<string, ProductInfo>();
+    skus.forEach((sku, i) => {
+      if (infos[i]) found.set(sku, infos[i]!);
+    });
+    return found;
   }
 
   /**
@@ -82,4 +89,11 @@ export class CheckoutCatalogue {
   private trim(map: Map<string, unknown>): void {
     if (map.size >= MAX_ENTRIES) map.clear();
   }
+}
+
+/** Skus are ASCII ([A-Za-z0-9_.-]), so the column's case-insensitive match is a lower-case compare. */
+function sameSkuIgnoringCase(found: Map<string, ProductInfo>, sku: string): ProductInfo | null {
+  const wanted = sku.toLowerCase();
+  for (const product of found.values()) if (product.sku.toLowerCase() === wanted) return product;
+  return null;
 }

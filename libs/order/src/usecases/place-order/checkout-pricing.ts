@@ -10,7 +10,9 @@ export interface PricedCart {
 
 /**
  * Prices the cart from the catalogue (never from the client) and refuses what can be
- * refused from memory: unknown sku → 404, INACTIVE product → 409 CONFLICT (reason
+ * refused from memory. `products` is keyed by the sku as the client spelt it; the lines carry
+ * the catalogue's spelling (skus compare case-insensitively, as GET /v1/products/:sku does),
+ * so two spellings of one sku are a duplicate line → 400. Unknown sku → 404, INACTIVE product → 409 CONFLICT (reason
  * PRODUCT_INACTIVE: the request is valid, the product is not for sale now), a line above
  * the product's per-user limit → 409 PURCHASE_LIMIT_EXCEEDED (the inventory try enforces
  * the limit across orders; this only spares it the obvious case).
@@ -20,21 +22,27 @@ export function priceCart(items: Array<{ sku: string; qty: number }>, products: 
   if (unknown.length) {
     throw DomainError.notFound(`Product ${unknown.join(', ')}`, { sku: unknown[0], skus: unknown });
   }
+  const resolved = items.map((item) => ({ qty: item.qty, product: products.get(item.sku)! }));
+  const seen = new Set<string>();
+  for (const { product } of resolved) {
+    if (seen.has(product.sku)) throw DomainError.validation('items must not repeat a sku', { sku: product.sku });
+    seen.add(product.sku);
+  }
   const lines: OrderLine[] = [];
   let totalCents = 0;
-  for (const item of [...items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))) {
-    const product = products.get(item.sku)!;
+  for (const { qty, product } of resolved.sort((a, b) => (a.product.sku < b.product.sku ? -1 : a.product.sku > b.product.sku ? 1 : 0))) {
+    const sku = product.sku;
     if (product.status !== 'ACTIVE') {
-      throw new DomainError(ErrorCode.CONFLICT, `Product ${item.sku} is not for sale`, { sku: item.sku, reason: 'PRODUCT_INACTIVE' });
+      throw new DomainError(ErrorCode.CONFLICT, `Product ${sku} is not for sale`, { sku, reason: 'PRODUCT_INACTIVE' });
     }
-    if (product.maxPerUser !== null && item.qty > product.maxPerUser) {
-      throw new DomainError(ErrorCode.PURCHASE_LIMIT_EXCEEDED, `At most ${product.maxPerUser} of ${item.sku} per user`, {
-        sku: item.sku,
+    if (product.maxPerUser !== null && qty > product.maxPerUser) {
+      throw new DomainError(ErrorCode.PURCHASE_LIMIT_EXCEEDED, `At most ${product.maxPerUser} of ${sku} per user`, {
+        sku,
         maxPerUser: product.maxPerUser,
       });
     }
-    lines.push({ sku: item.sku, qty: item.qty, unitPriceCents: product.priceCents });
-    totalCents += item.qty * product.priceCents;
+    lines.push({ sku, qty, unitPriceCents: product.priceCents });
+    totalCents += qty * product.priceCents;
   }
   if (!Number.isSafeInteger(totalCents)) {
     throw DomainError.validation('The order total is too large', { totalCents });

@@ -94,7 +94,7 @@ export class PlaceOrderUseCase {
       return { order: viewOf(order), replayed: false };
     } catch (err) {
       await this.rollbackQuietly(txId);
-      return { order: await this.existingOrderOr(cmd, warehouse, err), replayed: true };
+      return { order: await this.existingOrderOr(cmd, warehouse, cart, err), replayed: true };
     }
   }
 
@@ -103,14 +103,15 @@ export class PlaceOrderUseCase {
    * repeat whose Redis record was lost (the durable guard is the order's unique key), and the
    * existing order is the answer. Our own holds may be what refused it (coupon, user limit).
    */
-  private async existingOrderOr(cmd: PlaceOrderCommand, warehouse: string, err: unknown): Promise<OrderView> {
+  private async existingOrderOr(cmd: PlaceOrderCommand, warehouse: string, cart: PricedCart, err: unknown): Promise<OrderView> {
     const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey).catch(() => null);
     if (!existing && err instanceof TccConflictError) {
       // The checkout tx ended (deadline) before its last branch: no order was placed.
       throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, 'The checkout ran out of time; no order was placed', err.details);
     }
     if (!existing) throw err;
-    if (!isSameRequest(existing, { items: cmd.items, couponCode: cmd.couponCode ?? null, warehouse })) {
+    // Compared in the catalogue's spelling of skus and warehouse, as the order stored them.
+    if (!isSameRequest(existing, { items: cart.lines, couponCode: cmd.couponCode ?? null, warehouse })) {
       throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
     }
     this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
