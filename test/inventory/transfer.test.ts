@@ -66,4 +66,16 @@ describe('concurrent transfers', () => {
     expect((await rowState(t, 'TR-1', 'north')).onHand).toBe(north.onHand - ok * 7);
     expect(await auditViolations(t)).toEqual([]);
   });
+
+  it('refuses a transfer from a warehouse to itself, also spelled in another letter case, and changes nothing', async () => {
+    const transferMoves = async () =>
+      Number((await t.db.query("SELECT COUNT(*) AS n FROM stock_movement WHERE sku = 'TR-1' AND reason LIKE 'TRANSFER%'"))[0].n);
+    const before = { row: await rowState(t, 'TR-1', 'main'), moves: await transferMoves() };
+    for (const to of ['main', 'MAIN']) {
+      const res = await t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'TR-1', from: 'main', to, qty: 1 }, idempotencyKey: ulid() });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('VALIDATION_FAILED');
+    }
+    expect({ row: await rowState(t, 'TR-1', 'main'), moves: await transferMoves() }).toEqual(before);
+  });
 });

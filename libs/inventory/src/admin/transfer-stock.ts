@@ -22,13 +22,15 @@ export class TransferStock {
   ) {}
 
   async execute(dto: TransferDto): Promise<TransferResultDto> {
-    if (dto.from === dto.to) throw DomainError.validation('from and to must be different warehouses');
+    // Codes compare without case, as in MySQL: `main` and `MAIN` are one warehouse.
+    const [fromCode, toCode] = [dto.from.toLowerCase(), dto.to.toLowerCase()];
+    if (fromCode === toCode) throw DomainError.validation('from and to must be different warehouses');
     await this.catalogue.requireRow(dto.sku, dto.from);
     await this.catalogue.requireRow(dto.sku, dto.to);
     const from = { sku: dto.sku, warehouse: dto.from };
     const to = { sku: dto.sku, warehouse: dto.to };
     const ref = ulid();
-    const ordered = dto.from < dto.to ? [from, to] : [to, from];
+    const ordered = fromCode < toCode ? [from, to] : [to, from];
 
     const [fromRow, toRow] = await this.change.apply('TRANSFER', async (em) => {
       for (const key of ordered) {
