@@ -289,6 +289,16 @@ describe('coupons', () => {
       expect(await stateOf('pu', code)).toBe('AVAILABLE');
     });
 
+    it('refuses to return a coupon whose use is not confirmed (still FROZEN) or that is not used', async () => {
+      const code = await fresh();
+      const refund = { txId: ulid(), branchId: 'r2:coupon', txName: 'refund' };
+      const giveBack = { kind: 'return' as const, userId: 'pu', code };
+      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      await inTransaction(t.db, (em) => participant.try(em, ctx(), use(code)));
+      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      expect(await stateOf('pu', code)).toBe('FROZEN');
+    });
+
     it('cancel makes a frozen coupon available again', async () => {
       const code = await fresh();
       const c = ctx();

@@ -50,6 +50,37 @@ describe('order module: recovery paths and audit', () => {
     expect(await shop.wallet('bea')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
   });
 
+  it("never loses the coupon of an order refunded while its checkout's coupon confirm is still pending", async () => {
+    await shop.credit('gil', 700);
+    await shop.coupon('GIL-OFF', 'FIXED', 100, ['gil']);
+    const o = await shop.placed('gil', [{ sku: 'BOX', qty: 1 }], { couponCode: 'GIL-OFF' });
+    // The checkout's coupon confirm (FROZEN → USED) fails for a while; the other branches confirm.
+    await t.db.query(
+      `CREATE TRIGGER gil_refuse_use BEFORE UPDATE ON user_coupon FOR EACH ROW
+       IF NEW.state = 'USED' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF`,
+    );
+    try {
+      const paid = await shop.pay('gil', o.orderId);
+      expect(paid.status).toBe(200);
+      expect((await shop.order('gil', o.orderId)).status).toBe('PAID');
+      expect(await shop.couponState('gil', 'GIL-OFF')).toBe('FROZEN');
+      const early = await shop.cancel('gil', o.orderId);
+      // Refunding now would "return" a coupon that is not used yet, and the pending confirm would use it after.
+      expect({ status: early.status, error: early.body.error }).toEqual({ status: 409, error: 'CONFLICT' });
+      expect((await shop.order('gil', o.orderId)).status).toBe('PAID');
+    } finally {
+      await t.db.query('DROP TRIGGER gil_refuse_use');
+    }
+    await t.db.query(`UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE tx_id = ?`, [o.txId]);
+    await shop.recoverAll();
+    expect(await shop.couponState('gil', 'GIL-OFF')).toBe('USED');
+    const refunded = await shop.cancel('gil', o.orderId);
+    expect({ status: refunded.status, orderStatus: refunded.body.status }).toEqual({ status: 200, orderStatus: 'REFUNDED' });
+    await shop.recoverAll();
+    expect(await shop.couponState('gil', 'GIL-OFF')).toBe('AVAILABLE');
+    expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
+  });
+
   it('takes over a refund whose caller died before beginning it', async () => {
     await shop.credit('cid', 700);
     const o = await shop.placed('cid', [{ sku: 'BOX', qty: 1 }]);

@@ -10,7 +10,7 @@ export const COUPON_PARTICIPANT = 'coupon';
 
 /**
  * `use` (checkout): try AVAILABLE→FROZEN, confirm FROZEN→USED, cancel FROZEN→AVAILABLE.
- * `return` (refund): nothing to hold on try; confirm USED→AVAILABLE; cancel nothing.
+ * `return` (refund): try checks the coupon is USED (holds nothing); confirm USED→AVAILABLE; cancel nothing.
  */
 export type CouponBranchPayload = { kind: 'use'; userId: string; code: string } | { kind: 'return'; userId: string; code: string };
 
@@ -27,7 +27,17 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
 
   async try(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
     assertValidPayload(payload);
-    if (payload.kind === 'return') return;
+    if (payload.kind === 'return') {
+      // Only a USED coupon can go back. A paid order's coupon may still be FROZEN while its
+      // checkout's confirm is being retried; returning "nothing" now would let that confirm
+      // use the coupon after the refund. Refuse: the refund is retried once the use settles.
+      if ((await this.coupons.stateOf(em, payload.userId, payload.code)) !== 'USED') {
+        throw DomainError.conflict(`Coupon ${payload.code} of this order is not settled yet; retry the refund later`, {
+          code: payload.code,
+        });
+      }
+      return;
+    }
     if (!(await this.coupons.freeze(em, payload.userId, payload.code, ctx.txId))) {
       couponUses.inc({ outcome: 'refused' });
       throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${payload.code} is not available to this user`, {

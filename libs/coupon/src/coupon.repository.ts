@@ -92,6 +92,15 @@ export class CouponRepository {
     return [rows.map(toRow), Number(total)];
   }
 
+  /** The state of a user's coupon (null when not issued), read in the caller's transaction. */
+  async stateOf(em: EntityManager, userId: string, code: string): Promise<UserCouponState | null> {
+    const rows: Array<{ state: UserCouponState }> = await em.query(
+      `SELECT state FROM user_coupon WHERE user_id = ? AND code = ?`,
+      [userId, code],
+    );
+    return rows[0]?.state ?? null;
+  }
+
   /** Checkout try: AVAILABLE → FROZEN, only while the coupon is inside its validity window. */
   async freeze(em: EntityManager, userId: string, code: string, txId: string): Promise<boolean> {
     const result = await em.query(
