@@ -98,6 +98,34 @@ describe('Redis stock scripts', () => {
     expect(await available(key)).toBe(7);
   });
 
+  it('adopts a freeze MySQL holds but Redis never saw, so its later release gives the units back once', async () => {
+    const key = await rowWith(3, [['f1', 4]]);
+    const entries = (await rs.snapshot(key, 'tok', 5000))!;
+    // m1 (5 units) was frozen through MySQL alone: M = 3 counts both as reserved
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }], [{ freezeId: 'm1', qty: 5 }])).toEqual({
+      previous: 3,
+      next: 3,
+    });
+    expect(await rs.reserve(key, 'm1', 5)).toEqual({ code: 'RESERVED', available: 0 }); // idempotent, held
+    expect(await rs.release(key, 'm1')).toBe(5);
+    expect(await rs.release(key, 'm1')).toBe(0);
+    expect(await available(key)).toBe(8);
+  });
+
+  it('adds back an adopted freeze released between snapshot and apply, and leaves one committed meanwhile alone', async () => {
+    const key = await rowWith(3, []);
+    expect(await rs.snapshot(key, 'tok', 5000)).toEqual([]);
+    expect(await rs.release(key, 'm1')).toBe(0); // its cancel committed after the snapshot; Redis held nothing
+    await rs.markCommitted(key, 'm2');
+    const adopt = [
+      { freezeId: 'm1', qty: 5 },
+      { freezeId: 'm2', qty: 2 },
+    ];
+    expect(await rs.apply(key, 'tok', 3, [], adopt)).toEqual({ previous: 3, next: 8 });
+    expect(await t.redis.hlen(`inv:{${key.sku.toLowerCase()}:main}:r`)).toBe(0);
+    expect(await rs.release(key, 'm2')).toBe(0);
+  });
+
   it('changes nothing when its lock expired before the apply', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 20))!;

@@ -113,17 +113,22 @@ export class RedisStock {
     return entries;
   }
 
-  /** Sets the row's `available` from MySQL; null when the lock was lost meanwhile (nothing changed). */
+  /**
+   * Sets the row's `available` from MySQL; null when the lock was lost meanwhile (nothing
+   * changed). `adopt`: freezes FROZEN in MySQL that Redis does not hold; it starts holding them.
+   */
   async apply(
     key: RowKey,
     token: string,
     mysqlAvailable: number,
     entries: Array<SnapshotEntry & { mysqlState: MysqlFreezeState }>,
+    adopt: Array<{ freezeId: string; qty: number }> = [],
   ): Promise<ApplyResult | null> {
     const k = rowKeys(key);
-    const keys = [k.stock, k.index, k.lock, ...entries.map((e) => k.freeze(e.freezeId))];
-    const args: Array<string | number> = [token, mysqlAvailable, this.freezeTtlSec];
+    const keys = [k.stock, k.index, k.lock, ...entries.map((e) => k.freeze(e.freezeId)), ...adopt.map((a) => k.freeze(a.freezeId))];
+    const args: Array<string | number> = [token, mysqlAvailable, this.freezeTtlSec, entries.length, Date.now()];
     for (const e of entries) args.push(e.freezeId, e.mysqlState, e.qty);
+    for (const a of adopt) args.push(a.freezeId, a.qty);
     const out = await this.scripts.invApply(keys.length, ...keys, ...args);
     if (Number(out[0]) !== 1) return null;
     return { previous: Number(out[1]) === 1 ? Number(out[2]) : null, next: Number(out[3]) };

@@ -69,10 +69,13 @@ return out
 
 /**
  * Reconciliation, step 3 (after the MySQL read of step 2).
- * KEYS: stock, index, lock, then one freeze key per snapshot entry.
- * ARGV: token, mysqlAvailable, ttlSec, then per entry: freezeId, mysqlState, qty.
+ * KEYS: stock, index, lock, then one freeze key per snapshot entry, then one per adopted freeze.
+ * ARGV: token, mysqlAvailable, ttlSec, entryCount, nowMs, then per entry: freezeId, mysqlState,
+ * qty, then per adopted freeze: freezeId, qty.
  * mysqlState is the entry's freeze state in the MySQL snapshot: A (absent), F, C or R, or D
- * (absent and never to be frozen: its transaction is cancelled or never began).
+ * (absent and never to be frozen: its transaction is cancelling or cancelled or never began).
+ * Adopted freezes are FROZEN in the snapshot but unknown to the index (frozen while Redis was
+ * down or passed by): Redis starts holding them, so their later release gives the units back.
  * Returns {1, hadValue, previous, new} or {-1} when the lock was lost (nothing changed).
  * The reasoning is in reconciler.ts.
  */
@@ -80,25 +83,40 @@ export const APPLY_LUA = `
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
 local e = tonumber(ARGV[2])
 local ttl = ARGV[3]
-for i = 4, #KEYS do
-  local j = 4 + (i - 4) * 3
+local ne = tonumber(ARGV[4])
+local now = ARGV[5]
+for i = 1, ne do
+  local k = KEYS[3 + i]
+  local j = 6 + (i - 1) * 3
   local id, ms, n = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])
-  local f = redis.call('GET', KEYS[i])
+  local f = redis.call('GET', k)
   if not f then
     f = 'R:' .. n
-    redis.call('SET', KEYS[i], f, 'EX', ttl)
+    redis.call('SET', k, f, 'EX', ttl)
   end
   local s = string.sub(f, 1, 1)
   if s == 'X' then
     if ms == 'F' then e = e + n end
   elseif ms == 'R' or (ms == 'D' and s == 'R') then
-    redis.call('SET', KEYS[i], 'X', 'EX', ttl)
+    redis.call('SET', k, 'X', 'EX', ttl)
     redis.call('HDEL', KEYS[2], id)
   elseif ms == 'C' then
-    redis.call('SET', KEYS[i], 'C', 'EX', ttl)
+    redis.call('SET', k, 'C', 'EX', ttl)
     redis.call('HDEL', KEYS[2], id)
   elseif ms == 'A' or ms == 'D' then
     e = e - n
+  end
+end
+local base = 6 + ne * 3
+for i = 4 + ne, #KEYS do
+  local j = base + (i - 4 - ne) * 2
+  local id, n = ARGV[j], tonumber(ARGV[j + 1])
+  local f = redis.call('GET', KEYS[i])
+  if not f then
+    redis.call('SET', KEYS[i], 'R:' .. n, 'EX', ttl)
+    redis.call('HSET', KEYS[2], id, n .. ':' .. now)
+  elseif string.sub(f, 1, 1) == 'X' then
+    e = e + n
   end
 end
 local prev = redis.call('HGET', KEYS[1], 'available')

@@ -60,6 +60,15 @@ export class FreezeRepository {
     return affectedRows(result) === 1;
   }
 
+  /** The row's FROZEN freezes (branch id = the Redis freeze id, and qty), for reconciliation. */
+  async frozenOfRow(em: EntityManager, key: { sku: string; warehouse: string }): Promise<Array<{ branchId: string; qty: number }>> {
+    const rows: Array<{ branch_id: string; qty: string | number }> = await em.query(
+      `SELECT branch_id, qty FROM stock_freeze WHERE sku = ? AND warehouse = ? AND state = 'FROZEN'`,
+      [key.sku, key.warehouse],
+    );
+    return rows.map((r) => ({ branchId: r.branch_id, qty: Number(r.qty) }));
+  }
+
   /**
    * MySQL states of these freeze ids, for reconciliation (missing ids are absent from the map).
    * The map is keyed by the LOWER-CASED id: the column compares without case, so the stock row's

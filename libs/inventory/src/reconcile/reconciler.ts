@@ -55,6 +55,11 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  *         in Redis so the late release is a no-op instead of adding them again;
  *       - released in Redis between steps 1 and 3 while FROZEN in the snapshot: the cancel
  *         committed after the snapshot, so M lacks the units the release gave back → add them.
+ *     And per freeze FROZEN in the snapshot that the index does not hold (frozen while Redis
+ *     was down, or passed by the gate): M counts it already; Redis adopts it (freeze record
+ *     and index entry), so its later release gives the units back instead of nothing. If it was
+ *     released in Redis meanwhile (a tombstone, the release found no record), the cancel
+ *     committed after the snapshot → add the units, as above.
  *     The value is SET (not incremented), so any release that ran between the steps is
  *     absorbed exactly once. Step 3 checks the lock is still ours; if it expired, nothing changes.
  *
@@ -188,11 +193,17 @@ export class Reconciler {
           const state = states.get(lineFreezeId(e.freezeId, key.sku).toLowerCase());
           return { ...e, mysqlState: state ? STATE_CODE[state] : ('A' as const) };
         });
+        // FROZEN in MySQL but never held by Redis (frozen while it was down, or passed by the gate)
+        const indexed = new Set(entries.map((e) => e.freezeId));
+        const adopt = (await this.freezes.frozenOfRow(em, key))
+          .filter((f) => !indexed.has(f.branchId))
+          .map((f) => ({ freezeId: f.branchId, qty: f.qty }));
         const applied = await this.redisStock.apply(
           key,
           token,
           mysqlAvailable,
           withStates.map((e) => (e.mysqlState === 'A' && dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e)),
+          adopt,
         );
         return applied ?? 'busy';
       } catch (err) {
