@@ -81,6 +81,28 @@ describe('order module: recovery paths and audit', () => {
     expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
   });
 
+  it('answers a repeated pay of an order whose commit is still finishing with 200, never 402, and charges once', async () => {
+    await shop.credit('hal', 700);
+    const o = await shop.placed('hal', [{ sku: 'BOX', qty: 1 }]);
+    // The order's confirm (→ PAID) fails for a while: the commit is decided, its second phase is not done.
+    await t.db.query(
+      `CREATE TRIGGER hal_refuse_paid BEFORE UPDATE ON orders FOR EACH ROW
+       IF NEW.status = 'PAID' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF`,
+    );
+    try {
+      expect((await shop.pay('hal', o.orderId)).status).toBe(200);
+      expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+      const again = await shop.pay('hal', o.orderId);
+      expect({ status: again.status, error: again.body.error }).toEqual({ status: 200, error: undefined });
+    } finally {
+      await t.db.query('DROP TRIGGER hal_refuse_paid');
+    }
+    await t.db.query(`UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE tx_id = ?`, [o.txId]);
+    await shop.recoverAll();
+    expect((await shop.order('hal', o.orderId)).status).toBe('PAID');
+    expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
+  });
+
   it('takes over a refund whose caller died before beginning it', async () => {
     await shop.credit('cid', 700);
     const o = await shop.placed('cid', [{ sku: 'BOX', qty: 1 }]);

@@ -44,7 +44,14 @@ export class PayOrderUseCase {
   }
 
   private async payHoldingLock(order: OrderView): Promise<void> {
-    const branches = await this.checkout.paymentBranches(order.txId);
+    const tx = await this.coordinator.findTransaction(order.txId);
+    // Decided already: a commit (whose second phase may still be running) has the money, so
+    // there is nothing to charge (and no 402 to give); a rollback means the order is gone.
+    if (tx?.status === 'CONFIRMING' || tx?.status === 'CONFIRMED') return;
+    if (tx?.status === 'CANCELLING' || tx?.status === 'CANCELLED') {
+      throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
+    }
+    const branches = (tx?.branches ?? []).filter((b) => b.participant === 'payment');
     // A payment tried earlier (e.g. its caller crashed before the commit) completes the order: never charge twice.
     if (!branches.some((b) => b.status === 'TRIED')) await this.freezeWallet(order);
     if (!(await this.checkout.commit(order.txId))) {
