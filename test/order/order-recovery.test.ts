@@ -103,6 +103,31 @@ describe('order module: recovery paths and audit', () => {
     expect(await shop.wallet('hal')).toMatchObject({ balanceCents: 0, frozenCents: 0 });
   });
 
+  it('answers a cancel whose rollback is decided but still finishing with 200 (repeat too); pay then answers 409', async () => {
+    await shop.credit('ida', 700);
+    const o = await shop.placed('ida', [{ sku: 'BOX', qty: 1 }]);
+    const stock = await shop.stock('BOX');
+    await t.db.query(
+      `CREATE TRIGGER ida_refuse_cancel BEFORE UPDATE ON orders FOR EACH ROW
+       IF NEW.status = 'CANCELLED' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF`,
+    );
+    try {
+      const first = await shop.cancel('ida', o.orderId);
+      expect({ status: first.status, error: first.body.error }).toEqual({ status: 200, error: undefined });
+      const again = await shop.cancel('ida', o.orderId);
+      expect({ status: again.status, error: again.body.error }).toEqual({ status: 200, error: undefined });
+      const pay = await shop.pay('ida', o.orderId);
+      expect({ status: pay.status, error: pay.body.error }).toEqual({ status: 409, error: 'ORDER_STATE_CONFLICT' });
+    } finally {
+      await t.db.query('DROP TRIGGER ida_refuse_cancel');
+    }
+    await t.db.query(`UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE tx_id = ?`, [o.txId]);
+    await shop.recoverAll();
+    expect((await shop.order('ida', o.orderId)).status).toBe('CANCELLED');
+    expect((await shop.stock('BOX')).reserved).toBe(stock.reserved - 1);
+    expect(await shop.wallet('ida')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
+  });
+
   it('takes over a refund whose caller died before beginning it', async () => {
     await shop.credit('cid', 700);
     const o = await shop.placed('cid', [{ sku: 'BOX', qty: 1 }]);

@@ -52,6 +52,14 @@ export class CancelOrderUseCase {
     }
     const after = await this.checkout.settled(order.orderId);
     if (after.status === 'CANCELLED') return after;
+    // A cancel (ours or an earlier one) won, but its second phase is still running (or left to
+    // the recovery job): the cancel is accepted and the order ends CANCELLED. Not a conflict.
+    if (after.status === 'PENDING_PAYMENT' && (await this.cancelIsDecided(order.txId))) return after;
     throw orderStateConflict(after, 'cancel');
+  }
+
+  private async cancelIsDecided(txId: string): Promise<boolean> {
+    const tx = await this.coordinator.findTransaction(txId);
+    return (tx?.status === 'CANCELLING' || tx?.status === 'CANCELLED') && tx.cancelReason !== 'EXPIRED';
   }
 }
