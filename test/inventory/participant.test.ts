@@ -130,6 +130,34 @@ describe('inventory participant', () => {
     expect(await rowState(t, 'ID-1')).toMatchObject({ reserved: 0 });
   });
 
+  it('rolls back a refused malformed payload to the end: the transaction is CANCELLED, not stuck retrying', async () => {
+    for (const payload of [
+      { kind: 'freeze', warehouse: 'main', userId: 'u', lines: 'oops' },
+      { kind: 'freeze', warehouse: 'main', userId: 'u', lines: [{ qty: 1 }] },
+      { kind: 'freeze', userId: 'u', lines: [{ sku: 'ID-1', qty: 1 }] },
+      null,
+    ]) {
+      const txId = ulid();
+      await driver.coordinator.begin({ name: 'checkout', txId });
+      await expect(driver.coordinator.tryBranch(txId, 'inventory', payload)).rejects.toBeDefined();
+      expect(await driver.coordinator.rollback(txId, 'TRY_FAILED')).toEqual({ txId, status: 'CANCELLED' });
+    }
+    expect(await rowState(t, 'ID-1')).toMatchObject({ reserved: 0 });
+  });
+
+  it('refuses a restock or an unknown kind it could never confirm in the try, so a commit ends CONFIRMED', async () => {
+    for (const payload of [
+      { kind: 'restock', warehouse: 'main', lines: 'oops', ref: 'r1' },
+      { kind: 'restock', lines: [{ sku: 'ID-1', qty: 1 }], ref: 'r1' },
+      { kind: 'gift', warehouse: 'main', lines: [{ sku: 'ID-1', qty: 1 }] },
+    ]) {
+      const txId = ulid();
+      await driver.coordinator.begin({ name: 'refund', txId });
+      await expect(driver.coordinator.tryBranch(txId, 'inventory', payload)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(await driver.coordinator.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
+    }
+  });
+
   it('commits once and releases once, whatever the number of calls', async () => {
     const handler = t.app.get(InventoryParticipant);
     const db = t.app.get<DataSource>(getDataSourceToken());

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { DomainError } from '@app/core';
+import { SKU_PATTERN } from '@app/product';
 import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { InventoryGate } from '../gate/inventory-gate';
-import type { InventoryBranchPayload } from '../inventory.types';
+import type { FreezePayload, InventoryBranchPayload, RestockPayload } from '../inventory.types';
+import { validLines } from '../inventory.lines';
 import { StockSync } from '../stock/stock-sync';
 import { CommitFreeze } from './commit-freeze';
 import { FreezeStock } from './freeze-stock';
@@ -27,8 +30,10 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
   ) {}
 
   async try(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
-    // A restock holds nothing until it is confirmed.
-    if (payload.kind === 'freeze') await this.freezeStock.execute(em, ctx, payload);
+    if (payload?.kind === 'freeze') return this.freezeStock.execute(em, ctx, payload);
+    // A restock holds nothing until it is confirmed; refuse now what its confirm could never do.
+    if (payload?.kind === 'restock') return validRestock(payload);
+    throw DomainError.validation('An inventory branch is a freeze or a restock', { kind: (payload as { kind?: unknown } | null)?.kind });
   }
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
@@ -37,7 +42,7 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
   }
 
   async cancel(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
-    if (payload.kind === 'freeze') await this.releaseFreeze.execute(em, ctx);
+    if (payload?.kind === 'freeze') await this.releaseFreeze.execute(em, ctx);
   }
 
   /**
@@ -45,26 +50,32 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
    * try failed or ran at all, and the MySQL fence cannot know (the Redis freeze record can).
    */
   async afterCancel(ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
-    if (payload.kind !== 'freeze') return;
-    await this.gate.releaseFreeze(
-      ctx.branchId,
-      payload.warehouse,
-      payload.lines.map((l) => l.sku),
-    );
+    // A refused malformed payload must not keep its cancel failing forever: release what it names.
+    if (payload?.kind !== 'freeze' || typeof payload.warehouse !== 'string') return;
+    await this.gate.releaseFreeze(ctx.branchId, payload.warehouse, skusOf(payload));
   }
 
   async afterConfirm(ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
     if (payload.kind === 'freeze') {
-      await this.gate.markCommitted(
-        ctx.branchId,
-        payload.warehouse,
-        payload.lines.map((l) => l.sku),
-      );
+      await this.gate.markCommitted(ctx.branchId, payload.warehouse, skusOf(payload));
     } else {
       await this.sync.afterCommit(
         payload.lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse })),
         { unitsAdded: true },
       );
     }
+  }
+}
+
+/** The skus a freeze payload names, skipping malformed lines (the try refused such a payload). */
+function skusOf(payload: FreezePayload): string[] {
+  if (!Array.isArray(payload.lines)) return [];
+  return payload.lines.map((l) => l?.sku).filter((sku): sku is string => typeof sku === 'string' && SKU_PATTERN.test(sku));
+}
+
+function validRestock(payload: RestockPayload): void {
+  validLines(payload.lines);
+  if (typeof payload.warehouse !== 'string' || typeof payload.ref !== 'string' || !payload.ref) {
+    throw DomainError.validation('A restock needs a warehouse and a ref');
   }
 }
