@@ -105,6 +105,25 @@ describe('Idempotency-Key', () => {
     expect(await rowsLabelled('lost-in-flight')).toBe(1);
   });
 
+  it('leaves no in-flight marker behind when the durable look-up fails, so a retry runs at once', async () => {
+    const body = { label: 'lookup-failed', delayMs: 0 };
+    await t.db.query(
+      `CREATE TRIGGER probe_refuse_in_flight BEFORE INSERT ON idempotency_record FOR EACH ROW
+       IF NEW.state = 'IN_FLIGHT' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF`,
+    );
+    try {
+      const failed = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-8' });
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await t.db.query('DROP TRIGGER probe_refuse_in_flight');
+    }
+    const started = Date.now();
+    const retry = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-8' });
+    expect(retry.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await rowsLabelled('lookup-failed')).toBe(1);
+  });
+
   it('keeps a durable copy: a replay still works after Redis lost the record', async () => {
     const body = { label: 'durable', delayMs: 0 };
     const first = await t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-5' });

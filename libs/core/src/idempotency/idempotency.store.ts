@@ -69,7 +69,10 @@ export class IdempotencyStore {
       if (!lookupDurable) return { kind: 'acquired', via: 'redis' };
       // Redis may have lost the record (flush, failover), even while the first request still
       // runs, or that request may have started on MySQL while Redis was down: MySQL decides.
-      const durable = await this.beginInMysql(scope, key, hash);
+      const durable = await this.beginInMysql(scope, key, hash).catch(async (err: unknown) => {
+        await this.redis.del(rkey).catch(() => undefined); // no stale marker blocking the retry
+        throw err;
+      });
       if (durable.kind === 'acquired') return { kind: 'acquired', via: 'both' };
       if (durable.kind === 'replay') {
         const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
