@@ -1,6 +1,6 @@
 /*
  * Lua scripts of the Redis gate. Every key of one stock row shares the hash tag {sku:warehouse},
- * so each script touches one cluster slot. Keys of a row:
+ * so each script touches one cluster slot; sku and warehouse are lower-cased (rowKeys). Keys of a row:
  *   inv:{sku:wh}             hash, field `available`: units the gate may still hand out
  *   inv:{sku:wh}:r           hash freezeId -> "<qty>:<reservedAtMs>": reservations held in Redis (R)
  *   inv:{sku:wh}:lock        set while reconciliation resets the row (reserves wait)
