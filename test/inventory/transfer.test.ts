@@ -72,7 +72,10 @@ describe('concurrent transfers', () => {
       Number((await t.db.query("SELECT COUNT(*) AS n FROM stock_movement WHERE sku = 'TR-1' AND reason LIKE 'TRANSFER%'"))[0].n);
     const before = { row: await rowState(t, 'TR-1', 'main'), moves: await transferMoves() };
     for (const to of ['main', 'MAIN']) {
-      const res = await t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'TR-1', from: 'main', to, qty: 1 }, idempotencyKey: ulid() });
+      const res = await t.request('POST', '/v1/admin/stock/transfer', {
+        body: { sku: 'TR-1', from: 'main', to, qty: 1 },
+        idempotencyKey: ulid(),
+      });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('VALIDATION_FAILED');
     }
