@@ -79,7 +79,8 @@ export class TransferDto {
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
-export class StockQueryDto extends PageQueryDto {
+/** Filters of the stock list and the ledger: one sku and/or one warehouse. */
+class StockRowFilterDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -91,7 +92,9 @@ export class StockQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(32)
   warehouse?: string;
+}
 
+export class StockQueryDto extends StockRowFilterDto {
   @ApiPropertyOptional({ description: 'Only rows below their low-stock threshold' })
   @IsOptional()
   @Transform(toBoolean)
@@ -99,21 +102,9 @@ export class StockQueryDto extends PageQueryDto {
   lowOnly?: boolean;
 }
 
-export class MovementQueryDto extends PageQueryDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  sku?: string;
+export class MovementQueryDto extends StockRowFilterDto {}
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  warehouse?: string;
-}
-
-export class AlertQueryDto extends MovementQueryDto {
+export class AlertQueryDto extends StockRowFilterDto {
   @ApiPropertyOptional({ enum: ['OPEN', 'RESOLVED'] })
   @IsOptional()
   @IsIn(['OPEN', 'RESOLVED'])
