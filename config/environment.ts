@@ -78,6 +78,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_ALERT_AFTER_ATTEMPTS = 10;
   @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400) TCC_FENCE_RETENTION_SEC = 7 * 86400;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) TCC_FENCE_CLEANUP_INTERVAL_MS = 3600000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_GROUP_COMMIT_MAX_BATCH = 64;
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000) TCC_GROUP_COMMIT_LINGER_MS = 0;
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) TCC_GROUP_COMMIT_IN_FLIGHT = 3;
 
   // Inventory gate
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SOLD_OUT_FLAG_TTL_MS = 1000;

@@ -7,6 +7,26 @@ import { OrderEntity } from './entities/order.entity';
 import { assertOrderTransition, OrderStatus } from './order-state-machine';
 import type { NewOrder, OrderView } from './order.types';
 
+interface RawOrderWithItem {
+  order_id: string;
+  user_id: string;
+  status: OrderStatus;
+  warehouse: string;
+  coupon_code: string | null;
+  total_cents: number | string;
+  discount_cents: number | string;
+  payable_cents: number | string;
+  tx_id: string;
+  refund_tx_id: string | null;
+  idempotency_key: string;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  sku: string | null;
+  qty: number | string | null;
+  unit_price_cents: number | string | null;
+}
+
 /** Refusal of the order try when (user, Idempotency-Key) already has an order: the durable idempotency guard. */
 export const DUPLICATE_IDEMPOTENCY_KEY = 'DUPLICATE_IDEMPOTENCY_KEY';
 
@@ -70,18 +90,46 @@ export class OrderRepository {
   }
 
   async findById(orderId: string): Promise<OrderView | null> {
-    const row = await this.db.getRepository(OrderEntity).findOneBy({ orderId });
-    return row ? (await this.withItems([row]))[0] : null;
+    return this.findOne('o.order_id = ?', [orderId]);
   }
 
   async findOwn(userId: string, orderId: string): Promise<OrderView | null> {
-    const row = await this.db.getRepository(OrderEntity).findOneBy({ orderId, userId });
-    return row ? (await this.withItems([row]))[0] : null;
+    return this.findOne('o.order_id = ? AND o.user_id = ?', [orderId, userId]);
   }
 
   async findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<OrderView | null> {
-    const row = await this.db.getRepository(OrderEntity).findOneBy({ userId, idempotencyKey });
-    return row ? (await this.withItems([row]))[0] : null;
+    return this.findOne('o.user_id = ? AND o.idempotency_key = ?', [userId, idempotencyKey]);
+  }
+
+  /** One order with its items: one round trip, plain rows (the hot paths hydrate no entities). */
+  private async findOne(where: string, args: unknown[]): Promise<OrderView | null> {
+    const rows: RawOrderWithItem[] = await this.db.query(
+      `SELECT o.order_id, o.user_id, o.status, o.warehouse, o.coupon_code, o.total_cents, o.discount_cents, o.payable_cents,
+              o.tx_id, o.refund_tx_id, o.idempotency_key, o.expires_at, o.created_at, o.updated_at,
+              i.sku, i.qty, i.unit_price_cents
+         FROM orders o LEFT JOIN order_item i ON i.order_id = o.order_id
+        WHERE ${where} ORDER BY i.sku`,
+      args,
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return {
+      orderId: r.order_id,
+      userId: r.user_id,
+      status: r.status,
+      warehouse: r.warehouse,
+      couponCode: r.coupon_code,
+      totalCents: Number(r.total_cents),
+      discountCents: Number(r.discount_cents),
+      payableCents: Number(r.payable_cents),
+      txId: r.tx_id,
+      refundTxId: r.refund_tx_id,
+      idempotencyKey: r.idempotency_key,
+      expiresAt: new Date(r.expires_at),
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+      items: rows.filter((i) => i.sku !== null).map((i) => ({ sku: i.sku!, qty: Number(i.qty), unitPriceCents: Number(i.unit_price_cents) })),
+    };
   }
 
   async findPage(userId: string, status: OrderStatus | undefined, query: PageQueryDto): Promise<[OrderView[], number]> {

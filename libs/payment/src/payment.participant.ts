@@ -21,6 +21,11 @@ export class PaymentParticipant implements TccParticipantHandler<PaymentBranchPa
     private readonly refund: RefundPaymentBranch,
   ) {}
 
+  /** A gateway payment's money is outside our database: its branch keeps a local transaction per phase of its own. */
+  isColocated(payload: PaymentBranchPayload): boolean {
+    return payload?.kind !== 'external';
+  }
+
   async try(em: EntityManager, ctx: BranchContext, payload: PaymentBranchPayload): Promise<void> {
     assertValidPaymentPayload(payload);
     switch (payload.kind) {

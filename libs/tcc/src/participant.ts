@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { LocalUnit } from './local/local-unit';
 
 /**
  * The contract between the TCC library and a domain module. The library knows nothing of
@@ -19,6 +20,12 @@ export interface BranchContext {
   txName: string;
   /** Set on cancel: why the transaction is rolled back. */
   cancelReason?: CancelReason;
+  /**
+   * The local transaction's deferred work (hot-row sums, after-commit callbacks). Set when the
+   * coordinator runs a whole phase in one local transaction, possibly shared with other
+   * global transactions (group commit); absent when a phase runs alone.
+   */
+  local?: LocalUnit;
 }
 
 /** USER: client cancelled; EXPIRED: deadline passed (recovery job); TRY_FAILED: a try was refused; OPERATOR: admin cancel. */
@@ -43,6 +50,12 @@ export interface TccParticipantHandler<P = any> {
   afterCancel?(ctx: BranchContext, payload: P): Promise<void>;
   /** Optional: runs after a confirm's local transaction committed (outside MySQL side effects). */
   afterConfirm?(ctx: BranchContext, payload: P): Promise<void>;
+  /**
+   * Optional: false for a branch whose work is not in this service's MySQL (e.g. a gateway
+   * payment). Such a branch keeps a local transaction of its own per phase; co-located
+   * branches (the default) share one per phase.
+   */
+  isColocated?(payload: P): boolean;
 }
 
 export const TCC_PARTICIPANT = 'tcc:participant';

@@ -1,4 +1,4 @@
-import { counter, gauge } from '@app/core';
+import { counter, gauge, histogram } from '@app/core';
 
 /** Every TCC metric in one place (prom-client's global registry; the helpers dedupe). */
 export const tccMetrics = {
@@ -30,6 +30,17 @@ export const tccMetrics = {
   flaggedPending: gauge({
     name: 'tcc_flagged_pending',
     help: 'Non-terminal transactions currently flagged for an operator (updated by the recovery job)',
+  }),
+  groupCommitBatch: histogram({
+    name: 'tcc_group_commit_batch_size',
+    help: 'Members per group-committed local transaction, by phase (try, commit)',
+    labelNames: ['phase'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+  }),
+  groupCommitSplits: counter({
+    name: 'tcc_group_commit_splits_total',
+    help: 'Group commits whose summed update was refused, so their members ran one by one',
+    labelNames: ['phase'] as const,
   }),
   oldestPendingAge: gauge({
     name: 'tcc_oldest_pending_tx_age_seconds',

@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TccAdminController } from './admin/tcc.admin.controller';
 import { TccAdminService } from './admin/tcc-admin.service';
+import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
 import { TransactionRepository } from './coordinator/transaction.repository';
 import { FenceRepository } from './fence/fence.repository';
 import { FencedBranchRunner } from './fence/fenced-branch.runner';
+import { GroupCommit } from './local/group-commit';
 import { ParticipantRegistry } from './participants/participant.registry';
 import { FenceCleanupJob } from './recovery/fence-cleanup.job';
 import { TccRecoveryJob } from './recovery/tcc-recovery.job';
@@ -24,6 +26,8 @@ import { TccRecoveryJob } from './recovery/tcc-recovery.job';
     FenceRepository,
     FencedBranchRunner,
     TransactionDriver,
+    GroupCommit,
+    LocalPhases,
     TccCoordinator,
     TccRecoveryJob,
     FenceCleanupJob,

@@ -24,6 +24,8 @@ export class AppConfig {
     alertAfterAttempts: number;
     fenceRetentionSec: number;
     fenceCleanupIntervalMs: number;
+    /** Group commit: members per local transaction, how long a batch waits to fill, batches of one key at once. */
+    groupCommit: { maxBatch: number; lingerMs: number; inFlight: number };
   };
   readonly inventory: { soldOutFlagTtlMs: number; reconcileIntervalMs: number; defaultWarehouse: string };
   readonly order: { paymentTimeoutSec: number };
@@ -68,6 +70,11 @@ export class AppConfig {
       alertAfterAttempts: env.TCC_ALERT_AFTER_ATTEMPTS,
       fenceRetentionSec: env.TCC_FENCE_RETENTION_SEC,
       fenceCleanupIntervalMs: env.TCC_FENCE_CLEANUP_INTERVAL_MS,
+      groupCommit: {
+        maxBatch: env.TCC_GROUP_COMMIT_MAX_BATCH,
+        lingerMs: env.TCC_GROUP_COMMIT_LINGER_MS,
+        inFlight: env.TCC_GROUP_COMMIT_IN_FLIGHT,
+      },
     };
     this.inventory = {
       soldOutFlagTtlMs: env.SOLD_OUT_FLAG_TTL_MS,

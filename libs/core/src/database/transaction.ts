@@ -12,9 +12,13 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.driverError?.code === 'ER_DUP_ENTRY';
 }
 
+/** Raw connections that already run READ COMMITTED for the whole session. */
+const readCommittedSessions = new WeakSet<object>();
+
 /**
- * Runs `work` in one local transaction, retrying the whole unit when InnoDB picks it as a
- * deadlock victim: the victim's changes were rolled back, so running it again is safe.
+ * Runs `work` in one local transaction (READ COMMITTED), retrying the whole unit when InnoDB
+ * picks it as a deadlock victim: the victim's changes were rolled back, so running it again is
+ * safe. The isolation level is set once per pooled connection, not once per transaction.
  */
 export async function inTransaction<T>(
   dataSource: DataSource,
@@ -23,11 +27,33 @@ export async function inTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction('READ COMMITTED', work);
+      return await runOnce(dataSource, work);
     } catch (err) {
       if (attempt >= attempts || !isRetryableTxError(err)) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
     }
+  }
+}
+
+async function runOnce<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const connection = (await runner.connect()) as object;
+    if (!readCommittedSessions.has(connection)) {
+      await runner.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      readCommittedSessions.add(connection);
+    }
+    await runner.startTransaction();
+    try {
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await runner.release();
   }
 }
 

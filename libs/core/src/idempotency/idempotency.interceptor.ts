@@ -9,7 +9,7 @@ import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
-import { IdempotencyStore } from './idempotency.store';
+import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 const WAIT_STEP_MS = 25;
@@ -25,6 +25,11 @@ function canonical(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
+}
+
+/** A key taken in MySQL (Redis was down) is completed there too, whatever the route's own guard. */
+function durableRecord(options: IdempotentOptions, via: AcquiredVia): boolean {
+  return (options.lookupDurable ?? true) || via !== 'redis';
 }
 
 /**
@@ -71,7 +76,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return of(outcome.response.body);
         }
         return next.handle().pipe(
-          mergeMap((body) => from(this.store.complete(scope, key, hash, { statusCode, body }).then(() => body))),
+          mergeMap((body) => from(this.store.complete(scope, key, hash, { statusCode, body }, durableRecord(options, outcome.via)).then(() => body))),
           catchError((err) => from(this.store.abandon(scope, key, outcome.via)).pipe(mergeMap(() => throwError(() => err)))),
         );
       }),

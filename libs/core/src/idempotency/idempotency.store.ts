@@ -131,8 +131,18 @@ export class IdempotencyStore {
     return { state: row.state, hash: row.request_hash, statusCode: row.status_code ?? undefined, body };
   }
 
-  /** Records the response of a request that changed state: in MySQL first (durable), then Redis. */
-  async complete(scope: string, key: string, hash: string, response: StoredResponse): Promise<void> {
+  /**
+   * Records the response of a request that changed state: in MySQL first (durable), then
+   * Redis. `durable` false: the route's own rows are the durable guard, Redis alone answers.
+   */
+  async complete(scope: string, key: string, hash: string, response: StoredResponse, durable = true): Promise<void> {
+    const ttl = this.config.idempotencyTtlSec;
+    if (durable) await this.completeDurable(scope, key, hash, response);
+    const entry: Entry = { state: 'DONE', hash, statusCode: response.statusCode, body: response.body };
+    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => undefined);
+  }
+
+  private async completeDurable(scope: string, key: string, hash: string, response: StoredResponse): Promise<void> {
     const ttl = this.config.idempotencyTtlSec;
     // The state change already committed: failing to record it must not turn the response into
     // an error (the client would retry and apply it twice). Keep whichever copy we can write.
@@ -145,8 +155,6 @@ export class IdempotencyStore {
         [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
       )
       .catch((err: unknown) => this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'));
-    const entry: Entry = { state: 'DONE', hash, statusCode: response.statusCode, body: response.body };
-    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => undefined);
   }
 
   /** A refused or failed request changed nothing: free the key so a retry is evaluated again. */

@@ -5,8 +5,9 @@ export const IDEMPOTENT_KEY = 'idempotency:options';
 
 export interface IdempotentOptions {
   /**
-   * Also consult MySQL when Redis has no record (survives a Redis flush). Off for the
-   * checkout hot path, whose durable guard is the order row's unique (user, key).
+   * Also consult MySQL when Redis has no record (survives a Redis flush), and write the
+   * durable record there. Off for the checkout hot path, whose durable guard is the order
+   * row's unique (user, key): its response is kept in Redis only.
    */
   lookupDurable?: boolean;
 }

@@ -54,6 +54,14 @@ export class AlertRepository {
     return affectedRows(result) >= 1;
   }
 
+  /** Outside any transaction, after a change committed: opens or resolves as the row now stands. */
+  async recheck(key: RowKey): Promise<AlertChange[]> {
+    const changes: AlertChange[] = [];
+    if (await this.resolveIfRecovered(this.db.manager, key)) changes.push({ ...key, change: 'RESOLVED' });
+    if (await this.openIfBelow(this.db.manager, key)) changes.push({ ...key, change: 'OPENED' });
+    return changes;
+  }
+
   async findPage(
     filter: { state?: AlertState; sku?: string; warehouse?: string },
     limit: number,

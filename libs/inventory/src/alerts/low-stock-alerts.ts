@@ -12,7 +12,47 @@ import { AlertChange, AlertRepository } from './alert.repository';
 export class LowStockAlerts {
   private readonly logger = new Logger('LowStockAlerts');
 
+  /** Per row: the check running now, and the one queued behind it (shared by every caller meanwhile). */
+  private readonly rechecks = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
+
   constructor(private readonly alerts: AlertRepository) {}
+
+  /**
+   * After a committed checkout or release (whose transactions end with the stock UPDATE, so
+   * they cannot look at the row afterwards): re-evaluates the rows' alerts. Concurrent callers
+   * of one row share checks, so a flash sale costs about one statement per row per round trip,
+   * not one per order; each caller's promise resolves after a check that began after its call.
+   */
+  async recheckAfterCommit(keys: RowKey[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.recheckRow(key)));
+  }
+
+  private recheckRow(key: RowKey): Promise<void> {
+    const id = `${key.warehouse.toLowerCase()}|${key.sku.toLowerCase()}`;
+    const state = this.rechecks.get(id);
+    if (!state) {
+      const running = this.runRecheck(key).finally(() => this.afterRecheck(id));
+      this.rechecks.set(id, { running, queued: null });
+      return running;
+    }
+    state.queued ??= state.running.then(() => this.runRecheck(key)).finally(() => this.afterRecheck(id));
+    return state.queued;
+  }
+
+  private afterRecheck(id: string): void {
+    const state = this.rechecks.get(id);
+    if (!state) return;
+    if (state.queued) this.rechecks.set(id, { running: state.queued, queued: null });
+    else this.rechecks.delete(id);
+  }
+
+  private async runRecheck(key: RowKey): Promise<void> {
+    try {
+      this.report(await this.alerts.recheck(key));
+    } catch (err) {
+      this.logger.warn({ err, ...key }, 'Low-stock alert check failed; the next change of the row checks again');
+    }
+  }
 
   /** After a change that lowered availability. */
   async afterDecrease(em: EntityManager, keys: RowKey[]): Promise<AlertChange[]> {

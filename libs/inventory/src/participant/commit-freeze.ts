@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { BranchContext } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../stock/stock.repository';
 import { FreezeRepository } from './freeze.repository';
 
-/** TCC confirm of a checkout: the frozen units leave the warehouse (on_hand -= n, reserved -= n). */
+/**
+ * TCC confirm of a checkout: the frozen units leave the warehouse (on_hand -= n, reserved -= n).
+ * The freezes move and the ledger is written first; the stock rows' UPDATE is deferred to the
+ * end of the local transaction, where the confirms of concurrent payments share it.
+ */
 @Injectable()
 export class CommitFreeze {
   constructor(
@@ -14,17 +18,21 @@ export class CommitFreeze {
   ) {}
 
   async execute(em: EntityManager, ctx: BranchContext): Promise<void> {
-    for (const freeze of await this.freezes.findFrozenOfBranch(em, ctx.branchId)) {
-      // The state move is the guard: a repeated confirm finds nothing FROZEN and does nothing.
-      if (!(await this.freezes.moveFromFrozen(em, freeze.freezeId, 'CONFIRMED'))) continue;
-      const key = { sku: freeze.sku, warehouse: freeze.warehouse };
-      if (!(await this.stock.commitReserved(em, key, freeze.qty))) {
-        throw new Error(`Stock row ${freeze.sku}/${freeze.warehouse} holds less than freeze ${freeze.freezeId}`);
-      }
-      await this.stock.writeLedger(em, [
-        { ...key, reason: 'COMMIT', ref: freeze.freezeId, deltaOnHand: -freeze.qty, deltaReserved: -freeze.qty },
-      ]);
-      stockOperationsTotal.inc({ reason: 'COMMIT' });
+    // The state move is the guard: a repeated confirm finds nothing FROZEN and does nothing.
+    const moved = await this.freezes.moveBranchFromFrozen(em, ctx.branchId, 'CONFIRMED');
+    if (moved.length === 0) return;
+    await this.stock.writeLedger(
+      em,
+      moved.map((f) => ({ sku: f.sku, warehouse: f.warehouse, reason: 'COMMIT' as const, ref: f.freezeId, deltaOnHand: -f.qty, deltaReserved: -f.qty })),
+    );
+    for (const f of moved) {
+      const key = { sku: f.sku, warehouse: f.warehouse };
+      await addToSumOrApply(em, ctx.local, stockRowSum(f.warehouse, f.sku), f.qty, async (tx, total) => {
+        if (!(await this.stock.commitReserved(tx, key, total))) {
+          throw new Error(`Stock row ${f.sku}/${f.warehouse} holds less than its freezes being committed (${total})`);
+        }
+      });
     }
+    await afterLocalCommit(ctx.local, () => stockOperationsTotal.inc({ reason: 'COMMIT' }, moved.length));
   }
 }

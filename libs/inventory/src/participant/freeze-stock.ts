@@ -2,21 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
 import type { ProductInfo } from '@app/product';
-import type { BranchContext } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../stock/stock.repository';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
 
 /**
  * TCC try of a checkout: freezes every line or none (the local transaction rolls back on
- * the first refusal). Per line ONE conditional UPDATE decides, in sku order so concurrent
- * multi-line orders lock rows in the same order; the per-user limit is charged in the same
- * transaction, after the stock rows are locked.
+ * the first refusal). The per-user limit is charged first, then the freeze and ledger rows
+ * are written; per stock row ONE conditional UPDATE decides, deferred to the very end of the
+ * local transaction (`stockRowSum`), where concurrent checkouts of the row share it.
  */
 @Injectable()
 export class FreezeStock {
@@ -35,14 +35,17 @@ export class FreezeStock {
     const lines = sortedLines(validLines(payload.lines));
     const products = await this.productsOf(lines, warehouse);
 
-    await this.reserveLines(em, warehouse, lines);
     const charged = await this.chargePurchaseLimits(em, userId, lines, products);
     await this.recordFreezes(em, ctx, payload, lines, charged);
-
-    // The try has no after-commit hook: an alert opened here is reported now (a later
-    // rollback of this transaction also removes the alert row).
-    this.alerts.report(await this.alerts.afterDecrease(em, lines.map((l) => ({ sku: l.sku, warehouse }))));
-    reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
+    for (const line of lines) {
+      await addToSumOrApply(em, ctx.local, stockRowSum(warehouse, line.sku), line.qty, (tx, total) =>
+        this.reserve(tx, { sku: line.sku, warehouse }, total),
+      );
+    }
+    await afterLocalCommit(ctx.local, async () => {
+      reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
+      await this.alerts.recheckAfterCommit(lines.map((l) => ({ sku: l.sku, warehouse })));
+    });
   }
 
   private async productsOf(lines: StockLine[], warehouse: string): Promise<Map<string, ProductInfo>> {
@@ -58,12 +61,10 @@ export class FreezeStock {
   }
 
   /** The decision: `reserved += n` only where `on_hand - reserved >= n` (StockRepository.reserve). */
-  private async reserveLines(em: EntityManager, warehouse: string, lines: StockLine[]): Promise<void> {
-    for (const line of lines) {
-      if (!(await this.stock.reserve(em, { sku: line.sku, warehouse }, line.qty))) {
-        reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
-        throw insufficientStock(line.sku, warehouse, line.qty);
-      }
+  private async reserve(em: EntityManager, key: { sku: string; warehouse: string }, n: number): Promise<void> {
+    if (!(await this.stock.reserve(em, key, n))) {
+      reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
+      throw insufficientStock(key.sku, key.warehouse, n);
     }
   }
 

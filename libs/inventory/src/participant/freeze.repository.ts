@@ -51,6 +51,24 @@ export class FreezeRepository {
     return sortedLines(rows.map(toFreeze));
   }
 
+  /**
+   * Every FROZEN freeze of the branch → `to`; returns those moved (none when another attempt
+   * moved them first). The conditional UPDATE decides; a branch's lines always move together.
+   */
+  async moveBranchFromFrozen(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<FreezeRow[]> {
+    const result = await em.query(
+      `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
+      [to, branchId],
+    );
+    if (affectedRows(result) === 0) return [];
+    const rows: RawFreeze[] = await em.query(
+      `SELECT freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged
+         FROM stock_freeze WHERE branch_id = ? AND state = ?`,
+      [branchId, to],
+    );
+    return sortedLines(rows.map(toFreeze));
+  }
+
   /** FROZEN → CONFIRMED or RELEASED; false when another attempt already moved it. */
   async moveFromFrozen(em: EntityManager, freezeId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<boolean> {
     const result = await em.query(

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { BranchContext } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../stock/stock.repository';
 import { FreezeRepository } from './freeze.repository';
 
 /**
  * TCC cancel of a checkout: the frozen units become available again and the user's
  * purchase-limit charge is given back. (The Redis side is released by the participant's
- * afterCancel, which runs even when nothing was frozen here.)
+ * afterCancel, which runs even when nothing was frozen here.) Lock order as in the try:
+ * purchase counters, then the stock rows, whose UPDATE is the local transaction's last.
  */
 @Injectable()
 export class ReleaseFreeze {
@@ -20,25 +21,26 @@ export class ReleaseFreeze {
   ) {}
 
   async execute(em: EntityManager, ctx: BranchContext): Promise<void> {
-    const released = [];
-    // Stock rows first (sku order), purchase counters after: the lock order of the try.
-    for (const freeze of await this.freezes.findFrozenOfBranch(em, ctx.branchId)) {
-      if (!(await this.freezes.moveFromFrozen(em, freeze.freezeId, 'RELEASED'))) continue;
-      const key = { sku: freeze.sku, warehouse: freeze.warehouse };
-      if (!(await this.stock.releaseReserved(em, key, freeze.qty))) {
-        throw new Error(`Stock row ${freeze.sku}/${freeze.warehouse} holds less than freeze ${freeze.freezeId}`);
-      }
-      await this.stock.writeLedger(em, [
-        { ...key, reason: 'RELEASE', ref: freeze.freezeId, deltaOnHand: 0, deltaReserved: -freeze.qty },
-      ]);
-      stockOperationsTotal.inc({ reason: 'RELEASE' });
-      released.push(freeze);
+    const released = await this.freezes.moveBranchFromFrozen(em, ctx.branchId, 'RELEASED');
+    if (released.length === 0) return;
+    for (const f of released) {
+      if (f.limitCharged && f.userId) await this.freezes.refundPurchaseLimit(em, f.userId, f.sku, f.qty);
     }
-    for (const freeze of released) {
-      if (freeze.limitCharged && freeze.userId) {
-        await this.freezes.refundPurchaseLimit(em, freeze.userId, freeze.sku, freeze.qty);
-      }
+    await this.stock.writeLedger(
+      em,
+      released.map((f) => ({ sku: f.sku, warehouse: f.warehouse, reason: 'RELEASE' as const, ref: f.freezeId, deltaOnHand: 0, deltaReserved: -f.qty })),
+    );
+    for (const f of released) {
+      const key = { sku: f.sku, warehouse: f.warehouse };
+      await addToSumOrApply(em, ctx.local, stockRowSum(f.warehouse, f.sku), f.qty, async (tx, total) => {
+        if (!(await this.stock.releaseReserved(tx, key, total))) {
+          throw new Error(`Stock row ${f.sku}/${f.warehouse} holds less than its freezes being released (${total})`);
+        }
+      });
     }
-    this.alerts.report(await this.alerts.afterIncrease(em, released.map((f) => ({ sku: f.sku, warehouse: f.warehouse }))));
+    await afterLocalCommit(ctx.local, async () => {
+      stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
+      await this.alerts.recheckAfterCommit(released.map((f) => ({ sku: f.sku, warehouse: f.warehouse })));
+    });
   }
 }

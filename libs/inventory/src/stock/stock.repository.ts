@@ -25,6 +25,14 @@ function toRow(r: RawStock): StockRow {
   };
 }
 
+/**
+ * Name of a stock row's deferred sum in a local unit (one UPDATE per row per local transaction).
+ * Lower-cased like MySQL compares, so two spellings of a row share it; the names' order is the lock order.
+ */
+export function stockRowSum(warehouse: string, sku: string): string {
+  return `stock|${warehouse.toLowerCase()}|${sku.toLowerCase()}`;
+}
+
 const NEW_ROW = `INSERT INTO stock (sku, warehouse, on_hand, reserved, low_stock_threshold, version, created_at, updated_at)`;
 
 /**

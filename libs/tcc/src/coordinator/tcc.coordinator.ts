@@ -11,6 +11,7 @@ import { TccConflictError } from '../tcc-conflict.error';
 import { tccMetrics } from '../tcc.metrics';
 import type { BeginOptions, TryBranchOptions, TxOutcome, TxStatus, TxView } from '../tcc.types';
 import { leaseOwnerId } from './lease-owner';
+import { BranchSpec, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
 import { TransactionDriver } from './transaction-driver';
 import { TransactionRepository } from './transaction.repository';
 
@@ -34,17 +35,30 @@ export class TccCoordinator {
     private readonly runner: FencedBranchRunner,
     private readonly driver: TransactionDriver,
     private readonly config: AppConfig,
+    private readonly local: LocalPhases,
   ) {}
+
+  /**
+   * Begins a tx and tries all its (co-located) branches in ONE local transaction: the tx row,
+   * branch and fence rows and every participant's try, all or nothing. Checkouts of the same
+   * `batchKey` (their hot row) are group-committed. A refusal is rethrown unchanged and leaves
+   * no row behind; each branch's afterCancel runs (as for an empty rollback). Needs a new txId.
+   */
+  async beginWithBranches(options: BeginOptions & { batchKey?: string }, branches: BranchSpec[]): Promise<string> {
+    const txId = options.txId ?? ulid();
+    if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
+    if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
+    await this.local.beginAndTry({ txId, name: options.name, deadline: deadlineOf(options) }, branches, options.batchKey ?? null);
+    this.logger.debug({ txId, name: options.name }, 'transaction begun and tried');
+    return txId;
+  }
 
   /** Starts a TRYING tx. Begin again with the same txId and name is a no-op (retry-safe). */
   async begin(options: BeginOptions): Promise<string> {
     const txId = options.txId ?? ulid();
     if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
     if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
-    const deadline = options.deadlineAt
-      ? { at: options.deadlineAt }
-      : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
-    if (!(await this.transactions.insertTransaction(txId, options.name, deadline))) {
+    if (!(await this.transactions.insertTransaction(txId, options.name, deadlineOf(options)))) {
       const existing = await this.transactions.findTransaction(txId);
       if (existing?.name !== options.name || existing.status !== 'TRYING') {
         throw new TccConflictError(txId, existing?.status ?? 'TRYING', `Transaction ${txId} already exists`);
@@ -87,12 +101,29 @@ export class TccCoordinator {
   }
 
   /**
-   * TRYING → CONFIRMING → CONFIRMED. Refused while a branch's try is still running. Branches
-   * whose try was refused are cancelled instead of confirmed (an empty rollback whose tombstone
-   * refuses a late retry), so a failed attempt, e.g. a 402 payment, never blocks a later one.
+   * TRYING → CONFIRMED. When every branch is tried and co-located, the decision and every
+   * confirm are ONE local transaction (group-committed under `batchKey`), and `last`, a branch
+   * added at commit (e.g. the payment), is tried in it first: its refusal is rethrown and the
+   * tx stays TRYING. Otherwise per branch: TRYING → CONFIRMING, then each confirm in its own
+   * local transaction. Refused while a branch's try is still running. Branches whose try was
+   * refused are cancelled instead of confirmed (an empty rollback whose tombstone refuses a
+   * late retry), so a failed attempt, e.g. a 402 payment, never blocks a later one.
    * Idempotent once confirming.
    */
-  async commit(txId: string): Promise<TxOutcome> {
+  async commit(txId: string, options: { last?: BranchSpec; batchKey?: string } = {}): Promise<TxOutcome> {
+    try {
+      await this.local.commitAtOnce(txId, options.last, options.batchKey ?? null);
+      return { txId, status: 'CONFIRMED' };
+    } catch (err) {
+      if (err instanceof LastTryRefused) throw err.refusal;
+      if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
+      if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
+    }
+    if (options.last) await this.tryBranch(txId, options.last.participant, options.last.payload, { key: options.last.key });
+    return this.commitBranchByBranch(txId);
+  }
+
+  private async commitBranchByBranch(txId: string): Promise<TxOutcome> {
     const owner = leaseOwnerId('commit');
     const won = await inTransaction(this.ds, async (em) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
@@ -112,9 +143,21 @@ export class TccCoordinator {
     return { txId, status: await this.completeAfterWin(txId, owner, 'CONFIRMING') };
   }
 
-  /** TRYING → CANCELLING → CANCELLED (every branch cancelled). Idempotent once cancelling. */
+  /**
+   * TRYING → CANCELLING → CANCELLED (every branch cancelled). When every branch is tried and
+   * co-located, the decision and every cancel are one local transaction. Idempotent once
+   * cancelling.
+   */
   async rollback(txId: string, reason: CancelReason): Promise<TxOutcome> {
     const owner = leaseOwnerId('rollback');
+    try {
+      const status = await this.local.rollbackAtOnce(txId, reason, this.lease(owner));
+      if (status === 'CANCELLED') return { txId, status };
+      return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING') };
+    } catch (err) {
+      if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
+      if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
+    }
     const won = await inTransaction(this.ds, (em) =>
       this.transactions.startCompletion(em, txId, 'CANCELLING', this.lease(owner), reason),
     );
@@ -191,6 +234,10 @@ export class TccCoordinator {
   private lease(owner: string): { owner: string; ms: number } {
     return { owner, ms: this.config.tcc.leaseMs };
   }
+}
+
+function deadlineOf(options: BeginOptions): { at: Date } | { inMs: number } {
+  return options.deadlineAt ? { at: options.deadlineAt } : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
 }
 
 /** JSON with object keys sorted, so equal payloads compare equal whatever the storage did to key order. */

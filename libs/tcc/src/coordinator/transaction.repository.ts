@@ -45,10 +45,15 @@ export class TransactionRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /** Inserts a TRYING tx; false when the id exists. */
-  async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
+  async insertTransaction(
+    txId: string,
+    name: string,
+    deadline: { at: Date } | { inMs: number },
+    em: EntityManager = this.ds.manager,
+  ): Promise<boolean> {
     const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
-    const result = await this.ds.query(
+    const result = await em.query(
       `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
        VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
       [txId, name, deadlineArg],
@@ -83,6 +88,39 @@ export class TransactionRepository {
     return affectedRows(result) === 1;
   }
 
+  /** Branches whose try runs in the same local transaction: written TRIED (a refusal rolls them back). */
+  async insertTriedBranches(em: EntityManager, txId: string, branches: Array<{ branchId: string; participant: string; payloadJson: string }>): Promise<void> {
+    const values = branches.map(() => `(?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW})`).join(', ');
+    await em.query(
+      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at) VALUES ${values}`,
+      branches.flatMap((b) => [b.branchId, txId, b.participant, b.payloadJson]),
+    );
+  }
+
+  /** Every branch of the tx still `from` → `to` (one more attempt each); the count moved. */
+  async markAllBranches(em: EntityManager, txId: string, from: BranchStatus, to: BranchStatus): Promise<number> {
+    const result = await em.query(
+      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
+        WHERE tx_id = ? AND status = ?`,
+      [to, txId, from],
+    );
+    return affectedRows(result);
+  }
+
+  /**
+   * TRYING → CONFIRMED in one step, for a commit whose branches are all confirmed in the same
+   * local transaction (a rollback of that transaction undoes the decision with them).
+   */
+  async confirmAtOnce(em: EntityManager, txId: string): Promise<boolean> {
+    const result = await em.query(
+      `UPDATE tcc_transaction SET status = 'CONFIRMED', next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
+         last_error = NULL, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = 'TRYING'`,
+      [txId],
+    );
+    return affectedRows(result) === 1;
+  }
+
   /**
    * A refused branch is being tried again: back to TRYING (under the tx row lock), so a commit
    * waits for this try's outcome instead of rolling the branch back under the caller's feet.
@@ -97,6 +135,19 @@ export class TransactionRepository {
   async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
     const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
     return rows[0] ? toBranch(rows[0]) : null;
+  }
+
+  /** The tx's name and branches in one read (inside the local transaction that just decided it). */
+  async nameAndBranches(em: EntityManager, txId: string): Promise<{ name: string; branches: BranchRow[] } | null> {
+    const rows: Array<BranchRow & { txName: string }> = await em.query(
+      `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status, b.attempts,
+              b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
+         FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
+        WHERE t.tx_id = ? ORDER BY b.created_at, b.branch_id`,
+      [txId],
+    );
+    if (!rows[0]) return null;
+    return { name: rows[0].txName, branches: rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b)) };
   }
 
   async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
@@ -159,9 +210,9 @@ export class TransactionRepository {
   }
 
   /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
-  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING'): Promise<boolean> {
+  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.ds.manager): Promise<boolean> {
     const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
-    const result = await this.ds.query(
+    const result = await em.query(
       `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
          last_error = NULL, updated_at = ${NOW}
        WHERE tx_id = ? AND status = ?`,

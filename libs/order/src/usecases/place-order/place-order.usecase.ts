@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { AppConfig, DomainError, ErrorCode } from '@app/core';
 import { CouponService } from '@app/coupon';
 import { InventoryGate } from '@app/inventory';
-import { TccConflictError, TccCoordinator } from '@app/tcc';
+import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
@@ -14,14 +14,14 @@ import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
 import type { PlaceOrderCommand } from './place-order.command';
 
 /**
- * Checkout: one `checkout` TCC transaction with branches inventory (freeze), coupon (freeze,
- * if any) and order (the row, PENDING_PAYMENT). It stays TRYING until pay, cancel or expiry.
+ * Checkout: one `checkout` TCC transaction with branches coupon (freeze, if any), order (the
+ * row, PENDING_PAYMENT) and inventory (freeze). It stays TRYING until pay, cancel or expiry.
  *
  * The hot path is mostly refusals, so they are taken before any MySQL work: prices and
- * warehouses from the in-process catalogue, then the stock gate (memory flag, Redis).
- * Only then is the tx begun. The inventory branch is tried first, so every later refusal's
- * rollback also runs its Redis release; the order row comes last, so a refused checkout
- * never shows an order.
+ * warehouses from the in-process catalogue, then the stock gate (memory flag, Redis). Only
+ * then do the tries run, all in one local transaction shared with concurrent checkouts of
+ * the same stock rows (group commit): a refusal leaves no row behind and its Redis hold is
+ * given back by the inventory branch's afterCancel.
  */
 @Injectable()
 export class PlaceOrderUseCase {
@@ -42,7 +42,7 @@ export class PlaceOrderUseCase {
       const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
       const txId = ulid();
-      await this.gate.reserve(`${txId}:inventory`, warehouse, stockLines(cart));
+      await this.gate.reserve(branchIdOf(txId, 'inventory'), warehouse, stockLines(cart));
       const { order, replayed } = await this.placeInTransaction(cmd, txId, warehouse, cart);
       if (!replayed) countOrderOutcome('placed');
       return { order: toOrderDto(order), replayed };
@@ -60,21 +60,12 @@ export class PlaceOrderUseCase {
   ): Promise<{ order: OrderView; replayed: boolean }> {
     const now = new Date();
     const deadlineAt = new Date(now.getTime() + this.config.order.paymentTimeoutSec * 1000);
+    const couponCode = cmd.couponCode ?? null;
+    let tried = false;
     try {
-      await this.coordinator.begin({ name: 'checkout', txId, deadlineAt });
-    } catch (err) {
-      // No tx, so no inventory cancel will run: give the Redis reservation back here.
-      await this.gate.releaseFreeze(`${txId}:inventory`, warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
-      throw err;
-    }
-    try {
-      await this.coordinator.tryBranch(txId, 'inventory', { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) });
-      const couponCode = cmd.couponCode ?? null;
-      let discountCents = 0;
-      if (couponCode) {
-        discountCents = Math.min(cart.totalCents, (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents);
-        await this.coordinator.tryBranch(txId, 'coupon', { kind: 'use', userId: cmd.userId, code: couponCode });
-      }
+      const discountCents = couponCode
+        ? Math.min(cart.totalCents, (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents)
+        : 0;
       const order: NewOrder = {
         orderId: ulid(),
         userId: cmd.userId,
@@ -89,15 +80,22 @@ export class PlaceOrderUseCase {
         createdAt: now.toISOString(),
         items: cart.lines,
       };
-      const payload: OrderBranchPayload = { kind: 'place', order };
-      await this.coordinator.tryBranch(txId, 'order', payload);
+      const branches: BranchSpec[] = [];
+      if (couponCode) branches.push({ participant: 'coupon', payload: { kind: 'use', userId: cmd.userId, code: couponCode } });
+      branches.push({ participant: 'order', payload: { kind: 'place', order } satisfies OrderBranchPayload });
+      branches.push({ participant: 'inventory', payload: { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) } });
+      tried = true;
+      await this.coordinator.beginWithBranches({ name: 'checkout', txId, deadlineAt, batchKey: stockBatchKey(warehouse, cart.lines) }, branches);
       return { order: viewOf(order), replayed: false };
     } catch (err) {
-      await this.rollbackQuietly(txId);
+      // Refused before the tries (the coupon quote): the Redis hold is ours to give back. A
+      // refused try gave it back already (the inventory branch's afterCancel).
+      if (!tried) {
+        await this.gate.releaseFreeze(branchIdOf(txId, 'inventory'), warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
+      }
       return { order: await this.existingOrderOr(cmd, warehouse, cart, err), replayed: true };
     }
   }
-
   /**
    * After a refusal: if this (user, Idempotency-Key) already has an order, the request is a
    * repeat whose Redis record was lost (the durable guard is the order's unique key), and the
@@ -117,15 +115,14 @@ export class PlaceOrderUseCase {
     this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
     return existing;
   }
+}
 
-  private async rollbackQuietly(txId: string): Promise<void> {
-    try {
-      await this.coordinator.rollback(txId, 'TRY_FAILED');
-    } catch (err) {
-      // Left CANCELLING (or TRYING past its deadline): the recovery job finishes the rollback.
-      this.logger.warn({ txId, err }, 'rollback of a refused checkout did not complete');
-    }
-  }
+/**
+ * Checkouts of the same stock rows share a group commit: one UPDATE per row for all of them.
+ * Lower-cased, as MySQL compares skus and warehouse codes.
+ */
+export function stockBatchKey(warehouse: string, lines: ReadonlyArray<{ sku: string }>): string {
+  return `${warehouse.toLowerCase()}|${lines.map((l) => l.sku.toLowerCase()).sort().join(',')}`;
 }
 
 function stockLines(cart: PricedCart): Array<{ sku: string; qty: number }> {
