@@ -37,11 +37,14 @@ export class OrderRepository {
 
   /** Inside the order participant's try: the order row and its items, or a refusal on a duplicate key. */
   async insertOrder(em: EntityManager, order: NewOrder): Promise<void> {
+    const items = order.items.map(() => '(?, ?, ?, ?)').join(', ');
     try {
+      // One round trip: the order row, then its items (not run if the first fails).
       await em.query(
         `INSERT INTO orders (order_id, user_id, status, warehouse, coupon_code, total_cents, discount_cents, payable_cents,
                              tx_id, idempotency_key, expires_at, created_at, updated_at)
-         VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+         INSERT INTO order_item (order_id, sku, qty, unit_price_cents) VALUES ${items}`,
         [
           order.orderId,
           order.userId,
@@ -55,6 +58,7 @@ export class OrderRepository {
           new Date(order.expiresAt),
           new Date(order.createdAt),
           new Date(order.createdAt),
+          ...order.items.flatMap((i) => [order.orderId, i.sku, i.qty, i.unitPriceCents]),
         ],
       );
     } catch (err) {
@@ -63,11 +67,6 @@ export class OrderRepository {
         reason: DUPLICATE_IDEMPOTENCY_KEY,
       });
     }
-    const values = order.items.map(() => '(?, ?, ?, ?)').join(', ');
-    await em.query(
-      `INSERT INTO order_item (order_id, sku, qty, unit_price_cents) VALUES ${values}`,
-      order.items.flatMap((i) => [order.orderId, i.sku, i.qty, i.unitPriceCents]),
-    );
   }
 
   /** Compare-and-set of the status along a legal transition; false when the order was not in `from`. */

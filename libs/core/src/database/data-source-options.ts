@@ -22,7 +22,9 @@ export function dataSourceOptions(db: AppConfig['db'], migrations: MigrationClas
     migrationsRun: false,
     migrations: migrations as DataSourceOptions['migrations'],
     migrationsTableName: 'schema_migrations',
-    extra: { connectionLimit: db.poolSize, waitForConnections: true, queueLimit: 0 },
+    // multipleStatements: a phase's fixed rows (tx, branches, fences) go in one round trip.
+    // Every value still travels as a `?` placeholder; no SQL is built from input.
+    extra: { connectionLimit: db.poolSize, waitForConnections: true, queueLimit: 0, multipleStatements: true },
     poolSize: db.poolSize,
   } as DataSourceOptions;
 }

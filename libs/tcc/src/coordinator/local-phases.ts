@@ -73,11 +73,7 @@ export class LocalPhases {
     let current: Planned | null = null;
     try {
       await this.group.run('try', batchKey, async (em, local) => {
-        if (!(await this.transactions.insertTransaction(tx.txId, tx.name, tx.deadline, em))) {
-          throw new Error(`Transaction ${tx.txId} already exists`);
-        }
-        await this.transactions.insertTriedBranches(em, tx.txId, planned);
-        await this.fences.insertTried(em, tx.txId, planned.map((b) => b.branchId));
+        await this.transactions.insertTriedTransaction(em, tx, planned);
         for (const b of planned) {
           current = b;
           await b.handler.try(em, contextOf(tx.txId, tx.name, b.branchId, local), b.payload);

@@ -88,6 +88,34 @@ export class TransactionRepository {
     return affectedRows(result) === 1;
   }
 
+  /**
+   * A new tx with its branches and their fences, all TRIED (their tries run in this same local
+   * transaction), in one round trip. Throws if the txId exists: a plain INSERT, no IGNORE.
+   */
+  async insertTriedTransaction(
+    em: EntityManager,
+    tx: { txId: string; name: string; deadline: { at: Date } | { inMs: number } },
+    branches: Array<{ branchId: string; participant: string; payloadJson: string }>,
+  ): Promise<void> {
+    const deadlineSql = 'at' in tx.deadline ? '?' : NOW_PLUS_MS;
+    const deadlineArg = 'at' in tx.deadline ? tx.deadline.at : Math.round(tx.deadline.inMs * 1000);
+    const branchRows = branches.map(() => `(?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW})`).join(', ');
+    const fenceRows = branches.map(() => `(?, ?, 'TRIED', ${NOW}, ${NOW})`).join(', ');
+    await em.query(
+      `INSERT INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
+         VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW});
+       INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at) VALUES ${branchRows};
+       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES ${fenceRows}`,
+      [
+        tx.txId,
+        tx.name,
+        deadlineArg,
+        ...branches.flatMap((b) => [b.branchId, tx.txId, b.participant, b.payloadJson]),
+        ...branches.flatMap((b) => [tx.txId, b.branchId]),
+      ],
+    );
+  }
+
   /** Branches whose try runs in the same local transaction: written TRIED (a refusal rolls them back). */
   async insertTriedBranches(em: EntityManager, txId: string, branches: Array<{ branchId: string; participant: string; payloadJson: string }>): Promise<void> {
     const values = branches.map(() => `(?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW})`).join(', ');
