@@ -7,7 +7,12 @@ import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-
  * and payments in flight), then started again. Its recovery job must drive every transaction to
  * an end within the deadline plus a few intervals, with stock, money and the audit consistent.
  */
-describe('SIGKILL mid flash sale, then restart', () => {
+describe.each([
+  ['one batch per checkout', {}],
+  // Checkouts and pays of the hot row share local transactions (group commit) when the kill lands.
+  ['group commit', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1' }],
+  ['group commit, Redis down', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1', REDIS_URL: 'redis://127.0.0.1:6390' }],
+])('SIGKILL mid flash sale, then restart (%s)', (_mode, extraEnv: Record<string, string>) => {
   const UNITS = 40;
   const USERS = 120;
   let testEnv: TestEnv;
@@ -24,6 +29,8 @@ describe('SIGKILL mid flash sale, then restart', () => {
     TCC_BACKOFF_BASE_MS: '50',
     TCC_BACKOFF_MAX_MS: '500',
     RECONCILE_INTERVAL_MS: '1000',
+    RATE_LIMIT_USER_PER_SEC: '0',
+    ...extraEnv,
   });
 
   const api = async (method: string, path: string, opts: { user?: string; key?: string; body?: unknown } = {}) => {
@@ -35,6 +42,21 @@ describe('SIGKILL mid flash sale, then restart', () => {
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${server!.baseUrl}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+  };
+
+  /** Polls MySQL until checkouts and at least one payment committed (or 20 s passed). */
+  const untilSaleUnderway = async () => {
+    const db = await createConnection({ host: '127.0.0.1', user: 'root', password: '', database: testEnv.dbName });
+    try {
+      for (const giveUpAt = Date.now() + 20_000; Date.now() < giveUpAt; ) {
+        const [rows] = await db.query(`SELECT COUNT(*) AS placed, COALESCE(SUM(status = 'PAID'), 0) AS paid FROM orders`);
+        const { placed, paid } = (rows as Array<{ placed: number; paid: string }>)[0];
+        if (Number(placed) >= 5 && Number(paid) >= 1) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await db.end();
+    }
   };
 
   beforeAll(() => {
@@ -58,7 +80,8 @@ describe('SIGKILL mid flash sale, then restart', () => {
       const placed = await api('POST', '/v1/orders', { user: u, key: `o-${u}`, body: { items: [{ sku: 'CRASH', qty: 1 }] } });
       if (placed.status === 201) await api('POST', `/v1/orders/${placed.body.orderId}/pay`, { user: u, body: { method: 'WALLET' } });
     });
-    await new Promise((r) => setTimeout(r, 250));
+    // Kill once the sale is under way (some orders placed, some paid), however fast this machine is.
+    await untilSaleUnderway();
     server.child.kill('SIGKILL');
     await server.exited;
     await Promise.allSettled(flood);
@@ -100,7 +123,13 @@ describe('SIGKILL mid flash sale, then restart', () => {
       await api('POST', '/v1/admin/reconcile');
       expect((await api('POST', '/v1/admin/reconcile')).body).toEqual(expect.objectContaining({ drifted: 0 }));
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output().slice(-3000)}`);
+      // What was left open says where recovery stopped.
+      const [open] = await db.query(
+        `SELECT t.tx_id, t.status, t.retry_count, t.last_error, t.lease_until, GROUP_CONCAT(CONCAT(b.participant, '=', b.status)) AS branches
+           FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
+          WHERE t.status NOT IN ('CONFIRMED', 'CANCELLED') GROUP BY t.tx_id LIMIT 5`,
+      );
+      throw new Error(`${(err as Error).message}\n--- open transactions ---\n${JSON.stringify(open)}\n--- server output ---\n${server.output().slice(-3000)}`);
     } finally {
       await db.end();
       server.child.kill('SIGTERM');

@@ -33,6 +33,6 @@ export class CommitFreeze {
         }
       });
     }
-    await afterLocalCommit(ctx.local, () => stockOperationsTotal.inc({ reason: 'COMMIT' }, moved.length));
+    await afterLocalCommit(em, ctx.local, () => stockOperationsTotal.inc({ reason: 'COMMIT' }, moved.length));
   }
 }

@@ -42,10 +42,19 @@ export class FreezeStock {
         this.reserve(tx, { sku: line.sku, warehouse }, total),
       );
     }
-    await afterLocalCommit(ctx.local, async () => {
-      reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
-      await this.alerts.recheckAfterCommit(lines.map((l) => ({ sku: l.sku, warehouse })));
-    });
+    const rows = lines.map((l) => ({ sku: l.sku, warehouse }));
+    await afterLocalCommit(
+      em,
+      ctx.local,
+      async () => {
+        reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
+        await this.alerts.recheckAfterCommit(rows);
+      },
+      async (tx) => {
+        reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
+        this.alerts.report(await this.alerts.afterDecrease(tx, rows));
+      },
+    );
   }
 
   private async productsOf(lines: StockLine[], warehouse: string): Promise<Map<string, ProductInfo>> {

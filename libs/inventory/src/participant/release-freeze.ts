@@ -38,9 +38,18 @@ export class ReleaseFreeze {
         }
       });
     }
-    await afterLocalCommit(ctx.local, async () => {
-      stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
-      await this.alerts.recheckAfterCommit(released.map((f) => ({ sku: f.sku, warehouse: f.warehouse })));
-    });
+    const rows = released.map((f) => ({ sku: f.sku, warehouse: f.warehouse }));
+    await afterLocalCommit(
+      em,
+      ctx.local,
+      async () => {
+        stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
+        await this.alerts.recheckAfterCommit(rows);
+      },
+      async (tx) => {
+        stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
+        this.alerts.report(await this.alerts.afterIncrease(tx, rows));
+      },
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { inTransaction } from '@app/core';
 import { TransactionRepository } from '../coordinator/transaction.repository';
 import type { BranchContext, TccParticipantHandler } from '../participant';
+import { GroupCommit } from '../local/group-commit';
 import { FenceRepository } from './fence.repository';
 
 /** The fence said no: confirm after cancel, cancel after confirm, or confirm of a branch never tried. */
@@ -34,6 +34,7 @@ export class FencedBranchRunner {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly fences: FenceRepository,
     private readonly transactions: TransactionRepository,
+    private readonly group: GroupCommit,
   ) {}
 
   /**
@@ -41,9 +42,9 @@ export class FencedBranchRunner {
    * CANCELLED → refused: a try arriving after its cancel must freeze nothing (anti-hanging).
    */
   async runTry<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<TryResult> {
-    return inTransaction(this.ds, async (em) => {
+    return this.group.runAlone(async (em, local) => {
       if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'TRIED')) {
-        await handler.try(em, ctx, payload);
+        await handler.try(em, { ...ctx, local }, payload);
         await this.transactions.markBranch(em, ctx.branchId, 'TRIED', ['TRYING', 'TRY_FAILED']);
         return 'TRIED';
       }
@@ -58,9 +59,9 @@ export class FencedBranchRunner {
    * CONFIRMED → no-op. CANCELLED or missing → refused: the coordinator must not confirm it.
    */
   async runConfirm<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<ConfirmResult> {
-    const result = await inTransaction(this.ds, async (em): Promise<ConfirmResult> => {
+    const result = await this.group.runAlone(async (em, local): Promise<ConfirmResult> => {
       if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CONFIRMED')) {
-        await handler.confirm(em, ctx, payload);
+        await handler.confirm(em, { ...ctx, local }, payload);
         await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
         return 'CONFIRMED';
       }
@@ -85,10 +86,10 @@ export class FencedBranchRunner {
    * branch is marked CANCELLED only after it succeeded, so a crash in between is retried.
    */
   async runCancel<P>(handler: TccParticipantHandler<P>, ctx: BranchContext, payload: P): Promise<CancelResult> {
-    const result = await inTransaction(this.ds, async (em): Promise<CancelResult> => {
+    const result = await this.group.runAlone(async (em, local): Promise<CancelResult> => {
       if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'CANCELLED')) return 'EMPTY_ROLLBACK';
       if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CANCELLED')) {
-        await handler.cancel(em, ctx, payload);
+        await handler.cancel(em, { ...ctx, local }, payload);
         return 'CANCELLED';
       }
       const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);

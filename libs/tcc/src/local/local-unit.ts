@@ -72,8 +72,17 @@ export async function addToSumOrApply(em: EntityManager, local: LocalUnit | unde
   else await apply(em, amount);
 }
 
-/** Same for after-commit work: without a unit the caller's transaction decides, so it runs now. */
-export async function afterLocalCommit(local: LocalUnit | undefined, fn: () => unknown): Promise<void> {
-  if (local) local.afterCommit(fn);
-  else await fn();
+/**
+ * After-commit work, or, without a unit (the caller owns the transaction and its commit), the
+ * `inTransaction` alternative run right away on the caller's `em`: work on another connection
+ * could wait for a lock this transaction holds.
+ */
+export async function afterLocalCommit(
+  em: EntityManager,
+  local: LocalUnit | undefined,
+  afterCommit: () => unknown,
+  inTransaction: (em: EntityManager) => unknown = afterCommit,
+): Promise<void> {
+  if (local) local.afterCommit(afterCommit);
+  else await inTransaction(em);
 }
