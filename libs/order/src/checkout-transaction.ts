@@ -38,7 +38,7 @@ export class CheckoutTransaction {
   async expireIfOverdue(order: OrderView): Promise<OrderView> {
     if (order.status !== 'PENDING_PAYMENT' || order.expiresAt.getTime() > Date.now()) return order;
     try {
-      await this.coordinator.rollback(order.txId, 'EXPIRED');
+      await this.coordinator.rollback(order.txId, 'EXPIRED', { atOnce: true });
     } catch (err) {
       if (!(err instanceof TccConflictError)) this.logger.warn({ txId: order.txId, err }, 'expiring an overdue order failed');
     }

@@ -9,6 +9,7 @@ import type { LocalUnit } from '../local/local-unit';
 import type { BranchContext, CancelReason, TccParticipantHandler } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
 import { tccMetrics } from '../tcc.metrics';
+import type { FailedBranch } from './transaction-driver';
 import { BranchRow, TransactionRepository } from './transaction.repository';
 
 /** A branch to add: its participant, payload and (for two of one participant) key. */
@@ -31,6 +32,13 @@ export class LostDecision extends Error {}
 
 /** A branch is not in the plain state (tried, co-located): the per-branch path handles it. */
 export class NotPlain extends Error {}
+
+/** A branch's confirm (or cancel) threw inside a one-transaction phase: the round failed for it. */
+export class BranchPhaseFailed extends Error {
+  constructor(readonly failed: FailedBranch) {
+    super(`${failed.phase} of branch ${failed.branchId} failed: ${failed.error instanceof Error ? failed.error.message : String(failed.error)}`);
+  }
+}
 
 /** The try of the branch added at commit refused: the commit did not happen, the error is the answer. */
 export class LastTryRefused extends Error {
@@ -99,7 +107,11 @@ export class LocalPhases {
         if (last) branches.push(await this.tryLast(em, txId, name, last, local, branches));
         await this.moveFences(em, txId, branches, 'CONFIRMED');
         if ((await this.transactions.markAllBranches(em, txId, 'TRIED', 'CONFIRMED')) !== branches.length) throw new NotPlain();
-        for (const b of branches) await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload);
+        for (const b of branches) {
+          await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload).catch((error: unknown) => {
+            throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'confirm', error });
+          });
+        }
         return { name, branches };
       });
     tccMetrics.finished.inc({ name: confirmed.name, status: 'CONFIRMED' });
@@ -114,35 +126,36 @@ export class LocalPhases {
 
   /**
    * TRYING → CANCELLING with every branch cancelled in one local transaction; then each
-   * afterCancel, and CANCELLED. Returns CANCELLING when an afterCancel failed: the caller
-   * (holding the lease) leaves the rest to the per-branch driver, which repeats them.
+   * afterCancel, and CANCELLED. The branch rows stay TRIED until their afterCancel succeeded, so
+   * a crash in between repeats it. Returns the afterCancel failures of this round (the caller,
+   * holding the lease, hands them to the per-branch driver, which retries them) or null when done.
    */
-  async rollbackAtOnce(txId: string, reason: CancelReason, lease: { owner: string; ms: number }): Promise<'CANCELLED' | 'CANCELLING'> {
+  async rollbackAtOnce(txId: string, reason: CancelReason, lease: { owner: string; ms: number }): Promise<FailedBranch[] | null> {
     const { name, branches } = await this.group.run('cancel', null, async (em, local) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CANCELLING', lease, reason))) throw new LostDecision();
       const plain = await this.plainBranches(em, txId);
       await this.moveFences(em, txId, plain.branches, 'CANCELLED');
-      // The branch rows stay TRIED until their afterCancel succeeded, so a crash now is repeated.
       for (const b of [...plain.branches].reverse()) {
-        await b.handler.cancel(em, { ...contextOf(txId, plain.name, b.branchId, local), cancelReason: reason }, b.payload);
+        await b.handler.cancel(em, { ...contextOf(txId, plain.name, b.branchId, local), cancelReason: reason }, b.payload).catch((error: unknown) => {
+          throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'cancel', error });
+        });
       }
       return plain;
     });
-    try {
-      for (const b of [...branches].reverse()) {
+    const failed: FailedBranch[] = [];
+    for (const b of [...branches].reverse()) {
+      try {
         await b.handler.afterCancel?.({ ...contextOf(txId, name, b.branchId), cancelReason: reason }, b.payload);
+        await this.transactions.markBranch(this.ds.manager, b.branchId, 'CANCELLED');
+      } catch (error) {
+        failed.push({ branchId: b.branchId, phase: 'cancel', error });
       }
-      await inTransaction(this.ds, async (em) => {
-        await this.transactions.markAllBranches(em, txId, 'TRIED', 'CANCELLED');
-        await this.transactions.finish(txId, 'CANCELLING', em);
-      });
-    } catch (err) {
-      this.logger.warn({ txId, err }, 'finishing a rollback failed; the per-branch driver repeats it');
-      return 'CANCELLING';
     }
+    if (failed.length) return failed;
+    await this.transactions.finish(txId, 'CANCELLING');
     tccMetrics.finished.inc({ name, status: 'CANCELLED' });
     this.logger.log({ txId, name, status: 'CANCELLED', cancelReason: reason }, 'transaction finished');
-    return 'CANCELLED';
+    return null;
   }
 
   /** Every branch TRIED and co-located, or NotPlain. */

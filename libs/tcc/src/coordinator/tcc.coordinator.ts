@@ -11,7 +11,8 @@ import { TccConflictError } from '../tcc-conflict.error';
 import { tccMetrics } from '../tcc.metrics';
 import type { BeginOptions, TryBranchOptions, TxOutcome, TxStatus, TxView } from '../tcc.types';
 import { leaseOwnerId } from './lease-owner';
-import { BranchSpec, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
+import { BranchPhaseFailed, BranchSpec, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
+import type { FailedBranch } from './transaction-driver';
 import { TransactionDriver } from './transaction-driver';
 import { TransactionRepository } from './transaction.repository';
 
@@ -24,6 +25,15 @@ const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
  * compare-and-set, so of a concurrent commit, rollback and expiry exactly one wins; the others
  * get a TccConflictError.
  */
+export interface CommitOptions {
+  /** Decide and confirm in one local transaction when every branch is plain (see commit). */
+  atOnce?: boolean;
+  /** With atOnce: commits of the same key (their hot row) are group-committed. */
+  batchKey?: string;
+  /** A branch tried as part of the commit (in its local transaction with atOnce). */
+  last?: BranchSpec;
+}
+
 @Injectable()
 export class TccCoordinator {
   private readonly logger = new Logger(TccCoordinator.name);
@@ -101,29 +111,36 @@ export class TccCoordinator {
   }
 
   /**
-   * TRYING → CONFIRMED. When every branch is tried and co-located, the decision and every
-   * confirm are ONE local transaction (group-committed under `batchKey`), and `last`, a branch
-   * added at commit (e.g. the payment), is tried in it first: its refusal is rethrown and the
-   * tx stays TRYING. Otherwise per branch: TRYING → CONFIRMING, then each confirm in its own
-   * local transaction. Refused while a branch's try is still running. Branches whose try was
+   * TRYING → CONFIRMED. With `atOnce`, when every branch is tried and co-located, the decision
+   * and every confirm are ONE local transaction (group-committed under `batchKey`), and `last`,
+   * a branch added at commit (e.g. the payment), is tried in it first: its refusal is rethrown
+   * and the tx stays TRYING. A crash before that COMMIT leaves the tx TRYING (undecided), where
+   * the per-branch path leaves it CONFIRMING; callers that told someone "committed" before
+   * calling keep the per-branch path. Per branch: TRYING → CONFIRMING, then each confirm in its
+   * own local transaction. Refused while a branch's try is still running. Branches whose try was
    * refused are cancelled instead of confirmed (an empty rollback whose tombstone refuses a
    * late retry), so a failed attempt, e.g. a 402 payment, never blocks a later one.
    * Idempotent once confirming.
    */
-  async commit(txId: string, options: { last?: BranchSpec; batchKey?: string } = {}): Promise<TxOutcome> {
-    try {
-      await this.local.commitAtOnce(txId, options.last, options.batchKey ?? null);
-      return { txId, status: 'CONFIRMED' };
-    } catch (err) {
-      if (err instanceof LastTryRefused) throw err.refusal;
-      if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
-      if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
+  async commit(txId: string, options: CommitOptions = {}): Promise<TxOutcome> {
+    const failed: FailedBranch[] = [];
+    if (options.atOnce) {
+      try {
+        await this.local.commitAtOnce(txId, options.last, options.batchKey ?? null);
+        return { txId, status: 'CONFIRMED' };
+      } catch (err) {
+        if (err instanceof LastTryRefused) throw err.refusal;
+        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
+        // A confirm that failed has had this round's attempt: the per-branch path records it, runs the others.
+        if (err instanceof BranchPhaseFailed) failed.push(err.failed);
+        else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
+      }
     }
     if (options.last) await this.tryBranch(txId, options.last.participant, options.last.payload, { key: options.last.key });
-    return this.commitBranchByBranch(txId);
+    return this.commitBranchByBranch(txId, failed);
   }
 
-  private async commitBranchByBranch(txId: string): Promise<TxOutcome> {
+  private async commitBranchByBranch(txId: string, failed: FailedBranch[]): Promise<TxOutcome> {
     const owner = leaseOwnerId('commit');
     const won = await inTransaction(this.ds, async (em) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
@@ -140,30 +157,35 @@ export class TccCoordinator {
     });
     if (!won) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
     this.logger.debug({ txId }, 'transaction confirming');
-    return { txId, status: await this.completeAfterWin(txId, owner, 'CONFIRMING') };
+    return { txId, status: await this.completeAfterWin(txId, owner, 'CONFIRMING', failed) };
   }
 
   /**
-   * TRYING → CANCELLING → CANCELLED (every branch cancelled). When every branch is tried and
-   * co-located, the decision and every cancel are one local transaction. Idempotent once
-   * cancelling.
+   * TRYING → CANCELLING → CANCELLED (every branch cancelled). With `atOnce`, when every branch
+   * is tried and co-located, the decision and every cancel are one local transaction (a crash
+   * before its COMMIT leaves the tx TRYING). Idempotent once cancelling.
    */
-  async rollback(txId: string, reason: CancelReason): Promise<TxOutcome> {
+  async rollback(txId: string, reason: CancelReason, options: { atOnce?: boolean } = {}): Promise<TxOutcome> {
     const owner = leaseOwnerId('rollback');
-    try {
-      const status = await this.local.rollbackAtOnce(txId, reason, this.lease(owner));
-      if (status === 'CANCELLED') return { txId, status };
-      return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING') };
-    } catch (err) {
-      if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
-      if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
+    const failed: FailedBranch[] = [];
+    if (options.atOnce) {
+      try {
+        const failedAfterCancels = await this.local.rollbackAtOnce(txId, reason, this.lease(owner));
+        if (!failedAfterCancels) return { txId, status: 'CANCELLED' };
+        // Decided and cancelled in MySQL; the per-branch driver records and retries what failed outside it.
+        return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING', failedAfterCancels) };
+      } catch (err) {
+        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
+        if (err instanceof BranchPhaseFailed) failed.push(err.failed);
+        else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
+      }
     }
     const won = await inTransaction(this.ds, (em) =>
       this.transactions.startCompletion(em, txId, 'CANCELLING', this.lease(owner), reason),
     );
     if (!won) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
     this.logger.debug({ txId, reason }, 'transaction cancelling');
-    return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING') };
+    return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING', failed) };
   }
 
   async findTransaction(txId: string): Promise<TxView | null> {
@@ -214,9 +236,9 @@ export class TccCoordinator {
    * The decision is made and durable; confirming/cancelling the branches now is best effort.
    * If that blows up (e.g. the database went away), the recovery job finishes it once our lease ends.
    */
-  private async completeAfterWin(txId: string, owner: string, deciding: TxStatus): Promise<TxStatus> {
+  private async completeAfterWin(txId: string, owner: string, deciding: TxStatus, failedThisRound: FailedBranch[] = []): Promise<TxStatus> {
     try {
-      return (await this.driver.completeBranches(txId, owner)) ?? deciding;
+      return (await this.driver.completeBranches(txId, owner, failedThisRound)) ?? deciding;
     } catch (err) {
       this.logger.error({ txId, err }, 'second phase failed; left to the recovery job');
       return deciding;

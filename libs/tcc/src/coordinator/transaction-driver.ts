@@ -8,6 +8,13 @@ import { tccMetrics } from '../tcc.metrics';
 import type { TxStatus } from '../tcc.types';
 import { BranchRow, TransactionRepository, TxRow } from './transaction.repository';
 
+/** A branch whose confirm or cancel (or afterCancel) failed in a one-transaction attempt of this round. */
+export interface FailedBranch {
+  branchId: string;
+  phase: 'confirm' | 'cancel';
+  error: unknown;
+}
+
 /**
  * Second phase: confirms (or cancels) every branch of a CONFIRMING (or CANCELLING) tx whose
  * lease the caller holds, then marks it CONFIRMED (CANCELLED), or, if any branch failed,
@@ -25,20 +32,24 @@ export class TransactionDriver {
     private readonly config: AppConfig,
   ) {}
 
-  async completeBranches(txId: string, leaseOwner: string): Promise<TxStatus | null> {
+  /**
+   * `failedThisRound`: branches whose phase already failed in this round (in a one-transaction
+   * attempt): counted and recorded as failed, not run again until the next round.
+   */
+  async completeBranches(txId: string, leaseOwner: string, failedThisRound: FailedBranch[] = []): Promise<TxStatus | null> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) return null;
     if (tx.status !== 'CONFIRMING' && tx.status !== 'CANCELLING') {
       await this.transactions.releaseLease(txId, leaseOwner);
       return tx.status;
     }
-    const errors = await this.runSecondPhase(tx);
+    const errors = await this.runSecondPhase(tx, failedThisRound);
     if (errors.length === 0) return this.finish(tx);
     return this.scheduleRetry(tx, leaseOwner, errors);
   }
 
   /** Every branch is attempted even if an earlier one failed, so the others make progress. */
-  private async runSecondPhase(tx: TxRow): Promise<string[]> {
+  private async runSecondPhase(tx: TxRow, failedThisRound: FailedBranch[]): Promise<string[]> {
     const confirming = tx.status === 'CONFIRMING';
     const branches = await this.transactions.branchesOf(tx.txId);
     // Cancel in reverse order of the tries, like unwinding a stack.
@@ -49,7 +60,8 @@ export class TransactionDriver {
     for (const branch of todo) {
       // Committing never confirms a refused try: it is rolled back (empty) so it can't be retried late.
       const phase = confirming && branch.status !== 'TRY_FAILED' ? 'confirm' : 'cancel';
-      const error = await this.runBranch(tx, branch, phase);
+      const failed = failedThisRound.find((f) => f.branchId === branch.branchId);
+      const error = failed ? await this.recordFailure(tx, branch, failed.phase, failed.error) : await this.runBranch(tx, branch, phase);
       if (error) errors.push(error);
     }
     return errors;
@@ -68,12 +80,16 @@ export class TransactionDriver {
       this.logger.debug({ txId: tx.txId, branchId: branch.branchId, result }, `branch ${phase}`);
       return null;
     } catch (err) {
-      const message = `${branch.participant} ${phase}: ${errorText(err)}`.slice(0, 1000);
-      tccMetrics.branchFailures.inc({ participant: branch.participant, phase });
-      this.logger.warn({ txId: tx.txId, branchId: branch.branchId, err }, `branch ${phase} failed`);
-      await this.transactions.recordBranchFailure(branch.branchId, message).catch(() => undefined);
-      return message;
+      return this.recordFailure(tx, branch, phase, err);
     }
+  }
+
+  private async recordFailure(tx: TxRow, branch: BranchRow, phase: string, err: unknown): Promise<string> {
+    const message = `${branch.participant} ${phase}: ${errorText(err)}`.slice(0, 1000);
+    tccMetrics.branchFailures.inc({ participant: branch.participant, phase });
+    this.logger.warn({ txId: tx.txId, branchId: branch.branchId, err }, `branch ${phase} failed`);
+    await this.transactions.recordBranchFailure(branch.branchId, message).catch(() => undefined);
+    return message;
   }
 
   private async finish(tx: TxRow): Promise<TxStatus> {

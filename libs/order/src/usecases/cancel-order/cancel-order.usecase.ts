@@ -45,7 +45,7 @@ export class CancelOrderUseCase {
 
   private async cancelPending(order: OrderView): Promise<OrderView> {
     try {
-      await this.coordinator.rollback(order.txId, 'USER');
+      await this.coordinator.rollback(order.txId, 'USER', { atOnce: true });
     } catch (err) {
       // Lost to a commit (pay) or an expiry: the order ends PAID or EXPIRED.
       if (!(err instanceof TccConflictError)) throw err;

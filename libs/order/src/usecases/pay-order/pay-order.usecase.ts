@@ -47,7 +47,7 @@ export class PayOrderUseCase {
   private async commitWithWallet(order: OrderView): Promise<string> {
     const batchKey = stockBatchKey(order.warehouse, order.items);
     try {
-      return (await this.coordinator.commit(order.txId, { last: walletBranch(order), batchKey })).status;
+      return (await this.coordinator.commit(order.txId, { atOnce: true, last: walletBranch(order), batchKey })).status;
     } catch (err) {
       // Another payment (a gateway callback) holds the order: it pays it; commit without ours.
       if (err instanceof DomainError && err.code === ErrorCode.ORDER_STATE_CONFLICT) {
@@ -61,7 +61,7 @@ export class PayOrderUseCase {
 
   private async commitWithoutWallet(order: OrderView, batchKey: string): Promise<string> {
     try {
-      return (await this.coordinator.commit(order.txId, { batchKey })).status;
+      return (await this.coordinator.commit(order.txId, { atOnce: true, batchKey })).status;
     } catch (err) {
       if (err instanceof TccConflictError) throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
       throw err;
