@@ -160,11 +160,12 @@ describe('TCC under concurrency', () => {
 
   it('never lets two recovery workers work on one tx at once, and drives the whole backlog to an end', async () => {
     // backlog: expired TRYING txs and CONFIRMING txs whose first confirm failed
-    const expiring = await Promise.all(Array.from({ length: 30 }, () => openTx('backlog-expiry', 300, { slowMs: 15 })));
+    // Opened with time to spare, then put past their deadline: however slow the machine, every one gets both branches.
+    const expiring = await Promise.all(Array.from({ length: 30 }, () => openTx('backlog-expiry', 60_000, { slowMs: 15 })));
     const confirming = await Promise.all(Array.from({ length: 20 }, () => openTx('backlog-confirm', 60_000, { slowMs: 15, failConfirms: 1 })));
     await Promise.all(confirming.map((txId) => tcc.commit(txId)));
     expect([...(await tcc.statusesOf(confirming)).values()].every((s) => s === 'CONFIRMING')).toBe(true);
-    await sleep(350);
+    await db.query(`UPDATE tcc_transaction SET deadline_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE name = 'backlog-expiry'`);
     await db.query(`UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE name = 'backlog-confirm'`);
 
     const workers = [first.moduleRef.get(TccRecoveryJob), second.moduleRef.get(TccRecoveryJob)];
