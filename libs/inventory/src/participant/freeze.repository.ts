@@ -39,19 +39,6 @@ export class FreezeRepository {
   }
 
   /**
-   * The branch's freezes still FROZEN, in the try's lock order (sorted in JS like the try's
-   * lines: the column's collation would order some skus differently).
-   */
-  async findFrozenOfBranch(em: EntityManager, branchId: string): Promise<FreezeRow[]> {
-    const rows: RawFreeze[] = await em.query(
-      `SELECT freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged
-         FROM stock_freeze WHERE branch_id = ? AND state = 'FROZEN'`,
-      [branchId],
-    );
-    return sortedLines(rows.map(toFreeze));
-  }
-
-  /**
    * Every FROZEN freeze of the branch → `to`; returns those moved (none when another attempt
    * moved them first). The conditional UPDATE decides; a branch's lines always move together.
    */
@@ -67,15 +54,6 @@ export class FreezeRepository {
       [branchId, to],
     );
     return sortedLines(rows.map(toFreeze));
-  }
-
-  /** FROZEN → CONFIRMED or RELEASED; false when another attempt already moved it. */
-  async moveFromFrozen(em: EntityManager, freezeId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<boolean> {
-    const result = await em.query(
-      `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE freeze_id = ? AND state = 'FROZEN'`,
-      [to, freezeId],
-    );
-    return affectedRows(result) === 1;
   }
 
   /** The row's FROZEN freezes (branch id = the Redis freeze id, and qty), for reconciliation. */

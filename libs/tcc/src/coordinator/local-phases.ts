@@ -172,8 +172,7 @@ export class LocalPhases {
   private async tryLast(em: EntityManager, txId: string, name: string, last: BranchSpec, local: LocalUnit, others: Planned[]): Promise<Planned> {
     const b = this.plan(txId, last);
     if (b.handler.isColocated?.(b.payload) === false || others.some((o) => o.branchId === b.branchId)) throw new NotPlain();
-    await this.transactions.insertTriedBranches(em, txId, [b]);
-    await this.fences.insertTried(em, txId, [b.branchId]);
+    await this.transactions.insertTriedBranch(em, txId, b);
     try {
       await b.handler.try(em, contextOf(txId, name, b.branchId, local), b.payload);
     } catch (err) {

@@ -37,7 +37,8 @@ const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
 const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
 
 /**
- * The only class that touches `tcc_transaction` and `tcc_branch`. Every status change is a
+ * The only class that touches `tcc_transaction` and `tcc_branch` (and, for branches it creates
+ * already TRIED, their new `tcc_fence` rows in the same round trip; FenceRepository moves them). Every status change is a
  * compare-and-set (`WHERE status = ?`) whose affected-row count says who won.
  */
 @Injectable()
@@ -45,15 +46,10 @@ export class TransactionRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /** Inserts a TRYING tx; false when the id exists. */
-  async insertTransaction(
-    txId: string,
-    name: string,
-    deadline: { at: Date } | { inMs: number },
-    em: EntityManager = this.ds.manager,
-  ): Promise<boolean> {
+  async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
     const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
-    const result = await em.query(
+    const result = await this.ds.query(
       `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
        VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
       [txId, name, deadlineArg],
@@ -116,12 +112,13 @@ export class TransactionRepository {
     );
   }
 
-  /** Branches whose try runs in the same local transaction: written TRIED (a refusal rolls them back). */
-  async insertTriedBranches(em: EntityManager, txId: string, branches: Array<{ branchId: string; participant: string; payloadJson: string }>): Promise<void> {
-    const values = branches.map(() => `(?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW})`).join(', ');
+  /** A branch added to an open tx whose try runs in this same local transaction: branch and fence TRIED, one round trip. */
+  async insertTriedBranch(em: EntityManager, txId: string, b: { branchId: string; participant: string; payloadJson: string }): Promise<void> {
     await em.query(
-      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at) VALUES ${values}`,
-      branches.flatMap((b) => [b.branchId, txId, b.participant, b.payloadJson]),
+      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW});
+       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES (?, ?, 'TRIED', ${NOW}, ${NOW})`,
+      [b.branchId, txId, b.participant, b.payloadJson, txId, b.branchId],
     );
   }
 

@@ -25,15 +25,6 @@ export class FenceRepository {
     return affectedRows(result) === 1;
   }
 
-  /** Fences of branches tried in this local transaction: new rows, so a plain INSERT. */
-  async insertTried(em: EntityManager, txId: string, branchIds: string[]): Promise<void> {
-    const values = branchIds.map(() => "(?, ?, 'TRIED', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))").join(', ');
-    await em.query(
-      `INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES ${values}`,
-      branchIds.flatMap((id) => [txId, id]),
-    );
-  }
-
   /** Every TRIED fence of the tx → `to`; the count moved (the caller compares it with its branches). */
   async moveAllFromTried(em: EntityManager, txId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<number> {
     const result = await em.query(
