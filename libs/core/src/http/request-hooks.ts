@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'http';
-import { ulid } from 'ulid';
 import { ErrorCode, httpStatusOf } from '../errors/error-code';
+import { newId } from '../ids/new-id';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * Fastify options of ours. Request ids: the caller's X-Request-Id when it is sane, a fresh
- * ULID otherwise. Router errors (bad URL encoding, over-long path parameter) are raised
+ * id from newId() otherwise. Router errors (bad URL encoding, over-long path parameter) are raised
  * before Nest sees the request, so they get the contract's shape here.
  */
 export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader' | 'frameworkErrors'> = {
@@ -20,7 +20,7 @@ export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requ
   },
   genReqId: (req: IncomingMessage) => {
     const given = req.headers['x-request-id'];
-    return typeof given === 'string' && REQUEST_ID.test(given) ? given : ulid();
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
   },
 };
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
+import { newId } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
@@ -179,7 +179,7 @@ export class Reconciler {
   private async tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
     const dead = await this.deadReservations(key);
     return this.db.transaction('REPEATABLE READ', async (em) => {
-      const token = ulid();
+      const token = newId();
       const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
       if (!entries) return 'busy';
       try {
