@@ -106,7 +106,10 @@ export class Reconciler {
     return (await this.resetRow(key, 2000)).result;
   }
 
-  /** The gate found no Redis value for the row: build it once, however many requests ask at once. */
+  /**
+   * The gate found no Redis value for the row: build it once, however many requests ask at once.
+   * A row missing in MySQL too becomes 0 in Redis, so it is not looked up again.
+   */
   initRow(key: RowKey): Promise<RowResult> {
     const k = `${key.sku}|${key.warehouse}`.toLowerCase();
     let pending = this.initialising.get(k);
