@@ -28,4 +28,5 @@ export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } 
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';
+export { newId } from './ids/new-id';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';

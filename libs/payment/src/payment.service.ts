@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
-import { AppConfig, DomainError, inTransaction } from '@app/core';
+import { AppConfig, DomainError, inTransaction, newId } from '@app/core';
 import { USER_ID_PATTERN } from './dto/wallet.dto';
 import { PaymentEntity, PaymentMethod, PaymentStatus } from './entities/payment.entity';
 import { payments } from './payment.metrics';
@@ -94,7 +93,7 @@ export class PaymentService {
       }
       if (refundNow) {
         await this.paymentRows.insertRefund(em, {
-          refundId: ulid(),
+          refundId: newId(),
           paymentId,
           orderId,
           userId,

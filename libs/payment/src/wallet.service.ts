@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorCode, inTransaction } from '@app/core';
+import { DomainError, ErrorCode, inTransaction, newId } from '@app/core';
 import { MAX_CREDIT_CENTS, USER_ID_PATTERN, WalletDto } from './dto/wallet.dto';
 import { WalletEntity } from './entities/wallet.entity';
 import { walletCredits } from './payment.metrics';
@@ -32,7 +31,7 @@ export class WalletService {
     if (!Number.isSafeInteger(amountCents) || amountCents < 1 || amountCents > MAX_CREDIT_CENTS) {
       throw DomainError.validation(`amountCents must be an integer from 1 to ${MAX_CREDIT_CENTS}`, { amountCents });
     }
-    const id = ulid();
+    const id = newId();
     const creditRef = ref ?? `credit:${id}`;
     return inTransaction(this.db, async (em) => {
       const applied = await this.wallets.insertCredit(em, { id, userId, amountCents, ref: creditRef, createdAt: new Date() });

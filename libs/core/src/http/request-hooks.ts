@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'http';
-import { ulid } from 'ulid';
 import { ErrorCode, httpStatusOf } from '../errors/error-code';
+import { newId } from '../ids/new-id';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * Fastify options of ours. Request ids: the caller's X-Request-Id when it is sane, a fresh
- * ULID otherwise. Router errors (bad URL encoding, over-long path parameter) are raised
+ * id from newId() otherwise. Router errors (bad URL encoding, over-long path parameter) are raised
  * before Nest sees the request, so they get the contract's shape here.
  */
 export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader' | 'frameworkErrors'> = {
@@ -20,11 +20,18 @@ export const fastifyServerOptions: Pick<FastifyServerOptions, 'genReqId' | 'requ
   },
   genReqId: (req: IncomingMessage) => {
     const given = req.headers['x-request-id'];
-    return typeof given === 'string' && REQUEST_ID.test(given) ? given : ulid();
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
   },
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const JSON_TYPE = /^application\/(.+\+)?json\s*(;|$)/;
+
+/** Whether a request body of this Content-Type is JSON (the usual spelling without a regex). */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return true;
+  return JSON_TYPE.test(String(contentType ?? '').toLowerCase());
+}
 
 /**
  * Hooks every request passes through before Nest sees it: echo the request id (and hand
@@ -46,9 +53,9 @@ export function registerRequestHooks(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     (request.raw as IncomingMessage & { id?: string }).id = request.id;
     void reply.header('X-Request-Id', request.id);
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-    const type = String(request.headers['content-type'] ?? '').toLowerCase();
-    if (BODY_METHODS.has(request.method) && hasBody && !/^application\/(.+\+)?json\s*(;|$)/.test(type)) {
+    const headers = request.headers;
+    const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+    if (hasBody && BODY_METHODS.has(request.method) && !isJson(headers['content-type'])) {
       const code = ErrorCode.UNSUPPORTED_MEDIA_TYPE;
       void reply
         .status(httpStatusOf(code))

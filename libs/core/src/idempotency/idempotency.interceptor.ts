@@ -3,11 +3,11 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'crypto';
 import type { FastifyReply } from 'fastify';
-import { from, Observable, of, throwError } from 'rxjs';
-import { catchError, mergeMap } from 'rxjs/operators';
+import { from, lastValueFrom, Observable, throwError } from 'rxjs';
 import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { RouteCache } from '../http/route-cache';
 import { IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
@@ -39,18 +39,24 @@ function durableRecord(options: IdempotentOptions, via: AcquiredVia): boolean {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly routes: RouteCache<{ options: IdempotentOptions | undefined; statusCode: number | undefined }>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly store: IdempotencyStore,
-  ) {}
+  ) {
+    this.routes = new RouteCache((context) => ({
+      options: reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_KEY, context.getHandler()),
+      statusCode: reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()),
+    }));
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_KEY, context.getHandler());
-    if (!options) return next.handle();
+    const route = this.routes.get(context);
+    if (!route.options) return next.handle();
 
     const http = context.switchToHttp();
     const request = http.getRequest<AuthedRequest>();
-    const reply = http.getResponse<FastifyReply>();
     const rawKey = request.headers['idempotency-key'];
     const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
     if (!key) return throwError(() => DomainError.validation('Idempotency-Key header is required'));
@@ -64,23 +70,35 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const hash = createHash('sha256')
       .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
       .digest('hex');
-    const statusCode =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
-      (request.method === 'POST' ? 201 : 200);
+    const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
+    // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
+    return from(this.runOnce(scope, key, hash, route.options, statusCode, http.getResponse<FastifyReply>(), next));
+  }
 
-    return from(this.acquire(scope, key, hash, options)).pipe(
-      mergeMap((outcome) => {
-        if (outcome.kind === 'replay') {
-          void reply.header('Idempotent-Replayed', 'true');
-          void reply.status(outcome.response.statusCode);
-          return of(outcome.response.body);
-        }
-        return next.handle().pipe(
-          mergeMap((body) => from(this.store.complete(scope, key, hash, { statusCode, body }, durableRecord(options, outcome.via)).then(() => body))),
-          catchError((err) => from(this.store.abandon(scope, key, outcome.via)).pipe(mergeMap(() => throwError(() => err)))),
-        );
-      }),
-    );
+  private async runOnce(
+    scope: string,
+    key: string,
+    hash: string,
+    options: IdempotentOptions,
+    statusCode: number,
+    reply: FastifyReply,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const outcome = await this.acquire(scope, key, hash, options);
+    if (outcome.kind === 'replay') {
+      void reply.header('Idempotent-Replayed', 'true');
+      void reply.status(outcome.response.statusCode);
+      return outcome.response.body;
+    }
+    let body: unknown;
+    try {
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (err) {
+      await this.store.abandon(scope, key, outcome.via);
+      throw err;
+    }
+    await this.store.complete(scope, key, hash, { statusCode, body }, durableRecord(options, outcome.via));
+    return body;
   }
 
   private async acquire(scope: string, key: string, hash: string, options: IdempotentOptions) {

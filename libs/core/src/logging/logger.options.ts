@@ -1,5 +1,5 @@
 import type { Params } from 'nestjs-pino';
-import { ulid } from 'ulid';
+import { newId } from '../ids/new-id';
 import type { AppConfig } from '../config/app-config';
 
 /** Structured JSON logs; each request gets an id (taken from X-Request-Id when sent). */
@@ -9,7 +9,7 @@ export function loggerOptions(config: AppConfig): Params {
       level: config.log.level,
       transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
       // Fastify assigned the id (see http/request-hooks.ts); reuse it so logs and header agree.
-      genReqId: (req) => (req as { id?: string }).id ?? ulid(),
+      genReqId: (req) => (req as { id?: string }).id ?? newId(),
       customProps: (req) => ({ userId: req.headers['x-user-id'] }),
       redact: ['req.headers.authorization', 'req.headers["x-signature"]'],
       // Health and metrics scrapes would drown the log otherwise.

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ulid } from 'ulid';
+import { newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
@@ -18,7 +18,7 @@ export class ReceiveStock {
   async execute(dto: StockMoveDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
-    const ref = dto.reference ?? ulid();
+    const ref = dto.reference ?? newId();
     const [row] = await this.change.apply('INBOUND', async (em) => {
       await this.stock.addOnHand(em, key, dto.qty);
       await this.stock.writeLedger(em, [{ ...key, reason: 'INBOUND', ref, deltaOnHand: dto.qty, deltaReserved: 0 }]);

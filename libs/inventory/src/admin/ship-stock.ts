@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ulid } from 'ulid';
+import { newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
@@ -19,7 +19,7 @@ export class ShipStock {
   async execute(dto: StockMoveDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
-    const ref = dto.reference ?? ulid();
+    const ref = dto.reference ?? newId();
     const [row] = await this.change.apply('OUTBOUND', async (em) => {
       if (!(await this.stock.removeAvailable(em, key, dto.qty))) {
         const current = await this.stock.findRow(key, em);

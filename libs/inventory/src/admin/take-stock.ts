@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ulid } from 'ulid';
-import { DomainError } from '@app/core';
+import { DomainError, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
@@ -22,7 +21,7 @@ export class TakeStock {
   async execute(dto: StocktakeDto): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
-    const ref = ulid();
+    const ref = newId();
     const [row] = await this.change.apply('STOCKTAKE', async (em) => {
       // The delta needs the old value: lock the row first (created empty if missing), then write.
       const before = await this.stock.lockRow(em, key);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ulid } from 'ulid';
-import { DomainError } from '@app/core';
+import { DomainError, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
@@ -29,7 +28,7 @@ export class TransferStock {
     await this.catalogue.requireRow(dto.sku, dto.to);
     const from = { sku: dto.sku, warehouse: dto.from };
     const to = { sku: dto.sku, warehouse: dto.to };
-    const ref = ulid();
+    const ref = newId();
     const ordered = fromCode < toCode ? [from, to] : [to, from];
 
     const [fromRow, toRow] = await this.change.apply('TRANSFER', async (em) => {

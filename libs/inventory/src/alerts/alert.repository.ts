@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@app/core';
+import { affectedRows, newId } from '@app/core';
 import type { RowKey } from '../inventory.types';
 
 export type AlertState = 'OPEN' | 'RESOLVED';
@@ -37,7 +36,7 @@ export class AlertRepository {
       `INSERT IGNORE INTO stock_alert (id, sku, warehouse, available, threshold, state, open_marker, opened_at)
        SELECT ?, sku, warehouse, on_hand - reserved, low_stock_threshold, 'OPEN', 1, UTC_TIMESTAMP(3)
          FROM stock WHERE sku = ? AND warehouse = ? AND on_hand - reserved < low_stock_threshold`,
-      [ulid(), key.sku, key.warehouse],
+      [newId(), key.sku, key.warehouse],
     );
     return affectedRows(result) === 1;
   }

@@ -23,6 +23,8 @@ export class CatalogueLookup {
   private readonly products = new Map<string, Cached>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly warehouses = new Set<string>();
+  /** Concurrent checks of one code share one query (a cold instance's first flood). */
+  private readonly warehouseChecks = new Map<string, Promise<void>>();
   private readonly unknownWarehouses = new Map<string, number>();
   private readonly ttlMs: number;
 
@@ -85,11 +87,20 @@ export class CatalogueLookup {
     await this.checkWarehouse(warehouse);
   }
 
-  private async checkWarehouse(code: string): Promise<void> {
-    await this.productService.requireWarehouse(code);
-    // Warehouses are never deleted, so a known one stays known.
-    this.warehouses.add(code);
-    this.unknownWarehouses.delete(code);
+  private checkWarehouse(code: string): Promise<void> {
+    let pending = this.warehouseChecks.get(code);
+    if (!pending) {
+      pending = this.productService
+        .requireWarehouse(code)
+        .then(() => {
+          // Warehouses are never deleted, so a known one stays known.
+          this.warehouses.add(code);
+          this.unknownWarehouses.delete(code);
+        })
+        .finally(() => this.warehouseChecks.delete(code));
+      this.warehouseChecks.set(code, pending);
+    }
+    return pending;
   }
 
   private async load(skus: string[]): Promise<void> {

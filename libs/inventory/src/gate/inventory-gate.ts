@@ -132,6 +132,9 @@ export class InventoryGate implements OnModuleInit {
         case 'RELEASED':
           return { kind: 'refused', available: 1, reason: 'already released' };
         case 'MISSING':
+          // Built from MySQL once. A row MySQL does not have either (a sku never received here)
+          // is written as 0 available: the negative answer later checkouts get from Redis (and
+          // the sold-out flag) without MySQL, until an inbound, transfer or stocktake syncs it.
           if (!initialised) {
             initialised = true;
             await this.reconciler.initRow(key);

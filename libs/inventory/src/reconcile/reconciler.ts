@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
+import { newId } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
@@ -106,7 +106,10 @@ export class Reconciler {
     return (await this.resetRow(key, 2000)).result;
   }
 
-  /** The gate found no Redis value for the row: build it once, however many requests ask at once. */
+  /**
+   * The gate found no Redis value for the row: build it once, however many requests ask at once.
+   * A row missing in MySQL too becomes 0 in Redis, so it is not looked up again.
+   */
   initRow(key: RowKey): Promise<RowResult> {
     const k = `${key.sku}|${key.warehouse}`.toLowerCase();
     let pending = this.initialising.get(k);
@@ -179,7 +182,7 @@ export class Reconciler {
   private async tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
     const dead = await this.deadReservations(key);
     return this.db.transaction('REPEATABLE READ', async (em) => {
-      const token = ulid();
+      const token = newId();
       const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
       if (!entries) return 'busy';
       try {
