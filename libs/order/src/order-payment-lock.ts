@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ulid } from 'ulid';
-import { DomainError } from '@app/core';
+import { DomainError, newId } from '@app/core';
 import { OrderRepository } from './order.repository';
 import { sleep } from './order-errors';
 import type { OrderView } from './order.types';
@@ -26,7 +25,7 @@ export class OrderPaymentLock {
    * `work` does not run and the order as it is now is returned instead.
    */
   async withLock<T>(orderId: string, work: () => Promise<T>): Promise<LockedOutcome<T>> {
-    const token = ulid();
+    const token = newId();
     const giveUpAt = Date.now() + WAIT_MS;
     for (;;) {
       if (await this.orders.claimPaymentLock(orderId, token, LEASE_SEC)) break;

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@app/core';
+import { DomainError, ErrorCode, newId } from '@app/core';
 import type { BranchContext, TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
@@ -59,7 +58,7 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       return;
     }
     await this.paymentRows.insertRefund(em, {
-      refundId: ulid(),
+      refundId: newId(),
       paymentId: p.paymentId,
       orderId: p.orderId,
       userId: p.userId,

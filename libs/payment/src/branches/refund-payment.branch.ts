@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@app/core';
+import { DomainError, ErrorCode, newId } from '@app/core';
 import type { BranchContext, TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
@@ -42,7 +41,7 @@ export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentP
     }
     // The captured amount goes back: a refund never creates or loses money.
     await this.paymentRows.insertRefund(em, {
-      refundId: ulid(),
+      refundId: newId(),
       paymentId: captured.paymentId,
       orderId: captured.orderId,
       userId: captured.userId,

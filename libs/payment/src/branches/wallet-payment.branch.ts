@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ulid } from 'ulid';
 import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@app/core';
+import { DomainError, ErrorCode, newId } from '@app/core';
 import type { BranchContext, TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
@@ -26,7 +25,7 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       });
     }
     const recorded = await this.paymentRows.insertPayment(em, {
-      paymentId: ulid(),
+      paymentId: newId(),
       orderId: p.orderId,
       userId: p.userId,
       method: 'WALLET',

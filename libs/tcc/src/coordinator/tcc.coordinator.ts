@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ulid } from 'ulid';
-import { AppConfig, DomainError, inTransaction } from '@app/core';
+import { AppConfig, DomainError, inTransaction, newId } from '@app/core';
 import { branchIdOf, TX_ID_PATTERN } from '../branch-id';
 import { FencedBranchRunner, FenceRefusedError } from '../fence/fenced-branch.runner';
 import type { BranchContext, CancelReason } from '../participant';
@@ -55,7 +54,7 @@ export class TccCoordinator {
    * no row behind; each branch's afterCancel runs (as for an empty rollback). Needs a new txId.
    */
   async beginWithBranches(options: BeginOptions & { batchKey?: string }, branches: BranchSpec[]): Promise<string> {
-    const txId = options.txId ?? ulid();
+    const txId = options.txId ?? newId();
     if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
     if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
     await this.local.beginAndTry({ txId, name: options.name, deadline: deadlineOf(options) }, branches, options.batchKey ?? null);
@@ -65,7 +64,7 @@ export class TccCoordinator {
 
   /** Starts a TRYING tx. Begin again with the same txId and name is a no-op (retry-safe). */
   async begin(options: BeginOptions): Promise<string> {
-    const txId = options.txId ?? ulid();
+    const txId = options.txId ?? newId();
     if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
     if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
     if (!(await this.transactions.insertTransaction(txId, options.name, deadlineOf(options)))) {

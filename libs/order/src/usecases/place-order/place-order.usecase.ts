@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ulid } from 'ulid';
-import { AppConfig, DomainError, ErrorCode } from '@app/core';
+import { AppConfig, DomainError, ErrorCode, newId } from '@app/core';
 import { CouponService } from '@app/coupon';
 import { InventoryGate } from '@app/inventory';
 import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
@@ -41,7 +40,7 @@ export class PlaceOrderUseCase {
     try {
       const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
-      const txId = ulid();
+      const txId = newId();
       await this.gate.reserve(branchIdOf(txId, 'inventory'), warehouse, stockLines(cart));
       const { order, replayed } = await this.placeInTransaction(cmd, txId, warehouse, cart);
       if (!replayed) countOrderOutcome('placed');
@@ -67,7 +66,7 @@ export class PlaceOrderUseCase {
         ? Math.min(cart.totalCents, (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents)
         : 0;
       const order: NewOrder = {
-        orderId: ulid(),
+        orderId: newId(),
         userId: cmd.userId,
         warehouse,
         couponCode,

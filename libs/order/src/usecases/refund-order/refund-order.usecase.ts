@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ulid } from 'ulid';
-import { DomainError } from '@app/core';
+import { DomainError, newId } from '@app/core';
 import { TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from '../../checkout-transaction';
 import { orderStateConflict, sleep } from '../../order-errors';
@@ -48,7 +47,7 @@ export class RefundOrderUseCase {
 
   /** The refund tx id this caller may begin, or null when another refund is under way. */
   private async claim(order: OrderView): Promise<string | null> {
-    const txId = ulid();
+    const txId = newId();
     if (order.refundTxId === null) return (await this.orders.claimRefund(order.orderId, null, txId)) ? txId : null;
     const previous = await this.coordinator.findTransaction(order.refundTxId);
     const abandoned =
