@@ -1,3 +1,4 @@
+import { IdempotencyStore } from '@app/core';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { Shop } from './shop';
 
@@ -43,5 +44,41 @@ describe('checkout hot path', () => {
 
     expect(refused.every((r) => r.status === 409 && r.body.error === 'INSUFFICIENT_STOCK')).toBe(true);
     expect(checkouts - before).toBe(0);
+  });
+
+  describe('a sold-out refusal taken from memory before the idempotency write', () => {
+    const idemKeys = async () => (await t.redis.keys(`${t.testEnv.redisPrefix}idem:*`)).length;
+
+    it('writes no idempotency record and costs no MySQL', async () => {
+      const keysBefore = await idemKeys();
+      const before = checkouts;
+      const begin = jest.spyOn(t.app.get(IdempotencyStore), 'begin');
+      try {
+        const refused = await Promise.all(Array.from({ length: 50 }, (_, i) => shop.place(`early${i}`, [{ sku: 'HOT', qty: 1 }])));
+        expect(refused.map((r) => r.body.error)).toEqual(Array(50).fill('INSUFFICIENT_STOCK'));
+        expect(begin).not.toHaveBeenCalled();
+      } finally {
+        begin.mockRestore();
+      }
+      expect(await idemKeys()).toBe(keysBefore);
+      expect(checkouts - before).toBe(0);
+    });
+
+    it('still replays the order of a key that succeeded before the sku sold out', async () => {
+      // `warm` placed its order with this key in the first test, before the sell-out.
+      const [order] = await t.db.query(`SELECT idempotency_key AS k, order_id AS id FROM orders WHERE user_id = 'warm'`);
+      const replay = await shop.place('warm', [{ sku: 'HOT', qty: 1 }], { key: order.k });
+      expect(replay.status).toBe(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body.orderId).toBe(order.id);
+    });
+
+    it('answers a malformed body for a sold-out sku with 400, not 409', async () => {
+      const bad = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 0 }] }, idempotencyKey: 'early-bad-1' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toBe('VALIDATION_FAILED');
+      const extra = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 1 }], junk: 1 }, idempotencyKey: 'early-bad-2' });
+      expect(extra.status).toBe(400);
+    });
   });
 });

@@ -16,7 +16,7 @@ export {
   type Principal,
   type AuthedRequest,
 } from './auth/auth.decorators';
-export { Idempotent, type IdempotentOptions } from './idempotency/idempotent.decorator';
+export { Idempotent, type IdempotentOptions, type EarlyRefusal } from './idempotency/idempotent.decorator';
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 export { IdempotencyStore } from './idempotency/idempotency.store';
 export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from './redis/redis.module';

@@ -21,6 +21,7 @@ import { GetOrderUseCase } from './usecases/get-order/get-order.usecase';
 import { ListOrdersUseCase } from './usecases/list-orders/list-orders.usecase';
 import { PayOrderUseCase } from './usecases/pay-order/pay-order.usecase';
 import { CheckoutCatalogue } from './usecases/place-order/checkout-catalogue';
+import { CheckoutEarlyRefusal } from './usecases/place-order/checkout-early-refusal';
 import { PlaceOrderUseCase } from './usecases/place-order/place-order.usecase';
 import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase';
 
@@ -42,6 +43,7 @@ import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase
     OrderPaymentLock,
     CheckoutTransaction,
     CheckoutCatalogue,
+    CheckoutEarlyRefusal,
     PaymentSignatureGuard,
     PlaceOrderUseCase,
     PayOrderUseCase,

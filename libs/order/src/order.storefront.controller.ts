@@ -15,6 +15,7 @@ import { CancelOrderUseCase } from './usecases/cancel-order/cancel-order.usecase
 import { GetOrderUseCase } from './usecases/get-order/get-order.usecase';
 import { ListOrdersUseCase } from './usecases/list-orders/list-orders.usecase';
 import { PayOrderUseCase } from './usecases/pay-order/pay-order.usecase';
+import { CheckoutEarlyRefusal } from './usecases/place-order/checkout-early-refusal';
 import { PlaceOrderUseCase } from './usecases/place-order/place-order.usecase';
 
 @ApiTags('storefront: orders')
@@ -32,7 +33,8 @@ export class OrderStorefrontController {
 
   @Post()
   // The durable guard is the order's unique (user, Idempotency-Key): the hot path skips the MySQL look-up.
-  @Idempotent({ lookupDurable: false })
+  // A sku sold out on this instance is refused from memory, before the idempotency write.
+  @Idempotent({ lookupDurable: false, refuseEarly: CheckoutEarlyRefusal })
   @ApiOperation({ summary: 'Place an order (checkout): 201 PENDING_PAYMENT; 404 unknown sku/warehouse; 409 stock/limit/coupon/inactive product' })
   @ApiCreatedResponse({ type: OrderDto })
   async place(

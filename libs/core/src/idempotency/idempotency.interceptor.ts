@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { createHash } from 'crypto';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, Observable, throwError } from 'rxjs';
@@ -8,7 +8,7 @@ import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
-import { IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { EarlyRefusal, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -39,16 +39,21 @@ function durableRecord(options: IdempotentOptions, via: AcquiredVia): boolean {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly routes: RouteCache<{ options: IdempotentOptions | undefined; statusCode: number | undefined }>;
+  private readonly routes: RouteCache<{ options: IdempotentOptions | undefined; statusCode: number | undefined; early: EarlyRefusal | null }>;
 
   constructor(
     reflector: Reflector,
     private readonly store: IdempotencyStore,
+    moduleRef: ModuleRef,
   ) {
-    this.routes = new RouteCache((context) => ({
-      options: reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_KEY, context.getHandler()),
-      statusCode: reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()),
-    }));
+    this.routes = new RouteCache((context) => {
+      const options = reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_KEY, context.getHandler());
+      return {
+        options,
+        statusCode: reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()),
+        early: options?.refuseEarly ? moduleRef.get(options.refuseEarly, { strict: false }) : null,
+      };
+    });
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -72,7 +77,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
     const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
-    return from(this.runOnce(scope, key, hash, route.options, statusCode, http.getResponse<FastifyReply>(), next));
+    const run = async () => {
+      if (route.early) await this.refuseEarly(route.early, request, scope, key);
+      return this.runOnce(scope, key, hash, route.options!, statusCode, http.getResponse<FastifyReply>(), next);
+    };
+    return from(run());
+  }
+
+  /** Throws the early refusal, unless this key may have a response to replay (or Redis cannot say). */
+  private async refuseEarly(early: EarlyRefusal, request: AuthedRequest, scope: string, key: string): Promise<void> {
+    const refusal = await early.refusal(request);
+    if (refusal && (await this.store.isUnused(scope, key))) throw refusal;
   }
 
   private async runOnce(

@@ -87,6 +87,19 @@ export class IdempotencyStore {
     return this.compare(JSON.parse(raw) as Entry, hash);
   }
 
+  /**
+   * True only when Redis is up and holds no record of this key: no response to replay and no
+   * request in flight. Any doubt (Redis down or failing) is false, so the caller takes the full path.
+   */
+  async isUnused(scope: string, key: string): Promise<boolean> {
+    if (!this.redisStatus.isUp) return false;
+    try {
+      return (await this.redis.exists(this.redisKey(scope, key))) === 0;
+    } catch {
+      return false;
+    }
+  }
+
   private compare(entry: Entry, hash: string): BeginOutcome {
     if (entry.hash !== hash) return { kind: 'mismatch' };
     if (entry.state === 'IN_FLIGHT') return { kind: 'in_flight' };

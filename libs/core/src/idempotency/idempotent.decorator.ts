@@ -1,4 +1,5 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, Type } from '@nestjs/common';
+import type { DomainError } from '../errors/domain-error';
 import { ApiHeader } from '@nestjs/swagger';
 
 export const IDEMPOTENT_KEY = 'idempotency:options';
@@ -10,6 +11,17 @@ export interface IdempotentOptions {
    * row's unique (user, key): its response is kept in Redis only.
    */
   lookupDurable?: boolean;
+  /**
+   * A provider that can refuse the request from memory before any idempotency work (e.g.
+   * checkout of a sold-out sku). Its refusal is answered at the cost of one Redis read that
+   * makes sure this key has no earlier response to replay; a request it lets pass runs as usual.
+   */
+  refuseEarly?: Type<EarlyRefusal>;
+}
+
+/** See IdempotentOptions.refuseEarly. Must change nothing; null lets the request through. */
+export interface EarlyRefusal {
+  refusal(request: { body: unknown; headers: Record<string, unknown> }): Promise<DomainError | null>;
 }
 
 /** The route requires an `Idempotency-Key` header and replays its first successful response. */

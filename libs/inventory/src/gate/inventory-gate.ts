@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { RedisStatus } from '@app/core';
+import { DomainError, RedisStatus } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gateModeChangesTotal, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
@@ -54,12 +54,8 @@ export class InventoryGate implements OnModuleInit {
   async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
     const sorted = sortedLines(validLines(lines));
     await this.catalogue.requireKnownWarehouse(warehouse);
-    for (const line of sorted) {
-      if (this.flags.isSoldOut({ sku: line.sku, warehouse })) {
-        reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
-        throw insufficientStock(line.sku, warehouse, line.qty);
-      }
-    }
+    const soldOut = this.soldOutRefusal(warehouse, sorted);
+    if (soldOut) throw soldOut;
     if (this.redisStock.isUp) await this.reserveInRedis(freezeId, warehouse, sorted);
     else gatePassThroughTotal.inc({ reason: 'redis_down' });
     // Admitted: warm what the MySQL try will need, while no transaction holds a connection.
@@ -67,6 +63,17 @@ export class InventoryGate implements OnModuleInit {
       sorted.map((l) => l.sku),
       warehouse,
     );
+  }
+
+  /**
+   * Level 1 alone, from memory: the INSUFFICIENT_STOCK refusal when a line's row is flagged
+   * sold out, else null. Lines need not be validated (checkout asks before its body is).
+   */
+  soldOutRefusal(warehouse: string, lines: ReadonlyArray<{ sku: string; qty: number }>): DomainError | null {
+    const line = lines.find((l) => this.flags.isSoldOut({ sku: l.sku, warehouse }));
+    if (!line) return null;
+    reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
+    return insufficientStock(line.sku, warehouse, line.qty);
   }
 
   /** Gives the Redis reservation of every line back (idempotent; also records a release that came first). */
