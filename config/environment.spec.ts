@@ -9,6 +9,7 @@ describe('validateEnvironment', () => {
     expect(env.ORDER_PAYMENT_TIMEOUT_SEC).toBe(900);
     expect(env.JOBS_ENABLED).toBe(true);
     expect(env.API_KEYS).toBe(DEV_API_KEYS);
+    expect(env.PAYMENT_WEBHOOK_TOLERANCE_SEC).toBe(300);
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -28,6 +29,9 @@ describe('validateEnvironment', () => {
     ['JOBS_ENABLED', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DEFAULT_WAREHOUSE', 'has space'],
+    ['PAYMENT_WEBHOOK_TOLERANCE_SEC', '0'],
+    ['PAYMENT_WEBHOOK_TOLERANCE_SEC', 'five'],
+    ['PAYMENT_WEBHOOK_TOLERANCE_SEC', '86401'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
   });

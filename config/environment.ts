@@ -57,6 +57,8 @@ export class EnvironmentVariables {
   })
   API_KEYS = DEV_API_KEYS;
   @IsString() @MinLength(8) PAYMENT_WEBHOOK_SECRET = DEV_WEBHOOK_SECRET;
+  /** How far a payment callback's signed timestamp may be from our clock, either way (its replay window). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400) PAYMENT_WEBHOOK_TOLERANCE_SEC = 300;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(86400 * 7) ORDER_PAYMENT_TIMEOUT_SEC = 900;
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'DEFAULT_WAREHOUSE must be 1-32 characters of [A-Za-z0-9_-]' })

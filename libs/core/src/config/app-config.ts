@@ -29,7 +29,7 @@ export class AppConfig {
   };
   readonly inventory: { soldOutFlagTtlMs: number; reconcileIntervalMs: number; defaultWarehouse: string };
   readonly order: { paymentTimeoutSec: number };
-  readonly payment: { webhookSecret: string };
+  readonly payment: { webhookSecret: string; webhookToleranceSec: number };
   readonly catalogueCacheMs: number;
 
   constructor(env: EnvironmentVariables) {
@@ -82,7 +82,7 @@ export class AppConfig {
       defaultWarehouse: env.DEFAULT_WAREHOUSE,
     };
     this.order = { paymentTimeoutSec: env.ORDER_PAYMENT_TIMEOUT_SEC };
-    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET };
+    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET, webhookToleranceSec: env.PAYMENT_WEBHOOK_TOLERANCE_SEC };
     this.catalogueCacheMs = env.CATALOGUE_CACHE_MS;
   }
 }
