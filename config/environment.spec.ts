@@ -32,6 +32,8 @@ describe('validateEnvironment', () => {
     ['PAYMENT_WEBHOOK_TOLERANCE_SEC', '0'],
     ['PAYMENT_WEBHOOK_TOLERANCE_SEC', 'five'],
     ['PAYMENT_WEBHOOK_TOLERANCE_SEC', '86401'],
+    ['REDIS_PING_INTERVAL_MS', '10'],
+    ['REDIS_PING_SLOW_MS', '5000'],
   ])('refuses a bad %s and names it', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
   });

@@ -51,6 +51,9 @@ export class EnvironmentVariables {
   REDIS_URL = 'redis://127.0.0.1:6379/0';
   /** Prefix for every Redis key and channel, so several deployments (or test runs) share one Redis. */
   @IsString() @MaxLength(64) REDIS_KEY_PREFIX = '';
+  /** Background ping of Redis: pause between pings, and the round trip above which a ping counts as failed (commands time out at 2 s). */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60000) REDIS_PING_INTERVAL_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(2000) REDIS_PING_SLOW_MS = 1000;
 
   @Matches(/^(storefront|admin):[^,:\s]{8,}(,(storefront|admin):[^,:\s]{8,})*$/, {
     message: 'API_KEYS must be a comma list of <storefront|admin>:<key of 8+ characters>',
