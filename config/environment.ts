@@ -15,6 +15,8 @@ import {
 
 /** Dev keys documented in the README; refused when NODE_ENV=production. */
 export const DEV_API_KEYS = 'storefront:dev-storefront-key,admin:dev-admin-key';
+/** Each documented dev key on its own: refused in production under any scope, in any combination. */
+export const DEV_KEYS: readonly string[] = DEV_API_KEYS.split(',').map((pair) => pair.split(':')[1]);
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -49,12 +51,17 @@ export class EnvironmentVariables {
   REDIS_URL = 'redis://127.0.0.1:6379/0';
   /** Prefix for every Redis key and channel, so several deployments (or test runs) share one Redis. */
   @IsString() @MaxLength(64) REDIS_KEY_PREFIX = '';
+  /** Background ping of Redis: pause between pings, and the round trip above which a ping counts as failed (commands time out at 2 s). */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60000) REDIS_PING_INTERVAL_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(2000) REDIS_PING_SLOW_MS = 1000;
 
   @Matches(/^(storefront|admin):[^,:\s]{8,}(,(storefront|admin):[^,:\s]{8,})*$/, {
     message: 'API_KEYS must be a comma list of <storefront|admin>:<key of 8+ characters>',
   })
   API_KEYS = DEV_API_KEYS;
   @IsString() @MinLength(8) PAYMENT_WEBHOOK_SECRET = DEV_WEBHOOK_SECRET;
+  /** How far a payment callback's signed timestamp may be from our clock, either way (its replay window). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400) PAYMENT_WEBHOOK_TOLERANCE_SEC = 300;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(86400 * 7) ORDER_PAYMENT_TIMEOUT_SEC = 900;
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'DEFAULT_WAREHOUSE must be 1-32 characters of [A-Za-z0-9_-]' })
@@ -107,12 +114,34 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false });
   const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
-  if (env.NODE_ENV === 'production') {
-    if (env.API_KEYS === DEV_API_KEYS) problems.push('API_KEYS: the documented dev keys are refused when NODE_ENV=production');
-    if (env.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET)
-      problems.push('PAYMENT_WEBHOOK_SECRET: the documented dev secret is refused when NODE_ENV=production');
+  problems.push(...apiKeyProblems(env));
+  if (env.NODE_ENV === 'production' && env.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) {
+    problems.push('PAYMENT_WEBHOOK_SECRET: the documented dev secret is refused when NODE_ENV=production');
   }
   if (env.TCC_BACKOFF_MAX_MS < env.TCC_BACKOFF_BASE_MS) problems.push('TCC_BACKOFF_MAX_MS: must be >= TCC_BACKOFF_BASE_MS');
   if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return env;
+}
+
+/**
+ * What the pattern cannot see in API_KEYS: one key under two scopes (its scope would depend on
+ * the order of the list), and in production any documented dev key, under any scope, whatever
+ * the keys beside it. Messages never repeat a configured key (they end up in logs).
+ */
+function apiKeyProblems(env: EnvironmentVariables): string[] {
+  if (typeof env.API_KEYS !== 'string') return [];
+  const scopesOf = new Map<string, Set<string>>();
+  for (const pair of env.API_KEYS.split(',')) {
+    const [scope, key] = pair.split(':');
+    if (!scope || !key) return []; // malformed: already reported by the pattern
+    scopesOf.set(key, (scopesOf.get(key) ?? new Set()).add(scope));
+  }
+  const problems: string[] = [];
+  if ([...scopesOf.values()].some((scopes) => scopes.size > 1)) {
+    problems.push('API_KEYS: a key is listed under two scopes; give each scope its own keys');
+  }
+  if (env.NODE_ENV === 'production' && DEV_KEYS.some((key) => scopesOf.has(key))) {
+    problems.push(`API_KEYS: the documented dev keys (${DEV_KEYS.join(', ')}) are refused when NODE_ENV=production`);
+  }
+  return problems;
 }

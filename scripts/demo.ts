@@ -96,9 +96,10 @@ async function settle(placed: Placed[]): Promise<Map<string, number>> {
     work.map(async ({ user, order }, i) => {
       let outcome: string;
       if (i === 0) {
-        // A gateway payment: the callback is HMAC-signed over its raw body.
+        // A gateway payment: the callback is HMAC-signed over "<unix seconds>.<raw body>".
         const raw = JSON.stringify({ paymentId: `gw-${RUN}-1`, orderId: order.orderId, amountCents: order.payableCents, status: 'SUCCEEDED' });
-        const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+        const t = Math.floor(Date.now() / 1000);
+        const signature = `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${raw}`).digest('hex')}`;
         const r = await call('POST', '/v1/payments/callback', { raw, headers: { 'x-signature': signature } });
         outcome = r.status === 200 ? `gateway ${r.body.paymentStatus}` : `gateway ${r.status} ${r.body?.error}`;
       } else if (i < payCount) {

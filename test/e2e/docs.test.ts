@@ -51,4 +51,11 @@ describe('OpenAPI document', () => {
     ];
     expect(contract.filter(([m, p]) => !has(m, p))).toEqual([]);
   });
+
+  it('documents the timestamped signature of the payment callback', () => {
+    const header = doc.paths['/v1/payments/callback'].post.parameters.find((p: any) => p.in === 'header' && p.name === 'X-Signature');
+    expect(header).toMatchObject({ required: true });
+    expect(header.description).toContain('t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with PAYMENT_WEBHOOK_SECRET>');
+    expect(header.description).toContain('PAYMENT_WEBHOOK_TOLERANCE_SEC');
+  });
 });

@@ -1,16 +1,19 @@
+import { createHmac } from 'crypto';
 import { ulid } from 'ulid';
 import { signWebhookBody } from '@app/payment';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { WEBHOOK_SECRET } from '../helpers/test-env';
 import { Shop, sleep, statusCounts } from './shop';
 
 /** POST /v1/payments/callback and the payment deadline (short here: 3 s). */
 describe('payment callback and expiry, end to end', () => {
   const TIMEOUT_SEC = 3;
+  const TOLERANCE_SEC = 120; // not the default, to show the setting is honoured
   let t: TestApp;
   let shop: Shop;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { ORDER_PAYMENT_TIMEOUT_SEC: String(TIMEOUT_SEC) } });
+    t = await startTestApp({ env: { ORDER_PAYMENT_TIMEOUT_SEC: String(TIMEOUT_SEC), PAYMENT_WEBHOOK_TOLERANCE_SEC: String(TOLERANCE_SEC) } });
     shop = new Shop(t);
     await shop.product('GIFT', 2500);
     await shop.inbound('GIFT', 100);
@@ -23,22 +26,57 @@ describe('payment callback and expiry, end to end', () => {
   const paymentRows = async (paymentId: string) =>
     t.db.query('SELECT status, amount_cents FROM payment WHERE payment_id = ?', [paymentId]);
 
-  it('refuses a missing or wrong signature with 401 and changes nothing', async () => {
+  const nowSec = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a missing, malformed or wrong signature with 401 and changes nothing', async () => {
     const o = await shop.placed('amy', [{ sku: 'GIFT', qty: 1 }]);
     const body = { paymentId: 'pay-sig', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
-    for (const signature of ['', 'sha256=' + '0'.repeat(64), 'md5=abc', 'sha256=zz']) {
+    const raw = JSON.stringify(body);
+    const good = signWebhookBody(WEBHOOK_SECRET, raw).split(',v1=')[1];
+    const now = nowSec();
+    const oldForm = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`;
+    for (const signature of [
+      '',
+      oldForm, // the former format, correctly signed: refused
+      `t=${now}`,
+      `v1=${good}`,
+      `v1=${good},t=${now}`,
+      `t=${now},v1=${'0'.repeat(64)}`,
+      `t=${now},v1=zz`,
+      'md5=abc',
+    ]) {
       const res = await shop.callback(body, signature);
-      expect(res.status).toBe(401);
+      expect({ signature, status: res.status }).toEqual({ signature, status: 401 });
       expect(res.body).toMatchObject({ statusCode: 401, error: 'UNAUTHORIZED' });
     }
     // Signed over a different body than the one sent.
     const other = JSON.stringify({ ...body, amountCents: 1 });
-    expect((await shop.callback(body, signWebhookBody('dev-webhook-secret', other))).status).toBe(401);
+    expect((await shop.callback(body, signWebhookBody(WEBHOOK_SECRET, other))).status).toBe(401);
     // Unsigned garbage is 401 too (the signature is checked before the body).
     const garbage = await t.request('POST', '/v1/payments/callback', { as: 'none', body: { nonsense: true } });
     expect(garbage.status).toBe(401);
     expect(await paymentRows('pay-sig')).toEqual([]);
     expect((await shop.order('amy', o.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
+  it('refuses a correctly signed callback whose timestamp is outside PAYMENT_WEBHOOK_TOLERANCE_SEC, either way', async () => {
+    const o = await shop.placed('abe', [{ sku: 'GIFT', qty: 1 }]);
+    const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
+    const raw = JSON.stringify(body);
+    for (const skew of [-(TOLERANCE_SEC + 10), TOLERANCE_SEC + 10, -3600 * 24]) {
+      const res = await shop.callback(body, signWebhookBody(WEBHOOK_SECRET, raw, nowSec() + skew));
+      expect({ skew, status: res.status }).toEqual({ skew, status: 401 });
+      expect(res.body).toEqual({ statusCode: 401, error: 'UNAUTHORIZED', message: expect.stringMatching(/timestamp/) });
+    }
+    expect(await paymentRows(body.paymentId)).toEqual([]);
+    expect((await shop.order('abe', o.orderId)).status).toBe('PENDING_PAYMENT');
+
+    // Inside the window, either way, it is applied (once).
+    const late = await shop.callback(body, signWebhookBody(WEBHOOK_SECRET, raw, nowSec() - (TOLERANCE_SEC - 10)));
+    expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+    const early = await shop.callback(body, signWebhookBody(WEBHOOK_SECRET, raw, nowSec() + (TOLERANCE_SEC - 10)));
+    expect(early.body).toEqual(late.body);
+    expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 2500 }]);
   });
 
   it('captures a success: order PAID, payment CAPTURED; a replay answers the same with one effect', async () => {

@@ -360,12 +360,16 @@ describe('payments', () => {
   });
 
   describe('webhook signature', () => {
-    it('verifies with the configured secret', () => {
+    it('verifies with the configured secret and the default 300 s window', () => {
       const body = Buffer.from('{"paymentId":"p"}');
-      const good = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
-      expect(paymentService.verifyWebhookSignature(body, good)).toBe(true);
-      expect(paymentService.verifyWebhookSignature(body, good.replace('sha256=', 'sha256=0'))).toBe(false);
-      expect(paymentService.verifyWebhookSignature(body, undefined)).toBe(false);
+      const sign = (t: number) => `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex')}`;
+      const now = Math.floor(Date.now() / 1000);
+      expect(paymentService.checkWebhookSignature(body, sign(now))).toBe('valid');
+      expect(paymentService.checkWebhookSignature(body, sign(now - 290))).toBe('valid');
+      expect(paymentService.checkWebhookSignature(body, sign(now - 310))).toBe('stale');
+      expect(paymentService.checkWebhookSignature(body, sign(now).replace('v1=', 'v1=0'))).toBe('malformed');
+      expect(paymentService.checkWebhookSignature(Buffer.from('{"paymentId":"q"}'), sign(now))).toBe('mismatch');
+      expect(paymentService.checkWebhookSignature(body, undefined)).toBe('malformed');
     });
   });
 

@@ -14,15 +14,10 @@ export const gatePassThroughTotal = counter({
   labelNames: ['reason'] as const,
 });
 
+/** Its switches are counted once, for the whole instance, by redis_mode_changes_total (core). */
 export const gateMode = gauge({
   name: 'inventory_gate_redis_mode',
   help: '1 while the inventory gate uses Redis, 0 while it runs MySQL-only',
-});
-
-export const gateModeChangesTotal = counter({
-  name: 'inventory_gate_mode_changes_total',
-  help: 'Switches of the inventory gate between Redis and MySQL-only mode',
-  labelNames: ['mode'] as const,
 });
 
 export const lowStockAlertsTotal = counter({

@@ -14,7 +14,14 @@ export class PaymentCallbackController {
   @Public()
   @UseGuards(PaymentSignatureGuard)
   @HttpCode(200)
-  @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>' })
+  @ApiHeader({
+    name: 'X-Signature',
+    required: true,
+    description:
+      't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with PAYMENT_WEBHOOK_SECRET>, e.g. ' +
+      '`t=1767225600,v1=5f0c…` (64 hex digits). A timestamp more than PAYMENT_WEBHOOK_TOLERANCE_SEC (default 300) ' +
+      "from the server's clock, a missing part or any other form → 401 UNAUTHORIZED.",
+  })
   @ApiOperation({ summary: 'Gateway payment result: CAPTURED, FAILED, or REFUNDED (late); idempotent per paymentId' })
   @ApiOkResponse({ type: PaymentCallbackResultDto })
   callback(@Body() dto: PaymentCallbackDto): Promise<PaymentCallbackResultDto> {

@@ -5,8 +5,9 @@ import { PaymentService } from '@app/payment';
 
 /**
  * The gateway callback authenticates by signature, not by API key: X-Signature =
- * sha256=<hex HMAC-SHA256 of the RAW body>. A guard runs before body validation, so an
- * unsigned caller learns nothing about what a valid body looks like.
+ * t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<RAW body>">, t within the configured tolerance.
+ * A guard runs before body validation, so an unsigned caller learns nothing about what a valid
+ * body looks like.
  */
 @Injectable()
 export class PaymentSignatureGuard implements CanActivate {
@@ -17,9 +18,12 @@ export class PaymentSignatureGuard implements CanActivate {
     const header = request.headers['x-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
     const rawBody = request.rawBody ?? Buffer.alloc(0);
-    if (!this.payments.verifyWebhookSignature(rawBody, signature)) {
-      throw new DomainError(ErrorCode.UNAUTHORIZED, 'Bad or missing X-Signature');
+    const check = this.payments.checkWebhookSignature(rawBody, signature);
+    if (check === 'stale') {
+      // Told apart so that a gateway with a skewed clock can be diagnosed; the body is authentic.
+      throw new DomainError(ErrorCode.UNAUTHORIZED, 'X-Signature timestamp is outside the allowed window');
     }
+    if (check !== 'valid') throw new DomainError(ErrorCode.UNAUTHORIZED, 'Bad or missing X-Signature');
     return true;
   }
 }

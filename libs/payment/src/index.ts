@@ -8,7 +8,7 @@ export type {
   ExternalPaymentPayload,
   RefundPaymentPayload,
 } from './branches/payment-branch.payload';
-export { signWebhookBody } from './webhook-signature';
+export { signWebhookBody, type WebhookSignatureCheck } from './webhook-signature';
 export type { PaymentMethod, PaymentStatus } from './entities/payment.entity';
 import { Payment1700000005000 } from './migrations/1700000005000-payment';
 

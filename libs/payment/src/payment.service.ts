@@ -7,7 +7,7 @@ import { PaymentEntity, PaymentMethod, PaymentStatus } from './entities/payment.
 import { payments } from './payment.metrics';
 import { PaymentRepository } from './payment.repository';
 import { WalletRepository } from './wallet.repository';
-import { isValidWebhookSignature } from './webhook-signature';
+import { checkWebhookSignature, WebhookSignatureCheck } from './webhook-signature';
 
 /** What other modules see of a payment. */
 export interface PaymentView {
@@ -33,9 +33,13 @@ export class PaymentService {
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
-  /** `X-Signature: sha256=<hex>` = HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET (constant-time compare). */
-  verifyWebhookSignature(rawBody: Buffer, header?: string): boolean {
-    return isValidWebhookSignature(this.config.payment.webhookSecret, rawBody, header);
+  /**
+   * `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with
+   * PAYMENT_WEBHOOK_SECRET (constant-time compare), t within PAYMENT_WEBHOOK_TOLERANCE_SEC of our clock.
+   */
+  checkWebhookSignature(rawBody: Buffer, header?: string): WebhookSignatureCheck {
+    const { webhookSecret: secret, webhookToleranceSec: toleranceSec } = this.config.payment;
+    return checkWebhookSignature({ secret, toleranceSec }, rawBody, header);
   }
 
   async findPayment(paymentId: string): Promise<PaymentView | null> {

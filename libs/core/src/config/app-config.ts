@@ -10,7 +10,8 @@ export class AppConfig {
   readonly nodeEnv: string;
   readonly http: { port: number; host: string; bodyLimitBytes: number; shutdownGraceMs: number; userRatePerSec: number };
   readonly db: { host: string; port: number; user: string; password: string; name: string; poolSize: number };
-  readonly redis: { url: string; keyPrefix: string };
+  /** pingIntervalMs / pingSlowMs: the background ping that, with the connection's events, decides RedisStatus. */
+  readonly redis: { url: string; keyPrefix: string; pingIntervalMs: number; pingSlowMs: number };
   readonly auth: { keys: ReadonlyMap<string, Scope> };
   readonly log: { level: string; pretty: boolean };
   readonly idempotencyTtlSec: number;
@@ -29,7 +30,7 @@ export class AppConfig {
   };
   readonly inventory: { soldOutFlagTtlMs: number; reconcileIntervalMs: number; defaultWarehouse: string };
   readonly order: { paymentTimeoutSec: number };
-  readonly payment: { webhookSecret: string };
+  readonly payment: { webhookSecret: string; webhookToleranceSec: number };
   readonly catalogueCacheMs: number;
 
   constructor(env: EnvironmentVariables) {
@@ -49,7 +50,12 @@ export class AppConfig {
       name: env.DB_NAME,
       poolSize: env.DB_POOL_SIZE,
     };
-    this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.redis = {
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      pingIntervalMs: env.REDIS_PING_INTERVAL_MS,
+      pingSlowMs: env.REDIS_PING_SLOW_MS,
+    };
     this.auth = {
       keys: new Map(
         env.API_KEYS.split(',').map((pair) => {
@@ -82,7 +88,7 @@ export class AppConfig {
       defaultWarehouse: env.DEFAULT_WAREHOUSE,
     };
     this.order = { paymentTimeoutSec: env.ORDER_PAYMENT_TIMEOUT_SEC };
-    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET };
+    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET, webhookToleranceSec: env.PAYMENT_WEBHOOK_TOLERANCE_SEC };
     this.catalogueCacheMs = env.CATALOGUE_CACHE_MS;
   }
 }

@@ -1,40 +1,13 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { gauge } from '../metrics/metrics';
+import { RedisPinger } from './redis-pinger';
+import { RedisStatus } from './redis-status';
+
+export { RedisStatus } from './redis-status';
 
 export const REDIS = Symbol('REDIS');
 export const InjectRedis = () => Inject(REDIS);
-
-const redisUp = gauge({ name: 'redis_up', help: '1 when the Redis connection is ready, 0 otherwise' });
-
-/**
- * Tracks whether Redis answers, so callers can pick the MySQL-only path without waiting
- * on a dead connection. Logs once per change of state, never per request.
- */
-@Injectable()
-export class RedisStatus {
-  private readonly logger = new Logger('Redis');
-  private up = false;
-  private readonly listeners: Array<(up: boolean) => void> = [];
-
-  get isUp(): boolean {
-    return this.up;
-  }
-
-  onChange(listener: (up: boolean) => void): void {
-    this.listeners.push(listener);
-  }
-
-  set(up: boolean, reason?: string): void {
-    if (this.up === up) return;
-    this.up = up;
-    redisUp.set(up ? 1 : 0);
-    if (up) this.logger.log('Redis is up: fast path enabled');
-    else this.logger.warn(`Redis is down: falling back to MySQL-only path${reason ? ` (${reason})` : ''}`);
-    for (const listener of this.listeners) listener(up);
-  }
-}
 
 /** Prefix for keys and pub/sub channels: ioredis prefixes keys itself, channels we prefix. */
 @Injectable()
@@ -58,19 +31,36 @@ export function createRedisClient(config: AppConfig, status?: RedisStatus, name 
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
   if (status) {
-    client.on('ready', () => status.set(true));
-    client.on('end', () => status.set(false, 'connection ended'));
-    client.on('close', () => status.set(false, 'connection closed'));
+    // The connection decides at once; slowness is left to the pinger's hysteresis.
+    client.on('ready', () => status.connectionReady());
+    client.on('end', () => status.connectionLost('connection ended'));
+    client.on('close', () => status.connectionLost('connection closed'));
+    client.on('error', (err: Error) => status.connectionLost(err.message));
+  } else {
+    // Without a status to reflect them, ioredis would print each reconnect attempt.
+    client.on('error', () => undefined);
   }
-  // Errors are reflected in RedisStatus; ioredis would otherwise print each reconnect attempt.
-  client.on('error', () => undefined);
   return client;
 }
 
+/** Starts the background ping once the app is up; on shutdown stops it, then closes the client. */
 @Injectable()
-class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly pinger: RedisPinger;
+
+  constructor(@Inject(REDIS) private readonly redis: Redis, status: RedisStatus, config: AppConfig) {
+    this.pinger = new RedisPinger(redis, (ms, error) => status.pinged(ms, error), {
+      intervalMs: config.redis.pingIntervalMs,
+      slowPingMs: config.redis.pingSlowMs,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.pinger.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.pinger.stop();
     // quit() lets queued replies arrive; a client that is not connected just stops reconnecting.
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();

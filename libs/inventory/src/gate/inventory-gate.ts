@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainError, RedisStatus } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
-import { gateMode, gateModeChangesTotal, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { Reconciler } from '../reconcile/reconciler';
@@ -37,13 +37,8 @@ export class InventoryGate implements OnModuleInit {
 
   onModuleInit(): void {
     gateMode.set(this.redisStatus.isUp ? 1 : 0);
-    // One log line and one count per change of mode, never one per request.
-    this.redisStatus.onChange((up) => {
-      gateMode.set(up ? 1 : 0);
-      gateModeChangesTotal.inc({ mode: up ? 'redis' : 'mysql_only' });
-      if (up) this.logger.log('Stock gate back on Redis');
-      else this.logger.warn('Stock gate in MySQL-only mode: every reservation goes to the database');
-    });
+    // RedisStatus logs and counts each change (redis_mode_changes_total); the gauge only mirrors it here.
+    this.redisStatus.onChange((up) => gateMode.set(up ? 1 : 0));
   }
 
   /**

@@ -5,7 +5,7 @@ import { ORDER_ID_PATTERN } from './order.dto';
 /** Fits in a TCC branch key (`ext-<paymentId>`, [A-Za-z0-9_.-], at most 64). */
 export const PAYMENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,60}$/;
 
-/** The gateway's notification (signed: header X-Signature = sha256=<hex HMAC of the raw body>). */
+/** The gateway's notification (signed: header X-Signature = t=<unix seconds>,v1=<hex HMAC of "<t>.<raw body>">). */
 export class PaymentCallbackDto {
   @ApiProperty({ example: 'pay_01HV...', description: "The gateway's payment id (1-60 chars [A-Za-z0-9_.-])" })
   @IsString()
