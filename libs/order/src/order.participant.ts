@@ -22,7 +22,7 @@ export class OrderParticipant implements TccParticipantHandler<OrderBranchPayloa
 
   async try(em: EntityManager, ctx: BranchContext, payload: OrderBranchPayload): Promise<void> {
     if (payload.kind === 'place') {
-      await this.orders.insertOrder(em, payload.order);
+      await this.orders.insertOrder(em, payload.order, ctx.local);
       return;
     }
     if (!(await this.orders.isRefundClaimedBy(em, payload.orderId, ctx.txId))) {

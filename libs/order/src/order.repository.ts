@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError, limitOffset, PageQueryDto } from '@app/core';
+import { type LocalUnit, writeOrRun } from '@app/tcc';
 import { OrderItemEntity } from './entities/order-item.entity';
 import { OrderEntity } from './entities/order.entity';
 import { assertOrderTransition, OrderStatus } from './order-state-machine';
@@ -36,37 +37,36 @@ export class OrderRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Inside the order participant's try: the order row and its items, or a refusal on a duplicate key. */
-  async insertOrder(em: EntityManager, order: NewOrder): Promise<void> {
+  async insertOrder(em: EntityManager, order: NewOrder, local?: LocalUnit): Promise<void> {
     const items = order.items.map(() => '(?, ?, ?, ?)').join(', ');
-    try {
-      // One round trip: the order row, then its items (not run if the first fails).
-      await em.query(
-        `INSERT INTO orders (order_id, user_id, status, warehouse, coupon_code, total_cents, discount_cents, payable_cents,
-                             tx_id, idempotency_key, expires_at, created_at, updated_at)
-           VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-         INSERT INTO order_item (order_id, sku, qty, unit_price_cents) VALUES ${items}`,
-        [
-          order.orderId,
-          order.userId,
-          order.warehouse,
-          order.couponCode,
-          order.totalCents,
-          order.discountCents,
-          order.payableCents,
-          order.txId,
-          order.idempotencyKey,
-          new Date(order.expiresAt),
-          new Date(order.createdAt),
-          new Date(order.createdAt),
-          ...order.items.flatMap((i) => [order.orderId, i.sku, i.qty, i.unitPriceCents]),
-        ],
-      );
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      throw new DomainError(ErrorCode.CONFLICT, 'An order with this Idempotency-Key already exists', {
-        reason: DUPLICATE_IDEMPOTENCY_KEY,
-      });
-    }
+    // The order row, then its items; queued with the rest of the checkout's rows when there is a unit.
+    await writeOrRun(
+      em,
+      local,
+      `INSERT INTO orders (order_id, user_id, status, warehouse, coupon_code, total_cents, discount_cents, payable_cents,
+                           tx_id, idempotency_key, expires_at, created_at, updated_at)
+         VALUES (?, ?, 'PENDING_PAYMENT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+       INSERT INTO order_item (order_id, sku, qty, unit_price_cents) VALUES ${items}`,
+      [
+        order.orderId,
+        order.userId,
+        order.warehouse,
+        order.couponCode,
+        order.totalCents,
+        order.discountCents,
+        order.payableCents,
+        order.txId,
+        order.idempotencyKey,
+        new Date(order.expiresAt),
+        new Date(order.createdAt),
+        new Date(order.createdAt),
+        ...order.items.flatMap((i) => [order.orderId, i.sku, i.qty, i.unitPriceCents]),
+      ],
+      (err) =>
+        isDuplicateKeyError(err, 'uq_orders_user_idempotency')
+          ? new DomainError(ErrorCode.CONFLICT, 'An order with this Idempotency-Key already exists', { reason: DUPLICATE_IDEMPOTENCY_KEY })
+          : undefined,
+    );
   }
 
   /** Compare-and-set of the status along a legal transition; false when the order was not in `from`. */

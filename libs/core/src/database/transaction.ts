@@ -7,9 +7,11 @@ export function isRetryableTxError(err: unknown): boolean {
   return RETRYABLE.has(e?.code ?? '') || RETRYABLE.has(e?.driverError?.code ?? '');
 }
 
-export function isDuplicateKeyError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e?.code === 'ER_DUP_ENTRY' || e?.driverError?.code === 'ER_DUP_ENTRY';
+/** A duplicate-key error; with `key`, only one on that unique key (the message names it). */
+export function isDuplicateKeyError(err: unknown, key?: string): boolean {
+  const e = err as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const dup = e?.code === 'ER_DUP_ENTRY' || e?.driverError?.code === 'ER_DUP_ENTRY';
+  return dup && (key === undefined || `${e.message ?? ''} ${e.driverError?.message ?? ''}`.includes(`'${key}'`));
 }
 
 /** Raw connections that already run READ COMMITTED for the whole session. */

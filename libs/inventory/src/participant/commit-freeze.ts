@@ -24,6 +24,7 @@ export class CommitFreeze {
     await this.stock.writeLedger(
       em,
       moved.map((f) => ({ sku: f.sku, warehouse: f.warehouse, reason: 'COMMIT' as const, ref: f.freezeId, deltaOnHand: -f.qty, deltaReserved: -f.qty })),
+      ctx.local,
     );
     for (const f of moved) {
       const key = { sku: f.sku, warehouse: f.warehouse };

@@ -117,6 +117,7 @@ export class FreezeStock {
         userId,
         limitCharged: charged.has(l.sku),
       })),
+      ctx.local,
     );
     await this.stock.writeLedger(
       em,
@@ -128,6 +129,7 @@ export class FreezeStock {
         deltaOnHand: 0,
         deltaReserved: l.qty,
       })),
+      ctx.local,
     );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
+import { type LocalUnit, writeOrRun } from '@app/tcc';
 import { FreezeState, sortedLines } from '../inventory.types';
 
 export interface FreezeRow {
@@ -28,10 +29,13 @@ export function lineFreezeId(branchId: string, sku: string): string {
 export class FreezeRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async insertFrozen(em: EntityManager, freezes: NewFreeze[]): Promise<void> {
+  /** New FROZEN rows; queued with the rest of the local transaction's rows when there is a unit. */
+  async insertFrozen(em: EntityManager, freezes: NewFreeze[], local?: LocalUnit): Promise<void> {
     if (freezes.length === 0) return;
     const values = freezes.map(() => "(?, ?, ?, ?, ?, ?, 'FROZEN', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))").join(', ');
-    await em.query(
+    await writeOrRun(
+      em,
+      local,
       `INSERT INTO stock_freeze (freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged, created_at, updated_at)
        VALUES ${values}`,
       freezes.flatMap((f) => [f.freezeId, f.txId, f.branchId, f.sku, f.warehouse, f.qty, f.userId, f.limitCharged ? 1 : 0]),

@@ -29,6 +29,7 @@ export class ReleaseFreeze {
     await this.stock.writeLedger(
       em,
       released.map((f) => ({ sku: f.sku, warehouse: f.warehouse, reason: 'RELEASE' as const, ref: f.freezeId, deltaOnHand: 0, deltaReserved: -f.qty })),
+      ctx.local,
     );
     for (const f of released) {
       const key = { sku: f.sku, warehouse: f.warehouse };

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { monotonicFactory } from 'ulid';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
+import { type LocalUnit, writeOrRun } from '@app/tcc';
 import type { Movement, RowKey, StockRow } from '../inventory.types';
 
 const nextId = monotonicFactory();
@@ -124,11 +125,14 @@ export class StockRepository {
     );
   }
 
-  async writeLedger(em: EntityManager, movements: Movement[]): Promise<void> {
+  /** Ledger rows; queued with the rest of the local transaction's rows when there is a unit. */
+  async writeLedger(em: EntityManager, movements: Movement[], local?: LocalUnit): Promise<void> {
     if (movements.length === 0) return;
     const values = movements.map(() => '(?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
     const params = movements.flatMap((m) => [nextId(), m.sku, m.warehouse, m.reason, m.ref, m.deltaOnHand, m.deltaReserved]);
-    await em.query(
+    await writeOrRun(
+      em,
+      local,
       `INSERT INTO stock_movement (id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at) VALUES ${values}`,
       params,
     );

@@ -81,7 +81,7 @@ export class LocalPhases {
     let current: Planned | null = null;
     try {
       await this.group.run('try', batchKey, async (em, local) => {
-        await this.transactions.insertTriedTransaction(em, tx, planned);
+        this.transactions.queueTriedTransaction(local, tx, planned);
         for (const b of planned) {
           current = b;
           await b.handler.try(em, contextOf(tx.txId, tx.name, b.branchId, local), b.payload);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, limitOffset, PageQueryDto } from '@app/core';
+import type { LocalUnit } from '../local/local-unit';
 import type { CancelReason } from '../participant';
 import type { BranchStatus, BranchView, TxStatus } from '../tcc.types';
 
@@ -86,18 +87,19 @@ export class TransactionRepository {
 
   /**
    * A new tx with its branches and their fences, all TRIED (their tries run in this same local
-   * transaction), in one round trip. Throws if the txId exists: a plain INSERT, no IGNORE.
+   * transaction), queued in the unit: one round trip with the participants' own rows. Plain
+   * INSERTs: an existing txId fails the local transaction.
    */
-  async insertTriedTransaction(
-    em: EntityManager,
+  queueTriedTransaction(
+    local: LocalUnit,
     tx: { txId: string; name: string; deadline: { at: Date } | { inMs: number } },
     branches: Array<{ branchId: string; participant: string; payloadJson: string }>,
-  ): Promise<void> {
+  ): void {
     const deadlineSql = 'at' in tx.deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in tx.deadline ? tx.deadline.at : Math.round(tx.deadline.inMs * 1000);
     const branchRows = branches.map(() => `(?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW})`).join(', ');
     const fenceRows = branches.map(() => `(?, ?, 'TRIED', ${NOW}, ${NOW})`).join(', ');
-    await em.query(
+    local.write(
       `INSERT INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
          VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW});
        INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at) VALUES ${branchRows};

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
-import { applySums, LocalUnit, MemberUnit, runAfterCommit } from './local-unit';
+import { applySums, flushWrites, LocalUnit, MemberUnit, runAfterCommit } from './local-unit';
 
 export type MemberWork<T> = (em: EntityManager, local: LocalUnit) => Promise<T>;
 
@@ -69,6 +69,7 @@ export class GroupCommit {
     const value = await inTransaction(this.ds, async (em) => {
       unit = new MemberUnit(); // a deadlock retry starts over
       const result = await work(em, unit);
+      await flushWrites(em, unit);
       await applySums(em, [unit]);
       return result;
     });
@@ -97,7 +98,8 @@ export class GroupCommit {
     try {
       outcomes = await inTransaction(this.ds, async (em) => {
         const results = [];
-        for (let i = 0; i < batch.length; i++) results.push(await runInSavepoint(em, `m${i}`, batch[i].work));
+        await em.query('SAVEPOINT m0');
+        for (let i = 0; i < batch.length; i++) results.push(await runInSavepoint(em, i, batch.length, batch[i].work));
         const committed = results.flatMap((r) => (r.ok ? [r.unit] : []));
         try {
           await applySums(em, committed);
@@ -127,20 +129,26 @@ export class GroupCommit {
   }
 }
 
-/** Runs one member inside a savepoint; its failure rolls back its statements only. */
+/**
+ * Runs member `i` inside savepoint m<i> (already set): its failure rolls back its statements
+ * only. The next member's savepoint rides in the same round trip as this member's writes.
+ */
 async function runInSavepoint(
   em: EntityManager,
-  savepoint: string,
+  i: number,
+  count: number,
   work: MemberWork<unknown>,
 ): Promise<{ ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown }> {
   const unit = new MemberUnit();
-  await em.query(`SAVEPOINT ${savepoint}`);
+  const next = i + 1 < count ? `SAVEPOINT m${i + 1}` : undefined;
   try {
-    return { ok: true, value: await work(em, unit), unit };
+    const value = await work(em, unit);
+    await flushWrites(em, unit, next);
+    return { ok: true, value, unit };
   } catch (err) {
     // A deadlock rolled the whole transaction back: the batch starts over.
     if (isRetryableTxError(err)) throw err;
-    await em.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+    await em.query(next ? `ROLLBACK TO SAVEPOINT m${i}; ${next}` : `ROLLBACK TO SAVEPOINT m${i}`);
     return { ok: false, err };
   }
 }

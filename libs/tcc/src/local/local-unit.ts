@@ -18,12 +18,29 @@ export interface LocalUnit {
   addToSum(name: string, amount: number, apply: ApplySum): void;
   /** Runs once the local transaction committed (never if it rolled back): metrics, logs, events. */
   afterCommit(fn: () => unknown): void;
+  /**
+   * Queues a statement whose only result is success or failure (an INSERT of new rows). The
+   * queued statements of a member go to MySQL together, in one round trip, after its work and
+   * before the sums; `onError` may return the refusal a failure means (a duplicate key).
+   */
+  write(sql: string, params: unknown[], onError?: (err: unknown) => Error | undefined): void;
+}
+
+export interface QueuedWrite {
+  sql: string;
+  params: unknown[];
+  onError?: (err: unknown) => Error | undefined;
 }
 
 /** One member's deferred work; dropped with the member if its work fails. */
 export class MemberUnit implements LocalUnit {
   readonly sums = new Map<string, { amount: number; apply: ApplySum }>();
   readonly callbacks: Array<() => unknown> = [];
+  readonly writes: QueuedWrite[] = [];
+
+  write(sql: string, params: unknown[], onError?: (err: unknown) => Error | undefined): void {
+    this.writes.push({ sql, params, onError });
+  }
 
   addToSum(name: string, amount: number, apply: ApplySum): void {
     const sum = this.sums.get(name);
@@ -33,6 +50,27 @@ export class MemberUnit implements LocalUnit {
 
   afterCommit(fn: () => unknown): void {
     this.callbacks.push(fn);
+  }
+}
+
+/**
+ * Sends a member's queued writes as one multi-statement round trip (then `suffix`, e.g. the
+ * next member's SAVEPOINT). MySQL stops at the first failing statement without saying which, so each
+ * write's `onError` must recognise its own error (a duplicate key on its table) and return the
+ * refusal to throw instead, or nothing.
+ */
+export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: string): Promise<void> {
+  const writes = unit.writes.splice(0);
+  const statements = [...writes.map((w) => w.sql.trim()), ...(suffix ? [suffix] : [])];
+  if (statements.length === 0) return;
+  try {
+    await em.query(statements.join(';\n'), writes.flatMap((w) => w.params));
+  } catch (err) {
+    for (const w of writes) {
+      const mapped = w.onError?.(err);
+      if (mapped) throw mapped;
+    }
+    throw err;
   }
 }
 
@@ -70,6 +108,22 @@ export async function runAfterCommit(unit: MemberUnit, onError: (err: unknown) =
 export async function addToSumOrApply(em: EntityManager, local: LocalUnit | undefined, name: string, amount: number, apply: ApplySum): Promise<void> {
   if (local) local.addToSum(name, amount, apply);
   else await apply(em, amount);
+}
+
+/** Queues a plain write in the unit, or runs it now on `em` when there is none. */
+export async function writeOrRun(
+  em: EntityManager,
+  local: LocalUnit | undefined,
+  sql: string,
+  params: unknown[],
+  onError?: (err: unknown) => Error | undefined,
+): Promise<void> {
+  if (local) return local.write(sql, params, onError);
+  try {
+    await em.query(sql, params);
+  } catch (err) {
+    throw onError?.(err) ?? err;
+  }
 }
 
 /**
