@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
-import { applySums, flushWrites, LocalUnit, MemberUnit, runAfterCommit } from './local-unit';
+import { applySums, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit } from './local-unit';
 
 export type MemberWork<T> = (em: EntityManager, local: LocalUnit) => Promise<T>;
 
@@ -18,10 +18,10 @@ interface Lane {
   inFlight: number;
 }
 
-/** A summed update refused: the group is re-run one member per local transaction. */
-class SumRefused extends Error {
+/** A summed update refused (or a queued write failed): the group is re-run one member per local transaction. */
+class SplitBatch extends Error {
   constructor(readonly refusal: unknown) {
-    super('summed update refused');
+    super('the batch must be split');
   }
 }
 
@@ -94,27 +94,33 @@ export class GroupCommit {
   private async runBatch(phase: string, batch: Member[]): Promise<void> {
     tccMetrics.groupCommitBatch.observe({ phase }, batch.length);
     if (batch.length === 1) return settle(batch[0], this.runAlone(batch[0].work));
-    let outcomes: Array<{ ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown }> = [];
+    let outcomes: MemberOutcome[] = [];
     try {
       outcomes = await inTransaction(this.ds, async (em) => {
-        const results = [];
-        await em.query('SAVEPOINT m0');
-        for (let i = 0; i < batch.length; i++) results.push(await runInSavepoint(em, i, batch.length, batch[i].work));
+        const pending = new PendingWrites(em);
+        const results: MemberOutcome[] = [];
+        for (let i = 0; i < batch.length; i++) results.push(await runMember(em, pending, i, batch[i].work));
+        try {
+          await pending.flush();
+        } catch (err) {
+          if (isRetryableTxError(err)) throw err;
+          throw new SplitBatch(err); // some member's write failed; which one, MySQL does not say
+        }
         const committed = results.flatMap((r) => (r.ok ? [r.unit] : []));
         try {
           await applySums(em, committed);
         } catch (err) {
           if (isRetryableTxError(err)) throw err;
-          throw new SumRefused(err);
+          throw new SplitBatch(err);
         }
         return results;
       });
     } catch (err) {
-      if (!(err instanceof SumRefused)) {
+      if (!(err instanceof SplitBatch)) {
         batch.forEach((m) => m.reject(err));
         return;
       }
-      // Someone's amount did not fit: find out whose, each member on its own.
+      // Someone's amount did not fit (or write failed): find out whose, each member on its own.
       tccMetrics.groupCommitSplits.inc({ phase });
       await Promise.all(batch.map((m) => settle(m, this.runAlone(m.work))));
       return;
@@ -129,26 +135,60 @@ export class GroupCommit {
   }
 }
 
+type MemberOutcome = { ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown };
+
 /**
- * Runs member `i` inside savepoint m<i> (already set): its failure rolls back its statements
- * only. The next member's savepoint rides in the same round trip as this member's writes.
+ * The batch's queued statements: each member's SAVEPOINT and plain writes, sent together. A
+ * member that needs an answer from MySQL (a conditional UPDATE) first sends what is pending with
+ * its own SAVEPOINT, so savepoints always come before the statements they protect.
  */
-async function runInSavepoint(
-  em: EntityManager,
-  i: number,
-  count: number,
-  work: MemberWork<unknown>,
-): Promise<{ ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown }> {
+class PendingWrites {
+  private readonly writes: QueuedWrite[] = [];
+
+  constructor(private readonly em: EntityManager) {}
+
+  add(sql: string, params: unknown[] = []): void {
+    this.writes.push({ sql, params });
+  }
+
+  addAll(unit: MemberUnit): void {
+    this.writes.push(...unit.writes.splice(0));
+  }
+
+  async flush(): Promise<void> {
+    const unit = new MemberUnit();
+    unit.writes.push(...this.writes.splice(0));
+    await flushWrites(this.em, unit);
+  }
+}
+
+/**
+ * Runs member `i` within savepoint m<i>: its failure rolls back its statements only. A member
+ * that only writes costs no round trip of its own; one that reads or updates conditionally gets
+ * its savepoint (and everything pending) sent before its first statement, through a wrapper of
+ * `em.query` (so members must use `em.query`).
+ */
+async function runMember(em: EntityManager, pending: PendingWrites, i: number, work: MemberWork<unknown>): Promise<MemberOutcome> {
   const unit = new MemberUnit();
-  const next = i + 1 < count ? `SAVEPOINT m${i + 1}` : undefined;
+  let savepointSent = false;
+  const query = async (sql: string, params?: unknown[]) => {
+    if (!savepointSent) {
+      pending.add(`SAVEPOINT m${i}`);
+      await pending.flush();
+      savepointSent = true;
+    }
+    return em.query(sql, params);
+  };
+  const memberEm = new Proxy(em, { get: (target, prop) => (prop === 'query' ? query : Reflect.get(target, prop)) });
   try {
-    const value = await work(em, unit);
-    await flushWrites(em, unit, next);
+    const value = await work(memberEm, unit);
+    if (!savepointSent) pending.add(`SAVEPOINT m${i}`);
+    pending.addAll(unit);
     return { ok: true, value, unit };
   } catch (err) {
     // A deadlock rolled the whole transaction back: the batch starts over.
     if (isRetryableTxError(err)) throw err;
-    await em.query(next ? `ROLLBACK TO SAVEPOINT m${i}; ${next}` : `ROLLBACK TO SAVEPOINT m${i}`);
+    if (savepointSent) await em.query(`ROLLBACK TO SAVEPOINT m${i}`);
     return { ok: false, err };
   }
 }
