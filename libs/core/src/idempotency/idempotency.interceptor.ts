@@ -71,14 +71,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     const scope =
       request.principal?.scope === 'storefront' ? `u:${readUserId(request)}` : `k:${request.principal?.keyId ?? 'anon'}`;
-    const routePath = (request.routeOptions?.url as string | undefined) ?? request.url;
-    const hash = createHash('sha256')
-      .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
-      .digest('hex');
     const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
     const run = async () => {
       if (route.early) await this.refuseEarly(route.early, request, scope, key);
+      const routePath = (request.routeOptions?.url as string | undefined) ?? request.url;
+      const hash = createHash('sha256')
+        .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
+        .digest('hex');
       return this.runOnce(scope, key, hash, route.options!, statusCode, http.getResponse<FastifyReply>(), next);
     };
     return from(run());

@@ -42,16 +42,19 @@ export class FreezeRepository {
     );
   }
 
+  /** Every FROZEN freeze of the branch → `to`; the count moved. */
+  async moveBranchStates(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<number> {
+    return affectedRows(
+      await em.query(`UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`, [to, branchId]),
+    );
+  }
+
   /**
    * Every FROZEN freeze of the branch → `to`; returns those moved (none when another attempt
    * moved them first). The conditional UPDATE decides; a branch's lines always move together.
    */
   async moveBranchFromFrozen(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<FreezeRow[]> {
-    const result = await em.query(
-      `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
-      [to, branchId],
-    );
-    if (affectedRows(result) === 0) return [];
+    if ((await this.moveBranchStates(em, branchId, to)) === 0) return [];
     const rows: RawFreeze[] = await em.query(
       `SELECT freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged
          FROM stock_freeze WHERE branch_id = ? AND state = ?`,

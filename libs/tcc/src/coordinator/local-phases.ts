@@ -102,18 +102,18 @@ export class LocalPhases {
    */
   async commitAtOnce(txId: string, last: BranchSpec | undefined, batchKey: string | null): Promise<void> {
     const confirmed = await this.group.run('commit', batchKey, async (em, local) => {
-        if (!(await this.transactions.confirmAtOnce(em, txId))) throw new LostDecision();
-        const { name, branches } = await this.plainBranches(em, txId);
-        if (last) branches.push(await this.tryLast(em, txId, name, last, local, branches));
-        await this.moveFences(em, txId, branches, 'CONFIRMED');
-        if ((await this.transactions.markAllBranches(em, txId, 'TRIED', 'CONFIRMED')) !== branches.length) throw new NotPlain();
-        for (const b of branches) {
-          await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload).catch((error: unknown) => {
-            throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'confirm', error });
-          });
-        }
-        return { name, branches };
-      });
+      const decided = await this.transactions.confirmAndRead(em, txId);
+      if (!decided) throw new LostDecision();
+      const { name, branches } = this.plain(decided);
+      await this.moveTried(em, txId, branches, 'CONFIRMED');
+      if (last) branches.push(await this.tryLast(em, txId, name, last, local, branches));
+      for (const b of branches) {
+        await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload).catch((error: unknown) => {
+          throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'confirm', error });
+        });
+      }
+      return { name, branches };
+    });
     tccMetrics.finished.inc({ name: confirmed.name, status: 'CONFIRMED' });
     this.logger.log({ txId, name: confirmed.name, status: 'CONFIRMED' }, 'transaction finished');
     for (const b of confirmed.branches) {
@@ -133,7 +133,7 @@ export class LocalPhases {
   async rollbackAtOnce(txId: string, reason: CancelReason, lease: { owner: string; ms: number }): Promise<FailedBranch[] | null> {
     const { name, branches } = await this.group.run('cancel', null, async (em, local) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CANCELLING', lease, reason))) throw new LostDecision();
-      const plain = await this.plainBranches(em, txId);
+      const plain = this.plain(await this.transactions.nameAndBranches(em, txId));
       await this.moveFences(em, txId, plain.branches, 'CANCELLED');
       for (const b of [...plain.branches].reverse()) {
         await b.handler.cancel(em, { ...contextOf(txId, plain.name, b.branchId, local), cancelReason: reason }, b.payload).catch((error: unknown) => {
@@ -159,8 +159,7 @@ export class LocalPhases {
   }
 
   /** Every branch TRIED and co-located, or NotPlain. */
-  private async plainBranches(em: EntityManager, txId: string): Promise<{ name: string; branches: Planned[] }> {
-    const found = await this.transactions.nameAndBranches(em, txId);
+  private plain(found: { name: string; branches: BranchRow[] } | null): { name: string; branches: Planned[] } {
     if (!found) throw new LostDecision();
     const branches = found.branches.map((b) => this.planned(b));
     if (found.branches.some((b) => b.status !== 'TRIED') || branches.some((b) => b.handler.isColocated?.(b.payload) === false)) {
@@ -169,10 +168,16 @@ export class LocalPhases {
     return { name: found.name, branches };
   }
 
+  /** Every TRIED fence and branch row → `to`; NotPlain unless exactly these branches moved. */
+  private async moveTried(em: EntityManager, txId: string, branches: Planned[], to: 'CONFIRMED' | 'CANCELLED'): Promise<void> {
+    const moved = await this.transactions.moveAllTried(em, txId, to);
+    if (moved.fences !== branches.length || moved.branches !== branches.length) throw new NotPlain();
+  }
+
   private async tryLast(em: EntityManager, txId: string, name: string, last: BranchSpec, local: LocalUnit, others: Planned[]): Promise<Planned> {
     const b = this.plan(txId, last);
     if (b.handler.isColocated?.(b.payload) === false || others.some((o) => o.branchId === b.branchId)) throw new NotPlain();
-    await this.transactions.insertTriedBranch(em, txId, b);
+    this.transactions.queueConfirmedBranch(local, txId, b);
     try {
       await b.handler.try(em, contextOf(txId, name, b.branchId, local), b.payload);
     } catch (err) {

@@ -33,6 +33,10 @@ const TX_COLUMNS = `tx_id AS txId, name, status, deadline_at AS deadlineAt, next
 const BRANCH_COLUMNS = `branch_id AS branchId, tx_id AS txId, participant, payload, status, attempts,
   last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
 const NOW = 'UTC_TIMESTAMP(3)';
+const NAME_AND_BRANCHES = `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status,
+    b.attempts, b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
+  FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
+  WHERE t.tx_id = ? ORDER BY b.created_at, b.branch_id`;
 /** `? ms from now`, in database time so every instance agrees on the clock. */
 const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
 const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
@@ -114,12 +118,15 @@ export class TransactionRepository {
     );
   }
 
-  /** A branch added to an open tx whose try runs in this same local transaction: branch and fence TRIED, one round trip. */
-  async insertTriedBranch(em: EntityManager, txId: string, b: { branchId: string; participant: string; payloadJson: string }): Promise<void> {
-    await em.query(
+  /**
+   * A branch tried and confirmed in the local transaction of its commit: its row and fence are
+   * written CONFIRMED at once (queued in the unit; a refused try rolls them back with the rest).
+   */
+  queueConfirmedBranch(local: LocalUnit, txId: string, b: { branchId: string; participant: string; payloadJson: string }): void {
+    local.write(
       `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'TRIED', 1, ${NOW}, ${NOW});
-       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES (?, ?, 'TRIED', ${NOW}, ${NOW})`,
+         VALUES (?, ?, ?, ?, 'CONFIRMED', 2, ${NOW}, ${NOW});
+       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES (?, ?, 'CONFIRMED', ${NOW}, ${NOW})`,
       [b.branchId, txId, b.participant, b.payloadJson, txId, b.branchId],
     );
   }
@@ -132,20 +139,6 @@ export class TransactionRepository {
       [to, txId, from],
     );
     return affectedRows(result);
-  }
-
-  /**
-   * TRYING → CONFIRMED in one step, for a commit whose branches are all confirmed in the same
-   * local transaction (a rollback of that transaction undoes the decision with them).
-   */
-  async confirmAtOnce(em: EntityManager, txId: string): Promise<boolean> {
-    const result = await em.query(
-      `UPDATE tcc_transaction SET status = 'CONFIRMED', next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
-         last_error = NULL, updated_at = ${NOW}
-       WHERE tx_id = ? AND status = 'TRYING'`,
-      [txId],
-    );
-    return affectedRows(result) === 1;
   }
 
   /**
@@ -164,17 +157,39 @@ export class TransactionRepository {
     return rows[0] ? toBranch(rows[0]) : null;
   }
 
+  /**
+   * TRYING → CONFIRMED and the tx's name and branches, in one round trip; null when the
+   * compare-and-set lost. For a commit whose branches are all confirmed in this same local
+   * transaction (its rollback undoes the decision with them).
+   */
+  async confirmAndRead(em: EntityManager, txId: string): Promise<{ name: string; branches: BranchRow[] } | null> {
+    const [decided, rows] = (await em.query(
+      `UPDATE tcc_transaction SET status = 'CONFIRMED', next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
+         last_error = NULL, updated_at = ${NOW}
+       WHERE tx_id = ? AND status = 'TRYING';
+       ${NAME_AND_BRANCHES}`,
+      [txId, txId],
+    )) as [unknown, Array<BranchRow & { txName: string }>];
+    return affectedRows(decided) === 1 ? toNameAndBranches(rows) : null;
+  }
+
+  /**
+   * Every TRIED fence and branch of the tx → `to`, in one round trip; the counts moved (the
+   * caller compares them with the branches it expects).
+   */
+  async moveAllTried(em: EntityManager, txId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<{ fences: number; branches: number }> {
+    const [fences, branches] = (await em.query(
+      `UPDATE tcc_fence SET status = ?, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED';
+       UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
+        WHERE tx_id = ? AND status = 'TRIED'`,
+      [to, txId, to, txId],
+    )) as [unknown, unknown];
+    return { fences: affectedRows(fences), branches: affectedRows(branches) };
+  }
+
   /** The tx's name and branches in one read (inside the local transaction that just decided it). */
   async nameAndBranches(em: EntityManager, txId: string): Promise<{ name: string; branches: BranchRow[] } | null> {
-    const rows: Array<BranchRow & { txName: string }> = await em.query(
-      `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status, b.attempts,
-              b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
-         FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
-        WHERE t.tx_id = ? ORDER BY b.created_at, b.branch_id`,
-      [txId],
-    );
-    if (!rows[0]) return null;
-    return { name: rows[0].txName, branches: rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b)) };
+    return toNameAndBranches(await em.query(NAME_AND_BRANCHES, [txId]));
   }
 
   async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
@@ -356,6 +371,11 @@ export class TransactionRepository {
 
 function toTx(r: TxRow): TxRow {
   return { ...r, retryCount: Number(r.retryCount) };
+}
+
+function toNameAndBranches(rows: Array<BranchRow & { txName: string }>): { name: string; branches: BranchRow[] } | null {
+  if (!rows[0]) return null;
+  return { name: rows[0].txName, branches: rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b)) };
 }
 
 function toBranch(r: BranchRow): BranchRow {
