@@ -9,9 +9,13 @@ import { countOrderOutcome } from '../../order.metrics';
  * this instance knows is sold out (the gate's in-process flag) is refused from memory. Only a
  * body that would pass validation is refused here, so a bad one still gets its 400.
  */
+/** Bodies seen valid, by their JSON text: a flood repeats a handful of bodies, and validating one costs more than the rest of the refusal. */
+const MAX_REMEMBERED_BODIES = 10_000;
+
 @Injectable()
 export class CheckoutEarlyRefusal implements EarlyRefusal {
   private readonly validation = createValidationPipe();
+  private readonly validBodies = new Set<string>();
 
   constructor(
     private readonly gate: InventoryGate,
@@ -25,12 +29,21 @@ export class CheckoutEarlyRefusal implements EarlyRefusal {
     const lines = (body.items as Array<{ sku?: unknown; qty?: unknown } | null>).map((i) => ({ sku: String(i?.sku), qty: Number(i?.qty) }));
     const refusal = this.gate.soldOutRefusal(warehouse, lines);
     if (!refusal) return null;
+    if (!(await this.isValid(body))) return null;
+    countOrderOutcome('refused', refusal.code);
+    return refusal;
+  }
+
+  private async isValid(body: object): Promise<boolean> {
+    const text = JSON.stringify(body);
+    if (this.validBodies.has(text)) return true;
     try {
       await this.validation.transform(body, { type: 'body', metatype: PlaceOrderDto });
     } catch {
-      return null;
+      return false;
     }
-    countOrderOutcome('refused', refusal.code);
-    return refusal;
+    if (this.validBodies.size >= MAX_REMEMBERED_BODIES) this.validBodies.clear();
+    this.validBodies.add(text);
+    return true;
   }
 }
