@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
-import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { countOrderOutcome } from './order.metrics';
 import { OrderRepository } from './order.repository';
 import { statusAfterRollback } from './order-state-machine';
@@ -35,12 +35,12 @@ export class OrderParticipant implements TccParticipantHandler<OrderBranchPayloa
   async confirm(em: EntityManager, ctx: BranchContext, payload: OrderBranchPayload): Promise<void> {
     const [orderId, from, to] =
       payload.kind === 'place' ? [payload.order.orderId, 'PENDING_PAYMENT', 'PAID'] as const : [payload.orderId, 'PAID', 'REFUNDED'] as const;
-    if (!(await this.orders.transition(em, orderId, from, to))) {
+    await this.orders.transitionOrFail(em, ctx.local, orderId, from, to, () => {
       // The fence guarantees one confirm per tried branch, so this is a broken invariant: keep retrying, loudly.
       this.logger.error({ txId: ctx.txId, orderId, from, to }, 'order confirm found the order in an unexpected state');
-      throw new Error(`Order ${orderId} is not ${from}; cannot confirm ${to}`);
-    }
-    countOrderOutcome(to.toLowerCase());
+      return new Error(`Order ${orderId} is not ${from}; cannot confirm ${to}`);
+    });
+    await afterLocalCommit(em, ctx.local, () => countOrderOutcome(to.toLowerCase()));
   }
 
   async cancel(em: EntityManager, ctx: BranchContext, payload: OrderBranchPayload): Promise<void> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError, limitOffset, PageQueryDto } from '@app/core';
-import { type LocalUnit, writeOrRun } from '@app/tcc';
+import { expectOrRun, type LocalUnit, writeOrRun } from '@app/tcc';
 import { OrderItemEntity } from './entities/order-item.entity';
 import { OrderEntity } from './entities/order.entity';
 import { assertOrderTransition, OrderStatus } from './order-state-machine';
@@ -77,6 +77,12 @@ export class OrderRepository {
       [to, orderId, from],
     );
     return affectedRows(result) === 1;
+  }
+
+  /** The same transition, decided with the local unit's writes when there is one; `mismatch()` if the order was not in `from`. */
+  async transitionOrFail(em: EntityManager, local: LocalUnit | undefined, orderId: string, from: OrderStatus, to: OrderStatus, mismatch: () => Error): Promise<void> {
+    assertOrderTransition(from, to);
+    await expectOrRun(em, local, `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ? AND status = ?`, [to, orderId, from], 1, mismatch);
   }
 
   /** For the refund try: the order is PAID and this refund transaction holds its refund claim. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
+import { expectOrRun, type LocalUnit } from '@app/tcc';
 import { WalletCreditEntity } from './entities/wallet-credit.entity';
 import { WalletEntity } from './entities/wallet.entity';
 
@@ -42,24 +43,34 @@ export class WalletRepository {
   }
 
   /** Payment try: balance → frozen, only if the balance covers it. False = insufficient (or no wallet). */
-  async freeze(em: EntityManager, userId: string, amountCents: number): Promise<boolean> {
-    const result = await em.query(
+  /**
+   * Payment try: balance → frozen if the balance covers it, else `refusal()`. Queued in the local
+   * unit (decided with the transaction's other writes, the wallet row locked only from there to COMMIT).
+   */
+  async freeze(em: EntityManager, local: LocalUnit | undefined, userId: string, amountCents: number, refusal: () => Error): Promise<void> {
+    await expectOrRun(
+      em,
+      local,
       `UPDATE wallet SET balance_cents = balance_cents - ?, frozen_cents = frozen_cents + ?, version = version + 1,
               updated_at = UTC_TIMESTAMP(3)
         WHERE user_id = ? AND balance_cents >= ?`,
       [amountCents, amountCents, userId, amountCents],
+      1,
+      refusal,
     );
-    return affectedRows(result) === 1;
   }
 
   /** Payment confirm: the frozen money leaves the wallet (it is now captured by the payment). */
-  async captureFrozen(em: EntityManager, userId: string, amountCents: number): Promise<boolean> {
-    const result = await em.query(
+  async captureFrozen(em: EntityManager, local: LocalUnit | undefined, userId: string, amountCents: number, mismatch: () => Error): Promise<void> {
+    await expectOrRun(
+      em,
+      local,
       `UPDATE wallet SET frozen_cents = frozen_cents - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE user_id = ? AND frozen_cents >= ?`,
       [amountCents, userId, amountCents],
+      1,
+      mismatch,
     );
-    return affectedRows(result) === 1;
   }
 
   /** Payment cancel: frozen → balance. */

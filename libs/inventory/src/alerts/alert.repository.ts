@@ -22,6 +22,14 @@ export interface AlertChange extends RowKey {
   change: 'OPENED' | 'RESOLVED';
 }
 
+const OPEN_IF_BELOW = `INSERT IGNORE INTO stock_alert (id, sku, warehouse, available, threshold, state, open_marker, opened_at)
+       SELECT ?, sku, warehouse, on_hand - reserved, low_stock_threshold, 'OPEN', 1, UTC_TIMESTAMP(3)
+         FROM stock WHERE sku = ? AND warehouse = ? AND on_hand - reserved < low_stock_threshold`;
+const RESOLVE_IF_RECOVERED = `UPDATE stock_alert a JOIN stock s ON s.sku = a.sku AND s.warehouse = a.warehouse
+          SET a.state = 'RESOLVED', a.open_marker = NULL, a.resolved_at = UTC_TIMESTAMP(3)
+        WHERE a.sku = ? AND a.warehouse = ? AND a.open_marker = 1
+          AND s.on_hand - s.reserved >= s.low_stock_threshold`;
+
 /**
  * The only class that touches `stock_alert`. Callers hold the stock row's lock, so alert
  * changes of one row never race each other.
@@ -32,32 +40,31 @@ export class AlertRepository {
 
   /** Opens an alert if the row is below its threshold and has none open. true = opened now. */
   async openIfBelow(em: EntityManager, key: RowKey): Promise<boolean> {
-    const result = await em.query(
-      `INSERT IGNORE INTO stock_alert (id, sku, warehouse, available, threshold, state, open_marker, opened_at)
-       SELECT ?, sku, warehouse, on_hand - reserved, low_stock_threshold, 'OPEN', 1, UTC_TIMESTAMP(3)
-         FROM stock WHERE sku = ? AND warehouse = ? AND on_hand - reserved < low_stock_threshold`,
-      [newId(), key.sku, key.warehouse],
-    );
+    const result = await em.query(OPEN_IF_BELOW, [newId(), key.sku, key.warehouse]);
     return affectedRows(result) === 1;
   }
 
   /** Resolves the open alert once the row is at or above its threshold. true = resolved now. */
   async resolveIfRecovered(em: EntityManager, key: RowKey): Promise<boolean> {
-    const result = await em.query(
-      `UPDATE stock_alert a JOIN stock s ON s.sku = a.sku AND s.warehouse = a.warehouse
-          SET a.state = 'RESOLVED', a.open_marker = NULL, a.resolved_at = UTC_TIMESTAMP(3)
-        WHERE a.sku = ? AND a.warehouse = ? AND a.open_marker = 1
-          AND s.on_hand - s.reserved >= s.low_stock_threshold`,
-      [key.sku, key.warehouse],
-    );
+    const result = await em.query(RESOLVE_IF_RECOVERED, [key.sku, key.warehouse]);
     return affectedRows(result) >= 1;
   }
 
-  /** Outside any transaction, after a change committed: opens or resolves as the row now stands. */
+  /**
+   * Outside any transaction, after a change committed: resolves or opens as the row now stands,
+   * both statements in one round trip (autocommit: each is atomic on its own).
+   */
   async recheck(key: RowKey): Promise<AlertChange[]> {
+    const [resolved, opened] = (await this.db.query(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
+      key.sku,
+      key.warehouse,
+      newId(),
+      key.sku,
+      key.warehouse,
+    ])) as [unknown, unknown];
     const changes: AlertChange[] = [];
-    if (await this.resolveIfRecovered(this.db.manager, key)) changes.push({ ...key, change: 'RESOLVED' });
-    if (await this.openIfBelow(this.db.manager, key)) changes.push({ ...key, change: 'OPENED' });
+    if (affectedRows(resolved) >= 1) changes.push({ ...key, change: 'RESOLVED' });
+    if (affectedRows(opened) === 1) changes.push({ ...key, change: 'OPENED' });
     return changes;
   }
 

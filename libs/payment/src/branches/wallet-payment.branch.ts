@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import type { BranchContext, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
@@ -18,10 +18,10 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
   ) {}
 
   async try(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
-    if (p.amountCents > 0 && !(await this.wallets.freeze(em, p.userId, p.amountCents))) {
-      payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' });
-      throw new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', {
-        amountCents: p.amountCents,
+    if (p.amountCents > 0) {
+      await this.wallets.freeze(em, ctx.local, p.userId, p.amountCents, () => {
+        payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' });
+        return new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', { amountCents: p.amountCents });
       });
     }
     const recorded = await this.paymentRows.insertPayment(em, {
@@ -39,7 +39,7 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' });
       throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
     }
-    payments.inc({ method: 'WALLET', outcome: 'frozen' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'frozen' }));
   }
 
   async confirm(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
@@ -48,10 +48,10 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'wallet confirm found no FROZEN payment');
       return;
     }
-    if (p.amountCents > 0 && !(await this.wallets.captureFrozen(em, p.userId, p.amountCents))) {
-      throw new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`);
+    if (p.amountCents > 0) {
+      await this.wallets.captureFrozen(em, ctx.local, p.userId, p.amountCents, () => new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`));
     }
-    payments.inc({ method: 'WALLET', outcome: 'captured' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'captured' }));
   }
 
   async cancel(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {

@@ -129,6 +129,8 @@ export class TccCoordinator {
         return { txId, status: 'CONFIRMED' };
       } catch (err) {
         if (err instanceof LastTryRefused) throw err.refusal;
+        // Confirms never refuse: a refusal here is the last branch's try decided with the writes (a queued 402).
+        if (err instanceof DomainError && options.last) throw err;
         if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
         // A confirm that failed has had this round's attempt: the per-branch path records it, runs the others.
         if (err instanceof BranchPhaseFailed) failed.push(err.failed);

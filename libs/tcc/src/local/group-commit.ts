@@ -174,7 +174,10 @@ async function runMember(em: EntityManager, pending: PendingWrites, i: number, w
   const query = async (sql: string, params?: unknown[]) => {
     if (!savepointSent) {
       pending.add(`SAVEPOINT m${i}`);
-      await pending.flush();
+      // What fails here is an earlier member's write or expectation: the batch is split, not this member refused.
+      await pending.flush().catch((err: unknown) => {
+        throw isRetryableTxError(err) ? err : new SplitBatch(err);
+      });
       savepointSent = true;
     }
     return em.query(sql, params);
@@ -187,7 +190,7 @@ async function runMember(em: EntityManager, pending: PendingWrites, i: number, w
     return { ok: true, value, unit };
   } catch (err) {
     // A deadlock rolled the whole transaction back: the batch starts over.
-    if (isRetryableTxError(err)) throw err;
+    if (isRetryableTxError(err) || err instanceof SplitBatch) throw err;
     if (savepointSent) await em.query(`ROLLBACK TO SAVEPOINT m${i}`);
     return { ok: false, err };
   }

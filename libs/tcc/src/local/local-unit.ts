@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { affectedRows } from '@app/core';
 
 /** Writes one sum to its hot row: a conditional UPDATE that throws (a DomainError) to refuse. */
 export type ApplySum = (em: EntityManager, total: number) => Promise<void>;
@@ -24,12 +25,20 @@ export interface LocalUnit {
    * before the sums; `onError` may return the refusal a failure means (a duplicate key).
    */
   write(sql: string, params: unknown[], onError?: (err: unknown) => Error | undefined): void;
+  /**
+   * Queues ONE conditional statement that must change exactly `rows` rows; if it does not, the
+   * local transaction fails with `mismatch()` (a DomainError refuses, as a try may). For a
+   * decision nothing later in the member depends on, so it can travel with the writes.
+   */
+  expect(sql: string, params: unknown[], rows: number, mismatch: () => Error): void;
 }
 
 export interface QueuedWrite {
+  /** No semicolon inside a statement: they separate the statements of one entry. */
   sql: string;
   params: unknown[];
   onError?: (err: unknown) => Error | undefined;
+  expect?: { rows: number; mismatch: () => Error };
 }
 
 /** One member's deferred work; dropped with the member if its work fails. */
@@ -40,6 +49,10 @@ export class MemberUnit implements LocalUnit {
 
   write(sql: string, params: unknown[], onError?: (err: unknown) => Error | undefined): void {
     this.writes.push({ sql, params, onError });
+  }
+
+  expect(sql: string, params: unknown[], rows: number, mismatch: () => Error): void {
+    this.writes.push({ sql, params, expect: { rows, mismatch } });
   }
 
   addToSum(name: string, amount: number, apply: ApplySum): void {
@@ -63,8 +76,9 @@ export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: 
   const writes = unit.writes.splice(0);
   const statements = [...writes.map((w) => w.sql.trim()), ...(suffix ? [suffix] : [])];
   if (statements.length === 0) return;
+  let results: unknown;
   try {
-    await em.query(statements.join(';\n'), writes.flatMap((w) => w.params));
+    results = await em.query(statements.join(';\n'), writes.flatMap((w) => w.params));
   } catch (err) {
     for (const w of writes) {
       const mapped = w.onError?.(err);
@@ -72,6 +86,23 @@ export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: 
     }
     throw err;
   }
+  checkExpectations(writes, results);
+}
+
+/** Every `expect` entry changed its number of rows (results: one per statement, in order). */
+function checkExpectations(writes: QueuedWrite[], results: unknown): void {
+  if (!writes.some((w) => w.expect)) return;
+  const perStatement = Array.isArray(results) && !isRowSet(results) ? results : [results];
+  let index = 0;
+  for (const w of writes) {
+    if (w.expect && affectedRows(perStatement[index]) !== w.expect.rows) throw w.expect.mismatch();
+    index += w.sql.split(';').length;
+  }
+}
+
+/** A single SELECT's rows (an array of objects) rather than one result per statement. */
+function isRowSet(results: unknown[]): boolean {
+  return results.length > 0 && !Array.isArray(results[0]) && typeof (results[0] as { affectedRows?: unknown }).affectedRows !== 'number';
 }
 
 /** Applies the sums of these members, one UPDATE per name, in name order. */
@@ -108,6 +139,19 @@ export async function runAfterCommit(unit: MemberUnit, onError: (err: unknown) =
 export async function addToSumOrApply(em: EntityManager, local: LocalUnit | undefined, name: string, amount: number, apply: ApplySum): Promise<void> {
   if (local) local.addToSum(name, amount, apply);
   else await apply(em, amount);
+}
+
+/** Queues an expected-count statement in the unit, or runs and checks it now on `em` when there is none. */
+export async function expectOrRun(
+  em: EntityManager,
+  local: LocalUnit | undefined,
+  sql: string,
+  params: unknown[],
+  rows: number,
+  mismatch: () => Error,
+): Promise<void> {
+  if (local) return local.expect(sql, params, rows, mismatch);
+  if (affectedRows(await em.query(sql, params)) !== rows) throw mismatch();
 }
 
 /** Queues a plain write in the unit, or runs it now on `em` when there is none. */
