@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
-import { applySums, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit } from './local-unit';
+import { applySums, checkExpectations, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit } from './local-unit';
 
 export type MemberWork<T> = (em: EntityManager, local: LocalUnit) => Promise<T>;
 
@@ -160,27 +160,39 @@ class PendingWrites {
     unit.writes.push(...this.writes.splice(0));
     await flushWrites(this.em, unit);
   }
+
+  /**
+   * Sends what is pending and a member's own query in one round trip; returns the query's
+   * result. Any failure splits the batch: MySQL does not say which statement failed.
+   */
+  async flushWith(sql: string, params: unknown[] = []): Promise<unknown> {
+    const writes = this.writes.splice(0);
+    const own = sql.split(';').length;
+    try {
+      const results = (await this.em.query([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [...writes.flatMap((w) => w.params), ...params])) as unknown[];
+      checkExpectations(writes, results.slice(0, results.length - own));
+      const mine = results.slice(results.length - own);
+      return own === 1 ? mine[0] : mine;
+    } catch (err) {
+      throw isRetryableTxError(err) ? err : new SplitBatch(err);
+    }
+  }
 }
 
 /**
  * Runs member `i` within savepoint m<i>: its failure rolls back its statements only. A member
- * that only writes costs no round trip of its own; one that reads or updates conditionally gets
- * its savepoint (and everything pending) sent before its first statement, through a wrapper of
- * `em.query` (so members must use `em.query`).
+ * that only writes costs no round trip of its own; one that reads or updates conditionally has
+ * everything pending and its savepoint sent in the round trip of its first statement, through a
+ * wrapper of `em.query` (so members must use `em.query`).
  */
 async function runMember(em: EntityManager, pending: PendingWrites, i: number, work: MemberWork<unknown>): Promise<MemberOutcome> {
   const unit = new MemberUnit();
   let savepointSent = false;
   const query = async (sql: string, params?: unknown[]) => {
-    if (!savepointSent) {
-      pending.add(`SAVEPOINT m${i}`);
-      // What fails here is an earlier member's write or expectation: the batch is split, not this member refused.
-      await pending.flush().catch((err: unknown) => {
-        throw isRetryableTxError(err) ? err : new SplitBatch(err);
-      });
-      savepointSent = true;
-    }
-    return em.query(sql, params);
+    if (savepointSent) return em.query(sql, params);
+    savepointSent = true;
+    pending.add(`SAVEPOINT m${i}`);
+    return pending.flushWith(sql, params);
   };
   const memberEm = new Proxy(em, { get: (target, prop) => (prop === 'query' ? query : Reflect.get(target, prop)) });
   try {

@@ -90,7 +90,7 @@ export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: 
 }
 
 /** Every `expect` entry changed its number of rows (results: one per statement, in order). */
-function checkExpectations(writes: QueuedWrite[], results: unknown): void {
+export function checkExpectations(writes: QueuedWrite[], results: unknown): void {
   if (!writes.some((w) => w.expect)) return;
   const perStatement = Array.isArray(results) && !isRowSet(results) ? results : [results];
   let index = 0;
