@@ -131,16 +131,6 @@ export class TransactionRepository {
     );
   }
 
-  /** Every branch of the tx still `from` → `to` (one more attempt each); the count moved. */
-  async markAllBranches(em: EntityManager, txId: string, from: BranchStatus, to: BranchStatus): Promise<number> {
-    const result = await em.query(
-      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
-        WHERE tx_id = ? AND status = ?`,
-      [to, txId, from],
-    );
-    return affectedRows(result);
-  }
-
   /**
    * A refused branch is being tried again: back to TRYING (under the tx row lock), so a commit
    * waits for this try's outcome instead of rolling the branch back under the caller's feet.
