@@ -88,6 +88,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_GROUP_COMMIT_MAX_BATCH = 64;
   @Transform(toInt) @IsInt() @Min(0) @Max(1000) TCC_GROUP_COMMIT_LINGER_MS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) TCC_GROUP_COMMIT_IN_FLIGHT = 1;
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT = 3;
 
   // Inventory gate
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SOLD_OUT_FLAG_TTL_MS = 1000;

@@ -10,8 +10,8 @@ import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-
 describe.each([
   ['one batch per checkout', {}],
   // Checkouts and pays of the hot row share local transactions (group commit) when the kill lands.
-  ['group commit', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1' }],
-  ['group commit, Redis down', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1', REDIS_URL: 'redis://127.0.0.1:6390' }],
+  ['group commit', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1', TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT: '1' }],
+  ['group commit, Redis down', { TCC_GROUP_COMMIT_LINGER_MS: '20', TCC_GROUP_COMMIT_IN_FLIGHT: '1', TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT: '1', REDIS_URL: 'redis://127.0.0.1:6390' }],
 ])('SIGKILL mid flash sale, then restart (%s)', (_mode, extraEnv: Record<string, string>) => {
   const UNITS = 40;
   const USERS = 120;

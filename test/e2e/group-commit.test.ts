@@ -7,7 +7,7 @@ import { auditViolations, countBy, createProduct, inbound, rowState } from '../i
  * in its own savepoint, with one summed UPDATE of the row. One batch runs at a time and waits
  * 25 ms to fill, so the concurrent requests below really do share transactions.
  */
-const GROUPED = { TCC_GROUP_COMMIT_LINGER_MS: '25', TCC_GROUP_COMMIT_IN_FLIGHT: '1', RATE_LIMIT_USER_PER_SEC: '0' };
+const GROUPED = { TCC_GROUP_COMMIT_LINGER_MS: '25', TCC_GROUP_COMMIT_IN_FLIGHT: '1', TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT: '1', RATE_LIMIT_USER_PER_SEC: '0' };
 
 describe.each([
   ['Redis up', GROUPED],

@@ -26,7 +26,7 @@ export class AppConfig {
     fenceRetentionSec: number;
     fenceCleanupIntervalMs: number;
     /** Group commit: members per local transaction, how long a batch waits to fill, batches of one key at once. */
-    groupCommit: { maxBatch: number; lingerMs: number; inFlight: number };
+    groupCommit: { maxBatch: number; lingerMs: number; inFlight: number; commitInFlight: number };
   };
   readonly inventory: { soldOutFlagTtlMs: number; reconcileIntervalMs: number; defaultWarehouse: string };
   readonly order: { paymentTimeoutSec: number };
@@ -80,6 +80,7 @@ export class AppConfig {
         maxBatch: env.TCC_GROUP_COMMIT_MAX_BATCH,
         lingerMs: env.TCC_GROUP_COMMIT_LINGER_MS,
         inFlight: env.TCC_GROUP_COMMIT_IN_FLIGHT,
+        commitInFlight: env.TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT,
       },
     };
     this.inventory = {

@@ -39,12 +39,19 @@ export class GroupCommit {
   private readonly maxBatch: number;
   private readonly lingerMs: number;
   private readonly maxInFlight: number;
+  /** Commits wait on several answers per member, one after another: more batches in flight pay off. */
+  private readonly maxCommitsInFlight: number;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     config: AppConfig,
   ) {
-    ({ maxBatch: this.maxBatch, lingerMs: this.lingerMs, inFlight: this.maxInFlight } = config.tcc.groupCommit);
+    ({
+      maxBatch: this.maxBatch,
+      lingerMs: this.lingerMs,
+      inFlight: this.maxInFlight,
+      commitInFlight: this.maxCommitsInFlight,
+    } = config.tcc.groupCommit);
   }
 
   /** Runs `work` in a local transaction shared with other work of `key`; resolves after the commit and its callbacks. */
@@ -55,7 +62,7 @@ export class GroupCommit {
       let lane = this.lanes.get(laneKey);
       if (!lane) this.lanes.set(laneKey, (lane = { waiting: [], inFlight: 0 }));
       lane.waiting.push({ work, resolve, reject } as Member);
-      if (lane.inFlight < this.maxInFlight && lane.waiting.length === 1) {
+      if (lane.inFlight < this.inFlightOf(phase) && lane.waiting.length === 1) {
         // Let work arriving in the same tick (or within the linger) join this batch.
         if (this.lingerMs > 0) setTimeout(() => this.startBatches(phase, laneKey), this.lingerMs);
         else setImmediate(() => this.startBatches(phase, laneKey));
@@ -77,10 +84,14 @@ export class GroupCommit {
     return value;
   }
 
+  private inFlightOf(phase: string): number {
+    return phase === 'commit' ? this.maxCommitsInFlight : this.maxInFlight;
+  }
+
   private startBatches(phase: string, laneKey: string): void {
     const lane = this.lanes.get(laneKey);
     if (!lane) return;
-    while (lane.inFlight < this.maxInFlight && lane.waiting.length > 0) {
+    while (lane.inFlight < this.inFlightOf(phase) && lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, this.maxBatch);
       lane.inFlight++;
       void this.runBatch(phase, batch).finally(() => {
