@@ -105,7 +105,8 @@ export class LocalPhases {
       const decided = await this.transactions.confirmAndRead(em, txId);
       if (!decided) throw new LostDecision();
       const { name, branches } = this.plain(decided);
-      await this.moveTried(em, txId, branches, 'CONFIRMED');
+      // Decided with the batch's writes; a surprise (a branch moved meanwhile) takes the per-branch path.
+      this.transactions.queueMoveAllTried(local, txId, 'CONFIRMED', branches.length, () => new NotPlain());
       if (last) branches.push(await this.tryLast(em, txId, name, last, local, branches));
       for (const b of branches) {
         await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload).catch((error: unknown) => {
@@ -166,12 +167,6 @@ export class LocalPhases {
       throw new NotPlain();
     }
     return { name: found.name, branches };
-  }
-
-  /** Every TRIED fence and branch row → `to`; NotPlain unless exactly these branches moved. */
-  private async moveTried(em: EntityManager, txId: string, branches: Planned[], to: 'CONFIRMED' | 'CANCELLED'): Promise<void> {
-    const moved = await this.transactions.moveAllTried(em, txId, to);
-    if (moved.fences !== branches.length || moved.branches !== branches.length) throw new NotPlain();
   }
 
   private async tryLast(em: EntityManager, txId: string, name: string, last: BranchSpec, local: LocalUnit, others: Planned[]): Promise<Planned> {

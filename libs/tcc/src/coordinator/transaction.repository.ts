@@ -164,17 +164,17 @@ export class TransactionRepository {
   }
 
   /**
-   * Every TRIED fence and branch of the tx → `to`, in one round trip; the counts moved (the
-   * caller compares them with the branches it expects).
+   * Every TRIED fence and branch row of the tx → `to`, queued in the unit with the expectation
+   * that exactly `count` of each move; otherwise the local transaction fails with `mismatch()`.
    */
-  async moveAllTried(em: EntityManager, txId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<{ fences: number; branches: number }> {
-    const [fences, branches] = (await em.query(
-      `UPDATE tcc_fence SET status = ?, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED';
-       UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
-        WHERE tx_id = ? AND status = 'TRIED'`,
-      [to, txId, to, txId],
-    )) as [unknown, unknown];
-    return { fences: affectedRows(fences), branches: affectedRows(branches) };
+  queueMoveAllTried(local: LocalUnit, txId: string, to: 'CONFIRMED' | 'CANCELLED', count: number, mismatch: () => Error): void {
+    local.expect(`UPDATE tcc_fence SET status = ?, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED'`, [to, txId], count, mismatch);
+    local.expect(
+      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED'`,
+      [to, txId],
+      count,
+      mismatch,
+    );
   }
 
   /** The tx's name and branches in one read (inside the local transaction that just decided it). */
