@@ -15,7 +15,7 @@
  * BENCH_CONCURRENCY (64), BENCH_USERS (5000), BENCH_UNITS (1000), BENCH_PAYS (10000).
  */
 import { randomUUID } from 'crypto';
-import { BASE_URL, call, must, positiveEnv, STOREFRONT_KEY } from './http-client';
+import { BASE_URL, call, inBatches, must, positiveEnv, STOREFRONT_KEY } from './http-client';
 import { LoadRequest, LoadResult, runLoad } from './load';
 
 const DURATION = positiveEnv('BENCH_DURATION', 10);
@@ -74,11 +74,6 @@ async function productWithStock(name: string, units: number): Promise<string> {
 async function stockOf(sku: string): Promise<{ onHand: number; reserved: number }> {
   const page = await must('stock', call('GET', `/v1/admin/stock?sku=${encodeURIComponent(sku)}&warehouse=main`, { as: 'admin' }));
   return page.items[0];
-}
-
-/** Runs `work` over `items` with at most `limit` in flight (set-up, not measured). */
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += limit) await Promise.all(items.slice(i, i + limit).map(work));
 }
 
 function report(phase: string, r: LoadResult): void {

@@ -9,10 +9,8 @@
  * Env: BASE_URL (http://127.0.0.1:3000), ADMIN_KEY, STOREFRONT_KEY, PAYMENT_WEBHOOK_SECRET (dev
  * defaults), DEMO_UNITS (50), DEMO_ORDERS (500), DEMO_USERS (200).
  */
-import { createHmac } from 'crypto';
-import { BASE_URL, call, must, positiveEnv as positive } from './http-client';
+import { BASE_URL, call, callbackSignature, inBatches, must, positiveEnv as positive } from './http-client';
 
-const WEBHOOK_SECRET = process.env.PAYMENT_WEBHOOK_SECRET ?? 'dev-webhook-secret';
 const UNITS = positive('DEMO_UNITS', 50);
 const ORDERS = positive('DEMO_ORDERS', 500);
 const USERS = positive('DEMO_USERS', 200);
@@ -25,11 +23,6 @@ const PHONE_PRICE = 49_900;
 const users = Array.from({ length: USERS }, (_, i) => `demo-${RUN}-u${i}`);
 /** Every fourth user holds the coupon and uses it on their first checkout. */
 const couponHolders = users.filter((_, i) => i % 4 === 0);
-
-/** Runs `work` over `items` with at most `limit` in flight (seeding politely). */
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += limit) await Promise.all(items.slice(i, i + limit).map(work));
-}
 
 function progress(label: string, done: number, total: number, extra: string): void {
   const width = 30;
@@ -98,9 +91,7 @@ async function settle(placed: Placed[]): Promise<Map<string, number>> {
       if (i === 0) {
         // A gateway payment: the callback is HMAC-signed over "<unix seconds>.<raw body>".
         const raw = JSON.stringify({ paymentId: `gw-${RUN}-1`, orderId: order.orderId, amountCents: order.payableCents, status: 'SUCCEEDED' });
-        const t = Math.floor(Date.now() / 1000);
-        const signature = `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${raw}`).digest('hex')}`;
-        const r = await call('POST', '/v1/payments/callback', { raw, headers: { 'x-signature': signature } });
+        const r = await call('POST', '/v1/payments/callback', { raw, headers: { 'x-signature': callbackSignature(raw) } });
         outcome = r.status === 200 ? `gateway ${r.body.paymentStatus}` : `gateway ${r.status} ${r.body?.error}`;
       } else if (i < payCount) {
         const r = await call('POST', `/v1/orders/${order.orderId}/pay`, { as: 'storefront', user, body: { method: 'WALLET' } });
