@@ -86,10 +86,13 @@ export class Recorder {
   }
 }
 
-export function formatMinute(index: number, lines: KindLine[], memory: MemorySample[]): string[] {
-  const last = memory[memory.length - 1];
-  const gc = [...memory].reverse().find((s) => s.afterGc);
-  const mem = last ? `rss ${mb(last.rss)} MB, heap ${mb(last.heapUsed)} MB${gc ? ` (after GC ${mb(gc.heapUsed)} MB)` : ''}` : 'no memory sample';
+/** The minute's table, headed by the server's RSS (last sample), peak heap and heap after the last forced GC. */
+export function formatMinute(index: number, lines: KindLine[], memory: MemorySample[], since: number): string[] {
+  const minute = memory.filter((s) => s.at >= since);
+  const last = minute[minute.length - 1];
+  const gc = [...minute].reverse().find((s) => s.afterGc);
+  const peak = Math.max(...minute.map((s) => s.heapUsed));
+  const mem = last ? `rss ${mb(last.rss)} MB, heap peak ${mb(peak)} MB${gc ? `, after GC ${mb(gc.heapUsed)} MB` : ''}` : 'no memory sample';
   const out = [`-- minute ${index} -- ${mem}`, `  ${'kind'.padEnd(10)} ${'requests'.padStart(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  statuses`];
   for (const l of lines)
     out.push(`  ${l.kind.padEnd(10)} ${String(l.requests).padStart(8)} ${l.rps.toFixed(1).padStart(7)} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(8)}  ${tally(l.statuses)}`);
