@@ -118,13 +118,29 @@ async function openTransactions(): Promise<number> {
   return pages.reduce((a, p) => a + p.total, 0);
 }
 
-/** Waits until no transaction is open, or drainSec passed; returns how many stay open. */
+/**
+ * Waits until no transaction is open, or drainSec passed; returns how many stay open. A failed
+ * count (a 503 while MySQL restarts, say) is asked again: the drain is about the end state.
+ */
 async function drain(o: SoakOptions): Promise<number> {
   const deadline = Date.now() + o.drainSec * 1000;
+  let open = NaN;
   for (;;) {
-    const open = await openTransactions();
+    open = await openTransactions().catch(() => open);
     if (open === 0 || Date.now() > deadline) return open;
     await sleep(2000);
+  }
+}
+
+/** GET /v1/admin/audit, asked again for up to a minute while it fails. */
+async function audit(): Promise<{ ok: boolean; violations: unknown[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await must('audit', call('GET', '/v1/admin/audit', { as: 'admin' }));
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      await sleep(2000);
+    }
   }
 }
 
@@ -166,8 +182,21 @@ async function notExpired(world: World): Promise<string[]> {
   return wrong;
 }
 
+/** The server's warn/error log lines, counted by level, context and message. */
 function serverComplaints(output: string): string[] {
-  return output.split('\n').filter((l) => /"level":(4|5|6)0|ERROR|WARN/.test(l));
+  const counts = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level: number; context?: string; msg?: string; err?: { message?: string } };
+      if (entry.level < 40) continue;
+      const key = `${entry.level >= 50 ? 'error' : 'warn'} ${entry.context ?? ''}: ${entry.msg ?? ''}${entry.err?.message ? ` (${entry.err.message})` : ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    } catch {
+      /* not a log line */
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([key, n]) => `  ${String(n).padStart(6)}  ${key}`);
 }
 
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
@@ -194,9 +223,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     o.log(`\ndrain: waiting up to ${o.drainSec} s for every transaction to end`);
     const open = await drain(o);
     const wrong = await notExpired(world);
-    const audit = await must('audit', call('GET', '/v1/admin/audit', { as: 'admin' }));
+    const audited = await audit();
     const unexpected = recorder.unexpected();
-    const ok = audit.ok && open === 0 && wrong.length === 0 && Object.keys(unexpected).length === 0 && verdict.flat;
+    const ok = audited.ok && open === 0 && wrong.length === 0 && Object.keys(unexpected).length === 0 && verdict.flat;
 
     o.log('\n=== totals (HTTP statuses per kind) ===');
     for (const line of recorder.totalsTable()) o.log(line);
@@ -204,13 +233,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     o.log(`orders left unpaid (newest ${world.leftToExpire.length}) not EXPIRED: ${wrong.length}${wrong.length ? ` e.g. ${wrong.slice(0, 5).join(', ')}` : ''}`);
     o.log(`unexpected statuses: ${Object.keys(unexpected).length ? JSON.stringify(unexpected) : 'none'}`);
     o.log(`memory: ${verdict.text}`);
-    o.log(`GET /v1/admin/audit: ${JSON.stringify(audit)}`);
-    return (result = { ok, auditOk: audit.ok, violations: audit.violations, openTransactions: open, leftUnpaid: world.leftToExpire.length, notExpired: wrong, unexpected, memory: verdict, totals: recorder.totals });
+    o.log(`GET /v1/admin/audit: ${JSON.stringify(audited)}`);
+    return (result = { ok, auditOk: audited.ok, violations: audited.violations, openTransactions: open, leftUnpaid: world.leftToExpire.length, notExpired: wrong, unexpected, memory: verdict, totals: recorder.totals });
   } finally {
     server.child.kill('SIGTERM');
     const code = await server.exited;
-    const complaints = serverComplaints(server.output());
-    o.log(`server exited ${code}; ${complaints.length} warn/error log lines${complaints.length ? `, first ones:\n${complaints.slice(0, 10).join('\n')}` : ''}`);
+    o.log(`server exited ${code}; its warn/error log lines:`);
+    for (const line of serverComplaints(server.output()).slice(0, 30)) o.log(line);
     if (result?.ok && o.cleanup) {
       await dropDatabase(scratch.DB_NAME);
       await deleteRedisKeys(scratch.REDIS_KEY_PREFIX);
