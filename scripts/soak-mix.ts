@@ -49,7 +49,9 @@ const MAIN = 'main';
 export class World {
   readonly users: string[];
   readonly skus: string[];
-  readonly flashSku: string;
+  /** The current flash sale's sku: a new one every round, so every round sells out afresh. */
+  private flashSku: string;
+  private flashRound = 0;
   readonly second: string;
   /** Orders left unpaid on purpose (the newest few hundred): they must end EXPIRED. */
   readonly leftToExpire: Placed[] = [];
@@ -60,7 +62,7 @@ export class World {
   constructor(private readonly o: WorldOptions) {
     this.users = Array.from({ length: o.users }, (_, i) => `soak-${o.run}-u${i}`);
     this.skus = Array.from({ length: o.skus }, (_, i) => `SOAK-${o.run}-${i}`);
-    this.flashSku = `SOAK-${o.run}-FLASH`;
+    this.flashSku = `SOAK-${o.run}-FLASH0`;
     this.second = `S${o.run}`;
   }
 
@@ -89,9 +91,18 @@ export class World {
     }
   }
 
-  /** The flash sale's next round: its units back on sale. */
-  async restockFlash(): Promise<void> {
-    await this.send('inbound', 'POST', '/v1/admin/stock/inbound', { as: 'admin', idempotent: true, body: { sku: this.flashSku, warehouse: MAIN, qty: this.o.flashUnits } });
+  /**
+   * The flash sale's next round: a new sku limited to 2 per user, with its units (a single sku
+   * restocked would soon refuse everyone for the limit, not for stock). Buyers move to it once
+   * the catalogue cache has seen it.
+   */
+  async nextFlashRound(): Promise<void> {
+    const sku = `SOAK-${this.o.run}-FLASH${++this.flashRound}`;
+    const created = await this.send('product', 'POST', '/v1/admin/products', { as: 'admin', body: { sku, name: sku, category: 'soak', priceCents: 999, maxPerUser: 2 } });
+    if (created.status !== 201) return;
+    await this.send('inbound', 'POST', '/v1/admin/stock/inbound', { as: 'admin', idempotent: true, body: { sku, warehouse: MAIN, qty: this.o.flashUnits } });
+    await sleep(1500);
+    this.flashSku = sku;
   }
 
   private async play(scenario: Scenario): Promise<void> {

@@ -12,8 +12,8 @@
  *
  * Settings (env, or the flag in brackets): SOAK_MINUTES [--minutes] (10), SOAK_CONNECTIONS (32)
  * virtual users, SOAK_RATE (100) requests/s over all of them (0 = no limit), SOAK_MIX
- * ("pay=35,flash=30,..."), SOAK_USERS (300), SOAK_SKUS (20), SOAK_FLASH_UNITS (100, restocked
- * every minute), SOAK_PAYMENT_TIMEOUT_SEC (20), SOAK_DRAIN_SEC (timeout + 60),
+ * ("pay=35,flash=30,..."), SOAK_USERS (300), SOAK_SKUS (20), SOAK_FLASH_UNITS (100, a new
+ * flash sku every minute), SOAK_PAYMENT_TIMEOUT_SEC (20), SOAK_DRAIN_SEC (timeout + 60),
  * SOAK_HEAP_TOLERANCE_MB (10), SOAK_RSS_TOLERANCE_MB (40), SOAK_MEMORY_MIN_MINUTES (4),
  * SOAK_HEAP_SNAPSHOTS (0; 1 = write a heap snapshot to the temp folder at the end of warm-up and of
  * the load),
@@ -157,7 +157,7 @@ async function load(o: SoakOptions, world: World, recorder: Recorder, memory: Me
   };
   const tick = setInterval(() => {
     report('--');
-    void world.restockFlash();
+    void world.nextFlashRound();
   }, 60000);
   // Just before the judged second half: writing a snapshot leaves RSS higher for good (the
   // allocator keeps what the snapshot's serialisation took), which must not count as growth.
