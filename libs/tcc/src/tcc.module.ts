@@ -12,6 +12,7 @@ import { GroupCommit } from './local/group-commit';
 import { ParticipantRegistry } from './participants/participant.registry';
 import { FenceCleanupJob } from './recovery/fence-cleanup.job';
 import { TccRecoveryJob } from './recovery/tcc-recovery.job';
+import { TccNotices } from './tcc-notices';
 
 /**
  * Generic TCC orchestration: knows no domain. Modules mark a provider `@TccParticipant(name)`
@@ -32,7 +33,8 @@ import { TccRecoveryJob } from './recovery/tcc-recovery.job';
     TccRecoveryJob,
     FenceCleanupJob,
     TccAdminService,
+    TccNotices,
   ],
-  exports: [TccCoordinator, TccRecoveryJob, FenceCleanupJob],
+  exports: [TccCoordinator, TccRecoveryJob, FenceCleanupJob, TccNotices],
 })
 export class TccModule {}

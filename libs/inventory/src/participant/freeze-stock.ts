@@ -10,6 +10,7 @@ import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
 import { StockRepository, stockRowSum } from '../stock/stock.repository';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
 
 /**
@@ -25,6 +26,7 @@ export class FreezeStock {
     private readonly freezes: FreezeRepository,
     private readonly catalogue: CatalogueLookup,
     private readonly alerts: LowStockAlerts,
+    private readonly feed: StockChangeFeed,
   ) {}
 
   async execute(em: EntityManager, ctx: BranchContext, payload: FreezePayload): Promise<void> {
@@ -73,6 +75,7 @@ export class FreezeStock {
   private async reserve(em: EntityManager, key: { sku: string; warehouse: string }, n: number): Promise<void> {
     if (!(await this.stock.reserve(em, key, n))) {
       reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
+      this.feed.refused(key, n);
       throw insufficientStock(key.sku, key.warehouse, n);
     }
   }

@@ -9,6 +9,7 @@ import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository
 import { StockRepository } from '../stock/stock.repository';
 import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
 
@@ -80,6 +81,7 @@ export class Reconciler {
     private readonly redisStock: RedisStock,
     private readonly flags: SoldOutFlags,
     private readonly coordinator: TccCoordinator,
+    private readonly feed: StockChangeFeed,
   ) {}
 
   /** Every stock row of MySQL, reset in Redis. */
@@ -93,6 +95,8 @@ export class Reconciler {
         const { result, drifted } = await this.resetRow(key, 1000);
         report.checked++;
         if (drifted) report.drifted++;
+        // MySQL did not change, but followers re-read the row once to be sure of what they show.
+        if (drifted) this.feed.changed([key], 'reconcile');
         if (result === 'fixed') report.fixed++;
       }
       after = keys[keys.length - 1];

@@ -5,6 +5,7 @@ import type { BranchContext } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
 import { backoffDelayMs } from '../recovery/backoff';
 import { tccMetrics } from '../tcc.metrics';
+import { TccNotices } from '../tcc-notices';
 import type { TxStatus } from '../tcc.types';
 import { BranchRow, TransactionRepository, TxRow } from './transaction.repository';
 
@@ -30,6 +31,7 @@ export class TransactionDriver {
     private readonly runner: FencedBranchRunner,
     private readonly participants: ParticipantRegistry,
     private readonly config: AppConfig,
+    private readonly notices: TccNotices,
   ) {}
 
   /**
@@ -113,6 +115,7 @@ export class TransactionDriver {
     const scheduled = await this.transactions.scheduleRetry(tx.txId, from, leaseOwner, delayMs, errors.join('; ').slice(0, 1000), flag);
     if (scheduled && flag) {
       if (!tx.flaggedAt) tccMetrics.flagged.inc({ name: tx.name });
+      if (!tx.flaggedAt) this.notices.flagged({ txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] });
       this.logger.warn(
         { txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] },
         'transaction keeps failing: flagged for an operator, retrying at the backoff cap',
