@@ -94,6 +94,15 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SOLD_OUT_FLAG_TTL_MS = 1000;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) RECONCILE_INTERVAL_MS = 60000;
   @Transform(toInt) @IsInt() @Min(0) @Max(3600000) CATALOGUE_CACHE_MS = 1000;
+
+  // Live stock streams (SSE and WebSocket)
+  /** Open streams and sockets per instance; one more gets 503. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000) LIVE_MAX_CONNECTIONS = 20000;
+  /** Events per second per sku at most (coalesced: the last value always arrives). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIVE_SKU_EVENTS_PER_SEC = 10;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000) LIVE_HEARTBEAT_MS = 15000;
+  /** Bytes a client may leave unread before it is dropped as a slow consumer. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) LIVE_SLOW_CONSUMER_BYTES = 256 * 1024;
 }
 
 export type Env = EnvironmentVariables;

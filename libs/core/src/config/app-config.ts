@@ -32,6 +32,8 @@ export class AppConfig {
   readonly order: { paymentTimeoutSec: number };
   readonly payment: { webhookSecret: string; webhookToleranceSec: number };
   readonly catalogueCacheMs: number;
+  /** Live stock streams: connection cap, per-sku event rate, heartbeat, slow-consumer buffer cap. */
+  readonly live: { maxConnections: number; skuEventsPerSec: number; heartbeatMs: number; slowConsumerBytes: number };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV;
@@ -91,5 +93,11 @@ export class AppConfig {
     this.order = { paymentTimeoutSec: env.ORDER_PAYMENT_TIMEOUT_SEC };
     this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET, webhookToleranceSec: env.PAYMENT_WEBHOOK_TOLERANCE_SEC };
     this.catalogueCacheMs = env.CATALOGUE_CACHE_MS;
+    this.live = {
+      maxConnections: env.LIVE_MAX_CONNECTIONS,
+      skuEventsPerSec: env.LIVE_SKU_EVENTS_PER_SEC,
+      heartbeatMs: env.LIVE_HEARTBEAT_MS,
+      slowConsumerBytes: env.LIVE_SLOW_CONSUMER_BYTES,
+    };
   }
 }
