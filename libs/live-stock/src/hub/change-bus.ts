@@ -60,11 +60,15 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
     this.status.onChange((up) => this.modeChanged(up));
     if (!this.status.isUp) this.startPolling();
     this.subscriber = createRedisClient(this.config, undefined, 'live-stock');
-    this.subscriber.on('ready', () => this.hub.changedAll());
-    this.subscriber.on('message', (channel: string, message: string) => this.received(channel, message));
-    this.subscriber.subscribe(this.changesChannel, this.adminChannel).catch((err: unknown) => {
-      this.logger.warn({ err }, 'Live stock channel subscription failed; retried on reconnect');
+    // Subscribed on every (re)connect: the client has no offline queue, so a subscribe sent
+    // while connecting fails; after a gap, followed rows are read again (changes were missed).
+    this.subscriber.on('ready', () => {
+      this.subscriber?.subscribe(this.changesChannel, this.adminChannel).catch((err: unknown) => {
+        this.logger.warn({ err }, 'Live stock channel subscription failed; retried on reconnect');
+      });
+      this.hub.changedAll();
     });
+    this.subscriber.on('message', (channel: string, message: string) => this.received(channel, message));
   }
 
   onApplicationShutdown(): void {

@@ -75,7 +75,7 @@ export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCo
   private async onMessage(connection: WsStockConnection, data: RawData, isBinary: boolean): Promise<void> {
     let op: unknown;
     try {
-      const message = isBinary ? null : (JSON.parse(data.toString()) as Record<string, unknown> | null);
+      const message = parseMessage(data, isBinary);
       op = message?.op;
       if (op === 'subscribe') await this.subscribe(connection, message!);
       else if (op === 'unsubscribe') this.unsubscribe(connection, message!);
@@ -112,5 +112,15 @@ export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCo
       this.hub.unsubscribe(connection, row.sku, row.warehouse);
     }
     connection.reply({ type: 'unsubscribed', skus, warehouse });
+  }
+}
+
+function parseMessage(data: RawData, isBinary: boolean): Record<string, unknown> | null {
+  if (isBinary) throw DomainError.validation('Messages are JSON text');
+  try {
+    const message: unknown = JSON.parse(data.toString());
+    return typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as Record<string, unknown>) : null;
+  } catch {
+    throw DomainError.validation('Messages are JSON text');
   }
 }
