@@ -19,7 +19,7 @@ export function api(base: string) {
     };
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.user) headers['x-user-id'] = o.user;
-    if (o.key ?? (method === 'POST' ? ulid() : undefined)) headers['idempotency-key'] = o.key ?? ulid();
+    if (o.key ?? (method !== 'GET' ? ulid() : undefined)) headers['idempotency-key'] = o.key ?? ulid();
     const res = await fetch(`${base}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
     const text = await res.text();
     let body: any = text;
