@@ -153,3 +153,11 @@ export async function until(what: string, check: () => boolean, timeoutMs = 2000
 export function nonIncreasing(values: number[]): boolean {
   return values.every((v, i) => i === 0 || v <= values[i - 1]);
 }
+
+export async function untilAsync(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

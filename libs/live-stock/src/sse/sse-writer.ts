@@ -5,7 +5,9 @@ import { liveDrops } from '../live-stock.metrics';
  * Writes an event stream to a raw response and refuses to buffer without bound: once the
  * bytes the client has not taken pass `maxBufferedBytes`, the response is destroyed and
  * `onClose` runs. (`write()` returning false only says the socket is behind; the kernel holds
- * its own buffer first, so the cap is on what Node holds on top of it.)
+ * its own buffer first, so the cap is on what Node holds on top of it. Node also corks the
+ * socket for the rest of the tick after a write, so one tick's frames count until then: keep
+ * the cap well above one burst, e.g. a snapshot of 50 skus, ~7 KB.)
  */
 export class SseWriter {
   private closed = false;
