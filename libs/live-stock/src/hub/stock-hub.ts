@@ -4,6 +4,9 @@ import { StockLevels } from '@app/inventory';
 import { liveNoticeToPushSeconds, liveReads } from '../live-stock.metrics';
 import { LiveNotice, rowId, StockState, StockSubscriber } from './stock-state';
 
+/** Subscribers served per turn of the event loop during a push. */
+const FANOUT_SLICE = 500;
+
 /** A row someone follows: its subscribers (with the id of the last state each got) and read state. */
 interface Row {
   sku: string;
@@ -125,7 +128,7 @@ export class StockHub implements OnApplicationShutdown {
     try {
       liveReads.inc();
       const [level] = await this.levels.availableOf([row.sku], row.warehouse);
-      this.publish(row, level.available, since);
+      await this.publish(row, level.available, since);
     } catch (err) {
       this.logger.warn({ err, sku: row.sku, warehouse: row.warehouse }, 'Live stock read failed; trying again');
       row.dirtySince ??= since;
@@ -135,12 +138,24 @@ export class StockHub implements OnApplicationShutdown {
     if (row.dirtySince !== null && this.rows.get(rowId(row.sku, row.warehouse)) === row) this.schedule(row);
   }
 
-  private publish(row: Row, available: number, since: number): void {
+  /**
+   * Pushes the value to every subscriber that does not have it, in slices: with thousands of
+   * clients one push would otherwise hold the event loop for milliseconds, and checkouts wait.
+   * The row's next read waits for the last slice, so pushes never overtake each other.
+   */
+  private async publish(row: Row, available: number, since: number): Promise<void> {
     if (!row.value || row.value.available !== available) {
       row.value = { id: this.nextId++, sku: row.sku, warehouse: row.warehouse, available, soldOut: available <= 0, changedAt: since };
       liveNoticeToPushSeconds.observe((Date.now() - since) / 1000);
     }
-    for (const sub of row.subs.keys()) this.deliverTo(row, sub, row.value);
+    const state = row.value;
+    const subs = [...row.subs.keys()];
+    for (let i = 0; i < subs.length; i += FANOUT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (let j = i; j < Math.min(i + FANOUT_SLICE, subs.length); j++) {
+        if (row.subs.has(subs[j])) this.deliverTo(row, subs[j], state);
+      }
+    }
   }
 
   private deliverTo(row: Row, sub: StockSubscriber, state: StockState): void {

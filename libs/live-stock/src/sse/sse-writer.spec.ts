@@ -43,7 +43,7 @@ describe('SseWriter', () => {
     let text = '';
     const done = new Promise<void>((resolve) => {
       onRequest = (res) => {
-        const w = new SseWriter(res, 64 * 1024, () => undefined);
+        const w = new SseWriter(res, 1024, () => undefined);
         w.open(60_000);
         for (let i = 0; i < 100; i++) expect(w.write(`data: ${i}\n\n`)).toBe(true);
         w.end('event: reconnect\ndata: {}\n\n');

@@ -1,37 +1,45 @@
 import type { ServerResponse } from 'http';
+import type { Socket } from 'net';
 import { liveDrops } from '../live-stock.metrics';
 
+/** The status line and headers of an event stream: no proxy buffering, no compression, no chunking. */
+const HEAD =
+  'HTTP/1.1 200 OK\r\n' +
+  'content-type: text/event-stream; charset=utf-8\r\n' +
+  'cache-control: no-cache, no-transform\r\n' +
+  'x-accel-buffering: no\r\n' +
+  'connection: close\r\n\r\n';
+
 /**
- * Writes an event stream to a raw response and refuses to buffer without bound: once the
- * bytes the client has not taken pass `maxBufferedBytes`, the response is destroyed and
- * `onClose` runs. (`write()` returning false only says the socket is behind; the kernel holds
- * its own buffer first, so the cap is on what Node holds on top of it. Node also corks the
- * socket for the rest of the tick after a write, so one tick's frames count until then: keep
- * the cap well above one burst, e.g. a snapshot of 50 skus, ~7 KB.)
+ * Writes an event stream straight to the socket of a hijacked response and refuses to buffer
+ * without bound: once the bytes the client has not taken pass `maxBufferedBytes`, the socket
+ * is destroyed and `onClose` runs. (`write()` returning false only says the socket is behind;
+ * the kernel holds its own buffer first, so the cap is on what Node holds on top of it.)
+ *
+ * Why the socket and not the ServerResponse: a response body without a length is chunked,
+ * and each write corks the socket until the next tick; with thousands of clients per event
+ * that doubled the cost of a push. The stream's end is the connection's end (`connection:
+ * close`), as HTTP/1.1 allows for a body of unknown length.
  */
 export class SseWriter {
   private closed = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private readonly socket: Socket;
 
   constructor(
-    private readonly res: ServerResponse,
+    res: ServerResponse,
     private readonly maxBufferedBytes: number,
     private readonly onClose: (reason: 'client' | 'slow_consumer' | 'server') => void,
   ) {
-    res.on('close', () => this.finish('client'));
-    res.on('error', () => this.finish('client'));
+    this.socket = res.socket!;
+    this.socket.on('close', () => this.finish('client'));
+    this.socket.on('error', () => this.finish('client'));
   }
 
-  /** Status line and headers of an event stream (no proxy buffering, no compression). */
   open(heartbeatMs: number): void {
-    this.res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    this.res.socket?.setNoDelay(true);
-    this.write(': connected\n\n');
+    this.socket.setNoDelay(true);
+    this.socket.setTimeout(0);
+    this.socket.write(`${HEAD}: connected\n\n`);
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), heartbeatMs);
   }
 
@@ -42,22 +50,21 @@ export class SseWriter {
   /** Returns false when the stream is closed (or was just closed as a slow consumer). */
   write(frame: string): boolean {
     if (this.closed) return false;
-    if (this.res.writableLength > this.maxBufferedBytes) {
+    if (this.socket.writableLength > this.maxBufferedBytes) {
       liveDrops.inc({ reason: 'slow_consumer' });
       this.finish('slow_consumer');
-      this.res.destroy();
+      this.socket.destroy();
       return false;
     }
-    this.res.write(frame);
+    this.socket.write(frame);
     return true;
   }
 
   /** Ends the stream after a last frame. */
   end(lastFrame?: string): void {
     if (this.closed) return;
-    if (lastFrame) this.res.write(lastFrame);
     this.finish('server');
-    this.res.end();
+    this.socket.end(lastFrame ?? '');
   }
 
   private finish(reason: 'client' | 'slow_consumer' | 'server'): void {
