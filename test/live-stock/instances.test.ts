@@ -74,7 +74,7 @@ describe('live stock across instances', () => {
     const adminB = clients[1] as SseClient;
     await redis.kill();
     await until('the local-only notice', () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'local-only'), 10000);
-    await until('the gate event', () => adminB.others.some((e) => e.event === 'gate' && JSON.parse(e.data).mode === 'mysql-only'), 5000);
+    await until('the gate event', () => adminB.others.some((e) => e.event === 'gate' && JSON.parse(e.data).mode === 'mysql-only'), 10000);
 
     // A change made on B reaches B's client; one made on A too (B re-reads its rows while it cannot hear A).
     expect((await sale(b, 3, 'b')).every((r) => r.status === 201)).toBe(true);
@@ -83,9 +83,9 @@ describe('live stock across instances', () => {
     await until('both sales on B', () => onB.last?.available === 15, 10000);
 
     await redis.start();
-    await until('the cross-instance notice', () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'cross-instance'), 10000);
+    await until('the cross-instance notice', () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'cross-instance'), 20000);
     expect((await sale(a, 5, 'd')).every((r) => r.status === 201)).toBe(true);
-    await until('the sale on B again', () => onB.last?.available === 10, 5000);
+    await until('the sale on B again', () => onB.last?.available === 10, 10000);
     expect(nonIncreasing(onB.stock.map((e) => e.available))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AppConfig, RequireScope } from '@app/core';
+import { AppConfig, DomainError, RequireScope } from '@app/core';
 import { liveEventsSent } from '../live-stock.metrics';
 import { LiveConnection, LiveConnections } from '../hub/live-connections';
 import { SSE_RECONNECT_FRAME } from '../sse/sse-stock-connection';
@@ -44,7 +44,9 @@ export class AdminEventsController {
       'is flagged for an operator; `event: gate` {mode: redis|mysql-only, redisUp, reason} on a mode change (and once on connect).',
   })
   @ApiProduces('text/event-stream')
-  events(@Res() reply: FastifyReply): void {
+  events(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): void {
+    const unknown = Object.keys(query);
+    if (unknown.length) throw DomainError.validation(`Unknown query parameters: ${unknown.join(', ')}`, { unknown });
     try {
       this.connections.admit();
     } catch (err) {
@@ -60,6 +62,7 @@ export class AdminEventsController {
     );
     this.connections.add(connection);
     connection.writer.open(this.config.live.heartbeatMs);
+    if (!connection.writer.isOpen) return;
     connection.send('gate', this.adminEvents.currentGate());
     this.adminEvents.add(connection);
   }

@@ -8,11 +8,15 @@ import { StockHub } from './stock-hub';
 const POLL_WHILE_DOWN_MS = 1000;
 /** Changes gathered into one PUBLISH: at most one per this many ms. */
 const PUBLISH_EVERY_MS = 5;
+/** Rows kept for publishing while Redis is down; past this, one "read everything" is sent instead. */
+const MAX_PENDING = 10_000;
 
 interface ChangeMessage {
   from: string;
   /** [sku, warehouse, first notice ms] */
   rows: Array<[string, string, number]>;
+  /** Too many to list (a long Redis outage): every followed row is to be read again. */
+  all?: boolean;
 }
 
 type AdminListener = (kind: string, data: Record<string, unknown>) => void;
@@ -31,6 +35,7 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly adminChannel: string;
   private subscriber: Redis | null = null;
   private pending = new Map<string, [string, string, number]>();
+  private overflow = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly adminListeners: AdminListener[] = [];
@@ -91,18 +96,27 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private enqueue(sku: string, warehouse: string, at: number): void {
     const key = `${warehouse}|${sku}`;
-    if (!this.pending.has(key)) this.pending.set(key, [sku, warehouse, at]);
+    if (this.pending.size >= MAX_PENDING) this.overflow = true;
+    else if (!this.pending.has(key)) this.pending.set(key, [sku, warehouse, at]);
     this.flushTimer ??= setTimeout(() => this.flush(), PUBLISH_EVERY_MS);
   }
 
+  /**
+   * While Redis is down the changes stay pending (other instances cannot hear them now, and
+   * may already be back on Redis, no longer polling): they go out as soon as it is up again.
+   */
   private flush(): void {
     this.flushTimer = null;
-    const rows = [...this.pending.values()];
+    if (!this.pending.size || !this.status.isUp) return;
+    const all = this.overflow;
+    const rows = all ? [] : [...this.pending.values()];
     this.pending = new Map();
-    if (!rows.length || !this.status.isUp) return;
-    const message: ChangeMessage = { from: this.instanceId, rows };
+    this.overflow = false;
+    const message: ChangeMessage = { from: this.instanceId, rows, all: all || undefined };
     this.redis.publish(this.changesChannel, JSON.stringify(message)).catch((err: unknown) => {
-      this.logger.warn({ err }, 'Publishing live stock changes failed; other instances poll once Redis is back');
+      this.logger.warn({ err }, 'Publishing live stock changes failed; sent again with the next change');
+      this.overflow ||= all;
+      for (const row of rows) this.pending.set(`${row[1]}|${row[0]}`, row);
     });
   }
 
@@ -111,7 +125,9 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
       const message = JSON.parse(raw) as { from: string };
       if (message.from === this.instanceId) return;
       if (channel === this.changesChannel) {
-        for (const [sku, warehouse, at] of (message as ChangeMessage).rows) this.hub.changed(sku, warehouse, at);
+        const changes = message as ChangeMessage;
+        if (changes.all) this.hub.changedAll();
+        for (const [sku, warehouse, at] of changes.rows) this.hub.changed(sku, warehouse, at);
       } else if (channel === this.adminChannel) {
         const { kind, data } = message as unknown as { kind: string; data: Record<string, unknown> };
         for (const listener of this.adminListeners) listener(kind, data);
@@ -123,6 +139,7 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private modeChanged(up: boolean): void {
     if (up) {
+      this.flush();
       if (this.pollTimer) clearInterval(this.pollTimer);
       this.pollTimer = null;
       this.hub.broadcast({ type: 'cross-instance' });

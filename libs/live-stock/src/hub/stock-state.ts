@@ -23,24 +23,25 @@ export interface LiveNotice {
   reason?: string;
 }
 
-const frames = new WeakMap<StockState, { sse?: string; ws?: string }>();
+/** Encoded once per state: thousands of clients get the same bytes (no per-socket encoding). */
+const frames = new WeakMap<StockState, { sse?: Buffer; ws?: Buffer }>();
 
 export function stockData(state: StockState): { sku: string; warehouse: string; available: number; soldOut: boolean; changedAt: number } {
   return { sku: state.sku, warehouse: state.warehouse, available: state.available, soldOut: state.soldOut, changedAt: state.changedAt };
 }
 
 /** `id:` line, `event: stock`, `data: {sku, warehouse, available, soldOut, changedAt}`. */
-export function sseFrame(state: StockState): string {
+export function sseFrame(state: StockState): Buffer {
   const cached = frames.get(state) ?? {};
-  cached.sse ??= `id: ${state.id}\nevent: stock\ndata: ${JSON.stringify(stockData(state))}\n\n`;
+  cached.sse ??= Buffer.from(`id: ${state.id}\nevent: stock\ndata: ${JSON.stringify(stockData(state))}\n\n`);
   frames.set(state, cached);
   return cached.sse;
 }
 
 /** `{type: 'stock', id, sku, warehouse, available, soldOut, changedAt}`. */
-export function wsFrame(state: StockState): string {
+export function wsFrame(state: StockState): Buffer {
   const cached = frames.get(state) ?? {};
-  cached.ws ??= JSON.stringify({ type: 'stock', id: state.id, ...stockData(state) });
+  cached.ws ??= Buffer.from(JSON.stringify({ type: 'stock', id: state.id, ...stockData(state) }));
   frames.set(state, cached);
   return cached.ws;
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'http';
-import type { Socket } from 'net';
+import { Socket } from 'net';
 import { liveDrops } from '../live-stock.metrics';
 
 /** The status line and headers of an event stream: no proxy buffering, no compression, no chunking. */
@@ -27,16 +27,25 @@ export class SseWriter {
   private readonly socket: Socket;
 
   constructor(
-    res: ServerResponse,
+    private readonly res: ServerResponse,
     private readonly maxBufferedBytes: number,
     private readonly onClose: (reason: 'client' | 'slow_consumer' | 'server') => void,
   ) {
-    this.socket = res.socket!;
+    this.socket = res.socket as Socket;
+    if (!(this.socket instanceof Socket)) return;
     this.socket.on('close', () => this.finish('client'));
     this.socket.on('error', () => this.finish('client'));
   }
 
+  /** Writes the head; check `isOpen` after it before subscribing anything. */
   open(heartbeatMs: number): void {
+    if (!(this.socket instanceof Socket)) {
+      // In-process injection (tests, tools) has no connection to hold: answer and end at once.
+      this.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      this.res.end('retry: 1000\n\n');
+      this.finish('server');
+      return;
+    }
     this.socket.setNoDelay(true);
     this.socket.setTimeout(0);
     this.socket.write(`${HEAD}: connected\n\n`);
@@ -48,7 +57,7 @@ export class SseWriter {
   }
 
   /** Returns false when the stream is closed (or was just closed as a slow consumer). */
-  write(frame: string): boolean {
+  write(frame: string | Buffer): boolean {
     if (this.closed) return false;
     if (this.socket.writableLength > this.maxBufferedBytes) {
       liveDrops.inc({ reason: 'slow_consumer' });

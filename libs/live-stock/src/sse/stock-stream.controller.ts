@@ -65,6 +65,7 @@ export class StockStreamController {
     });
     this.connections.add(connection);
     connection.writer.open(this.config.live.heartbeatMs);
+    if (!connection.writer.isOpen) return;
     // The current state first, whatever Last-Event-ID said: ids are per instance, and a client
     // coming back (maybe to another instance) needs the value now, not a replay.
     for (const sku of skus) this.hub.subscribe(connection, sku, warehouse);

@@ -47,7 +47,7 @@ export class WsStockConnection implements StockSubscriber, LiveConnection {
     this.closed = true;
   }
 
-  private send(frame: string): boolean {
+  private send(frame: string | Buffer): boolean {
     if (!this.isOpen) return false;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       liveDrops.inc({ reason: 'slow_consumer' });
@@ -57,7 +57,8 @@ export class WsStockConnection implements StockSubscriber, LiveConnection {
       setTimeout(() => this.socket.terminate(), 1000).unref();
       return false;
     }
-    this.socket.send(frame);
+    // A Buffer is sent as text as it is: encoded once for every client.
+    this.socket.send(frame, { binary: false });
     return true;
   }
 }
