@@ -54,7 +54,9 @@ async function startServer(): Promise<ChildProcess> {
   });
   baseUrl = `http://127.0.0.1:${port}`;
   const main = join(__dirname, '../apps/api/src/main.js');
-  const child = spawn(process.execPath, [main], {
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to look inside the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: { ...process.env, PORT: String(port), DB_NAME: `bench_stream_${RUN}`, REDIS_KEY_PREFIX: `bench-stream:${RUN}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
