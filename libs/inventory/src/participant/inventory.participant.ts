@@ -73,9 +73,10 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
     }
   }
 
-  /** After commit: followers of these rows (live streams) re-read them. */
+  /** After commit: followers of these rows (live streams) re-read them. Safe on a malformed payload. */
   private notify(payload: FreezePayload, cause: 'reserve' | 'commit' | 'release'): void {
-    const qty = new Map(payload.lines.map((l) => [l.sku, l.qty]));
+    const lines = Array.isArray(payload.lines) ? payload.lines : [];
+    const qty = new Map(lines.filter((l) => typeof l?.qty === 'number').map((l) => [l.sku, l.qty]));
     this.feed.changed(
       skusOf(payload).map((sku) => ({ sku, warehouse: payload.warehouse })),
       cause,
