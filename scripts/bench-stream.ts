@@ -45,7 +45,7 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
   return res.json();
 }
 
-async function startServer(): Promise<ChildProcess> {
+async function startServer(kind: string): Promise<ChildProcess> {
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port: p } = s.address() as AddressInfo;
@@ -57,7 +57,7 @@ async function startServer(): Promise<ChildProcess> {
   // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to look inside the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, main], {
-    env: { ...process.env, PORT: String(port), DB_NAME: `bench_stream_${RUN}`, REDIS_KEY_PREFIX: `bench-stream:${RUN}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
+    env: { ...process.env, PORT: String(port), DB_NAME: `bench_stream_${RUN}_${kind}`, REDIS_KEY_PREFIX: `bench-stream:${RUN}:${kind}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 200; i++) {
@@ -89,7 +89,19 @@ function ask<T>(worker: Worker, type: string): Promise<T> {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
-async function round(kind: 'sse' | 'ws', clients: number, server: ChildProcess): Promise<boolean> {
+/** One kind of client against a server of its own, so each RSS figure starts from a fresh process. */
+async function round(kind: 'sse' | 'ws', clients: number): Promise<boolean> {
+  const server = await startServer(kind);
+  try {
+    return await measure(kind, clients, server);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await dropDatabase(kind);
+  }
+}
+
+async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess): Promise<boolean> {
   const sku = `LIVE-${RUN}-${kind}`.toUpperCase();
   await call('POST', '/v1/admin/products', { sku, name: sku, category: 'bench', priceCents: 100 });
   await call('POST', '/v1/admin/stock/inbound', { sku, warehouse: 'main', qty: UNITS });
@@ -133,22 +145,16 @@ async function round(kind: 'sse' | 'ws', clients: number, server: ChildProcess):
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
-  try {
-    console.log(`bench:stream ${RUN}: ${SSE_CLIENTS} SSE / ${WS_CLIENTS} WebSocket clients, flash sale of ${UNITS} units, ${CONCURRENCY} connections, ${DURATION} s`);
-    const ok = (await round('sse', SSE_CLIENTS, server)) && (await round('ws', WS_CLIENTS, server));
-    if (!ok) process.exitCode = 2;
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    await dropDatabase();
-  }
+  console.log(`bench:stream ${RUN}: ${SSE_CLIENTS} SSE / ${WS_CLIENTS} WebSocket clients, flash sale of ${UNITS} units, ${CONCURRENCY} connections, ${DURATION} s`);
+  const sse = await round('sse', SSE_CLIENTS);
+  const ws = await round('ws', WS_CLIENTS);
+  if (!sse || !ws) process.exitCode = 2;
 }
 
-async function dropDatabase(): Promise<void> {
+async function dropDatabase(kind: string): Promise<void> {
   const { createConnection } = await import('mysql2/promise');
   const db = await createConnection({ host: process.env.DB_HOST ?? '127.0.0.1', port: Number(process.env.DB_PORT ?? 3306), user: process.env.DB_USER ?? 'root', password: process.env.DB_PASSWORD ?? '' });
-  await db.query(`DROP DATABASE IF EXISTS \`bench_stream_${RUN}\``);
+  await db.query(`DROP DATABASE IF EXISTS \`bench_stream_${RUN}_${kind}\``);
   await db.end();
 }
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { InventoryModule } from '@app/inventory';
 import { TccModule } from '@app/tcc';
 import { AdminEvents } from './admin/admin-events';
@@ -10,6 +9,7 @@ import { LiveConnections } from './hub/live-connections';
 import { StockHub } from './hub/stock-hub';
 import { StockStreamController } from './sse/stock-stream.controller';
 import { StockGateway } from './ws/stock.gateway';
+import { StockWsAdapter } from './ws/stock-ws-adapter';
 
 /**
  * Live stock over long connections: SSE (`/v1/stock/stream`), WebSocket (`/v1/stock/ws`) and
@@ -28,6 +28,6 @@ export class LiveStockModule {
    * line for it, and Nest never looks for socket.io.
    */
   constructor(appConfig: ApplicationConfig, host: HttpAdapterHost) {
-    if (!appConfig.getIoAdapter()) appConfig.setIoAdapter(new WsAdapter(host.httpAdapter.getHttpServer()));
+    if (!appConfig.getIoAdapter()) appConfig.setIoAdapter(new StockWsAdapter(host.httpAdapter.getHttpServer()));
   }
 }

@@ -18,6 +18,8 @@ interface Row {
   reading: boolean;
   timer: NodeJS.Timeout | null;
   lastReadAt: number;
+  /** How long the last push to every subscriber took, ms. */
+  lastPushMs: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export class StockHub implements OnApplicationShutdown {
     const id = rowId(sku, warehouse);
     let row = this.rows.get(id);
     if (!row) {
-      row = { sku, warehouse, subs: new Map(), value: null, dirtySince: null, reading: false, timer: null, lastReadAt: 0 };
+      row = { sku, warehouse, subs: new Map(), value: null, dirtySince: null, reading: false, timer: null, lastReadAt: 0, lastPushMs: 0 };
       this.rows.set(id, row);
     }
     row.subs.set(sub, 0);
@@ -107,7 +109,10 @@ export class StockHub implements OnApplicationShutdown {
 
   private schedule(row: Row): void {
     if (row.reading || row.timer || this.closed) return;
-    const wait = Math.max(0, row.lastReadAt + this.minGapMs - Date.now());
+    // A push to thousands of clients can take longer than the rate's gap: waiting at least as
+    // long again keeps the fan-out under half the event loop, so checkouts and reads go on.
+    const gap = Math.max(this.minGapMs, row.lastPushMs);
+    const wait = Math.max(0, row.lastReadAt + gap - Date.now());
     row.timer = setTimeout(() => {
       row.timer = null;
       this.readNow(row);
@@ -149,6 +154,7 @@ export class StockHub implements OnApplicationShutdown {
       liveNoticeToPushSeconds.observe((Date.now() - since) / 1000);
     }
     const state = row.value;
+    const started = Date.now();
     const subs = [...row.subs.keys()];
     for (let i = 0; i < subs.length; i += FANOUT_SLICE) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -156,6 +162,7 @@ export class StockHub implements OnApplicationShutdown {
         if (row.subs.has(subs[j])) this.deliverTo(row, subs[j], state);
       }
     }
+    row.lastPushMs = Date.now() - started;
   }
 
   private deliverTo(row: Row, sub: StockSubscriber, state: StockState): void {
