@@ -13,7 +13,7 @@
  *   4. the same with BENCH_WS_CLIENTS (1000) WebSocket clients.
  *
  * Exit 2 when a client ends on a value other than MySQL's. Env: BENCH_SSE_CLIENTS,
- * BENCH_WS_CLIENTS, BENCH_DURATION (10), BENCH_CONCURRENCY (32), BENCH_UNITS (3000), DB_* and REDIS_URL as the server's.
+ * BENCH_WS_CLIENTS, BENCH_CLIENT_WORKERS (2), BENCH_DURATION (10), BENCH_CONCURRENCY (32), BENCH_UNITS (3000), DB_* and REDIS_URL as the server's.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { readFileSync } from 'fs';
@@ -29,6 +29,16 @@ const WS_CLIENTS = env('BENCH_WS_CLIENTS', 1000);
 const DURATION = env('BENCH_DURATION', 10);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 32);
 const UNITS = env('BENCH_UNITS', 3000);
+/** Worker threads holding the clients (their parsing must not be what delays an event). */
+const CLIENT_WORKERS = env('BENCH_CLIENT_WORKERS', 2);
+
+interface Report {
+  events: number;
+  delays: number[];
+  last: number[];
+  soldOut: number;
+  inOrder: number;
+}
 const RUN = Date.now().toString(36);
 const ADMIN = 'dev-admin-key';
 const STOREFRONT = 'dev-storefront-key';
@@ -107,13 +117,16 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
   await call('POST', '/v1/admin/stock/inbound', { sku, warehouse: 'main', qty: UNITS });
   await sleep(1500);
   const before = rssKb(server.pid!);
-  const worker = new Worker(join(__dirname, 'bench-stream-clients.js'), { workerData: { baseUrl, key: STOREFRONT, kind, clients, sku } });
+  const workers = Array.from({ length: CLIENT_WORKERS }, (_, w) => {
+    const share = Math.floor(clients / CLIENT_WORKERS) + (w < clients % CLIENT_WORKERS ? 1 : 0);
+    return new Worker(join(__dirname, 'bench-stream-clients.js'), { workerData: { baseUrl, key: STOREFRONT, kind, clients: share, sku } });
+  });
   const opened = Date.now();
-  await ask(worker, 'ready');
+  await Promise.all(workers.map((w) => ask(w, 'ready')));
   const connectSec = (Date.now() - opened) / 1000;
   await sleep(3000);
   const after = rssKb(server.pid!);
-  await ask(worker, 'reset');
+  await Promise.all(workers.map((w) => ask(w, 'reset')));
 
   const sale = await runLoad({
     baseUrl,
@@ -127,10 +140,17 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
     }),
   });
   await sleep(1500); // quiet: the last coalesced event is out
-  const report = await ask<{ events: number; delays: number[]; last: number[]; soldOut: number; inOrder: number }>(worker, 'report');
+  const reports = await Promise.all(workers.map((w) => ask<Report>(w, 'report')));
+  const report: Report = {
+    events: reports.reduce((n, r) => n + r.events, 0),
+    delays: reports.flatMap((r) => r.delays),
+    last: reports.flatMap((r) => r.last),
+    soldOut: reports.reduce((n, r) => n + r.soldOut, 0),
+    inOrder: reports.reduce((n, r) => n + r.inOrder, 0),
+  };
   const stock = (await call('GET', `/v1/admin/stock?sku=${sku}&warehouse=main`)).items[0];
-  worker.postMessage({ type: 'close' });
-  await new Promise((r) => worker.once('exit', r));
+  for (const w of workers) w.postMessage({ type: 'close' });
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
 
   const delays = report.delays.sort((a, b) => a - b);
   const atMysql = report.last.filter((v) => v === stock.available).length;
