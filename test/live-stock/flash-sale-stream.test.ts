@@ -16,7 +16,7 @@ describe('live stock streams (SSE and WebSocket)', () => {
 
   beforeAll(async () => {
     testEnv = newTestEnv();
-    server = await startBuiltServer({ ...testEnv.env, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' });
+    server = await startBuiltServer({ ...testEnv.env, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0', LIVE_HEARTBEAT_MS: '300' });
     call = api(server.baseUrl);
     for (const sku of ['FLASH', 'OTHER']) {
       expect((await call('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'live', priceCents: 100 } })).status).toBe(201);
@@ -81,6 +81,9 @@ describe('live stock streams (SSE and WebSocket)', () => {
     await until('the current state', () => again.stock.length >= 1, 2000);
     expect(again.stock[0]).toEqual(expect.objectContaining({ sku: 'OTHER', available: 4, soldOut: false }));
     expect(Number(again.stock[0].id)).toBeGreaterThan(Number(lastId));
+    // Quiet since: only heartbeat comments (every LIVE_HEARTBEAT_MS, 300 ms here) keep it alive.
+    await until('two heartbeats', () => again.heartbeats >= 2, 3000);
+    expect(again.stock).toHaveLength(1);
     again.close();
   });
 
@@ -113,7 +116,7 @@ describe('live stock streams (SSE and WebSocket)', () => {
   });
 
   it('on SIGTERM every client gets a final event telling it to reconnect, and the server exits cleanly', async () => {
-    await until('the inbound everywhere', () => sse.every((c) => !c.ended));
+    expect(sse.every((c) => !c.ended)).toBe(true);
     const admin = await SseClient.open(`${server.baseUrl}/v1/admin/events`, { authorization: 'Bearer dev-admin-key' });
     await until('the gate event', () => admin.others.some((e) => e.event === 'gate'), 5000);
     server.child.kill('SIGTERM');

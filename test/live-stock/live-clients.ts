@@ -39,6 +39,7 @@ export class SseClient {
   status = 0;
   body = '';
   ended = false;
+  heartbeats = 0;
   res?: IncomingMessage;
   private buffer = '';
 
@@ -74,6 +75,7 @@ export class SseClient {
     while ((end = this.buffer.indexOf('\n\n')) >= 0) {
       const frame = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
+      if (frame === ': heartbeat') this.heartbeats++;
       let event = 'message';
       let data = '';
       let id: string | undefined;
