@@ -9,6 +9,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
 import { EarlyRefusal, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -79,7 +80,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const hash = createHash('sha256')
         .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
         .digest('hex');
-      return this.runOnce(scope, key, hash, route.options!, statusCode, http.getResponse<FastifyReply>(), next);
+      return this.runOnce(request as ClaimedRequest, { scope, key, hash, statusCode }, route.options!, http.getResponse<FastifyReply>(), next);
     };
     return from(run());
   }
@@ -91,11 +92,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async runOnce(
-    scope: string,
-    key: string,
-    hash: string,
+    request: ClaimedRequest,
+    { scope, key, hash, statusCode }: { scope: string; key: string; hash: string; statusCode: number },
     options: IdempotentOptions,
-    statusCode: number,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
@@ -105,6 +104,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.status(outcome.response.statusCode);
       return outcome.response.body;
     }
+    const claim = new IdempotencyClaim(this.store, scope, key, hash, outcome.attemptId, statusCode);
+    request.idempotencyClaim = claim;
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -112,7 +113,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       await this.store.abandon(scope, key, outcome.via);
       throw err;
     }
-    await this.store.complete(scope, key, hash, { statusCode, body }, durableRecord(options, outcome.via));
+    const durable = durableRecord(options, outcome.via) && !claim.isRecorded;
+    await this.store.complete(scope, key, hash, { statusCode, body }, durable);
     return body;
   }
 
@@ -123,7 +125,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (outcome.kind === 'mismatch') {
         throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
       }
-      if (outcome.kind !== 'in_flight') return outcome;
+      if (outcome.kind === 'acquired' || outcome.kind === 'replay') return outcome;
       if (Date.now() >= deadline) {
         throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later');
       }

@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { affectedRows } from '../database/transaction';
+import { DomainError } from '../errors/domain-error';
+import { newId } from '../ids/new-id';
+import type { IdempotencyClaim } from './idempotency-claim';
 import { InjectRedis, RedisStatus } from '../redis/redis.module';
 
 export interface StoredResponse {
@@ -12,7 +15,7 @@ export interface StoredResponse {
 }
 
 export type BeginOutcome =
-  | { kind: 'acquired'; via: AcquiredVia }
+  | { kind: 'acquired'; via: AcquiredVia; attemptId: string | null }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
   | { kind: 'in_flight' };
@@ -66,14 +69,14 @@ export class IdempotencyStore {
     const marker: Entry = { state: 'IN_FLIGHT', hash };
     const set = await this.redis.set(rkey, JSON.stringify(marker), 'PX', IN_FLIGHT_MS, 'NX');
     if (set === 'OK') {
-      if (!lookupDurable) return { kind: 'acquired', via: 'redis' };
+      if (!lookupDurable) return { kind: 'acquired', via: 'redis', attemptId: null };
       // Redis may have lost the record (flush, failover), even while the first request still
       // runs, or that request may have started on MySQL while Redis was down: MySQL decides.
       const durable = await this.beginInMysql(scope, key, hash).catch(async (err: unknown) => {
         await this.redis.del(rkey).catch(() => undefined); // no stale marker blocking the retry
         throw err;
       });
-      if (durable.kind === 'acquired') return { kind: 'acquired', via: 'both' };
+      if (durable.kind === 'acquired') return { ...durable, via: 'both' };
       if (durable.kind === 'replay') {
         const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
         await this.redis.set(rkey, JSON.stringify(entry), 'EX', this.config.idempotencyTtlSec);
@@ -107,25 +110,26 @@ export class IdempotencyStore {
   }
 
   private async beginInMysql(scope: string, key: string, hash: string): Promise<BeginOutcome> {
+    const attemptId = newId();
     const inserted = affectedRows(
       await this.db.query(
-        `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, state, created_at, expires_at)
-         VALUES (?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
-        [scope, key, hash, this.config.idempotencyTtlSec],
+        `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, attempt_id, state, created_at, expires_at)
+         VALUES (?, ?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+        [scope, key, hash, attemptId, this.config.idempotencyTtlSec],
       ),
     );
-    if (inserted === 1) return { kind: 'acquired', via: 'mysql' };
+    if (inserted === 1) return { kind: 'acquired', via: 'mysql', attemptId };
     // Take over a marker left by a crashed attempt, or an expired record.
     const takenOver = affectedRows(
       await this.db.query(
-        `UPDATE idempotency_record SET request_hash = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
+        `UPDATE idempotency_record SET request_hash = ?, attempt_id = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
                 created_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
           WHERE scope = ? AND idem_key = ?
             AND ((state = 'IN_FLIGHT' AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND) OR expires_at < UTC_TIMESTAMP(3))`,
-        [hash, this.config.idempotencyTtlSec, scope, key, IN_FLIGHT_MS / 1000],
+        [hash, attemptId, this.config.idempotencyTtlSec, scope, key, IN_FLIGHT_MS / 1000],
       ),
     );
-    if (takenOver === 1) return { kind: 'acquired', via: 'mysql' };
+    if (takenOver === 1) return { kind: 'acquired', via: 'mysql', attemptId };
     const entry = await this.readMysql(scope, key);
     if (!entry) return this.beginInMysql(scope, key, hash);
     return this.compare(entry, hash);
@@ -168,6 +172,34 @@ export class IdempotencyStore {
         [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
       )
       .catch((err: unknown) => this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'));
+  }
+
+  /**
+   * The durable record written inside the route's own transaction (see IdempotencyClaim): it
+   * commits with the change or not at all. Finding another attempt's hold (ours was taken over
+   * after the in-flight window) fails the transaction, so the change is not applied twice.
+   */
+  async completeIn(em: EntityManager, claim: IdempotencyClaim, response: StoredResponse): Promise<void> {
+    const body = JSON.stringify(response.body ?? null);
+    const ttl = this.config.idempotencyTtlSec;
+    if (!claim.attemptId) {
+      await em.query(
+        `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
+         VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+        [claim.scope, claim.key, claim.hash, response.statusCode, body, ttl],
+      );
+      return;
+    }
+    const recorded = affectedRows(
+      await em.query(
+        `UPDATE idempotency_record SET state = 'DONE', status_code = ?, response_body = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+          WHERE scope = ? AND idem_key = ? AND attempt_id = ? AND state = 'IN_FLIGHT'`,
+        [response.statusCode, body, ttl, claim.scope, claim.key, claim.attemptId],
+      ),
+    );
+    if (recorded !== 1) {
+      throw DomainError.conflict('A later attempt with this Idempotency-Key took over; this one changed nothing');
+    }
   }
 
   /** A refused or failed request changed nothing: free the key so a retry is evaluated again. */
