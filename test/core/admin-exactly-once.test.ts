@@ -112,7 +112,7 @@ describe('admin stock changes are exactly once', () => {
     await dropRedisRecords('race-key');
     const second = await store.begin('k:race', 'race-key', 'h'.repeat(64), true);
     expect(second.kind).toBe('acquired');
-    const claimOf = (o: typeof first) => new IdempotencyClaim(store, 'k:race', 'race-key', 'h'.repeat(64), o.kind === 'acquired' ? o.attemptId : null, 200);
+    const claimOf = (o: typeof first) => new IdempotencyClaim(store, 'k:race', 'race-key', 'h'.repeat(64), o.kind === 'acquired' ? o.attemptId : null, 200, false);
 
     const late = inTransaction(t.db, async (em) => {
       // The attempt's own change, which must not survive its failed record.

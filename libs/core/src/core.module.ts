@@ -15,6 +15,7 @@ import { dataSourceOptions, MigrationClass } from './database/data-source-option
 import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { UserRateLimitGuard } from './http/user-rate-limit.guard';
+import { IdempotencyEpoch } from './idempotency/idempotency-epoch';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
@@ -83,13 +84,14 @@ export class CoreModule {
           },
         },
         IdempotencyStore,
+        IdempotencyEpoch,
         IdempotencyInterceptor,
         IdempotencyJanitor,
         ApiKeyGuard,
         UserRateLimitGuard,
         AuditRegistry,
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, IdempotencyStore, IdempotencyEpoch, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }

@@ -20,6 +20,7 @@ export { Idempotent, type IdempotentOptions, type EarlyRefusal } from './idempot
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 export { IdempotencyStore } from './idempotency/idempotency.store';
 export { IdempotencyClaim, Claim } from './idempotency/idempotency-claim';
+export { IdempotencyEpoch, userScope, type UsedKey, type UsedKeySource } from './idempotency/idempotency-epoch';
 export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from './redis/redis.module';
 export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
 export { registerHttpMetrics } from './http/http-metrics';
@@ -30,5 +31,5 @@ export { dataSourceOptions, type MigrationClass } from './database/data-source-o
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';
 export { CORE_MIGRATIONS } from './migrations';
-export { newId } from './ids/new-id';
+export { idFloorAt, newId } from './ids/new-id';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';

@@ -19,6 +19,8 @@ export class IdempotencyClaim {
     /** The MySQL attempt that holds the key; null when only Redis holds it. */
     readonly attemptId: string | null,
     readonly statusCode: number,
+    /** Redis cannot vouch that this key is new (see IdempotencyEpoch): a route whose own rows guard the key looks there first. */
+    readonly keyMayBeUsed: boolean,
   ) {}
 
   /** Writes `body` as this key's response inside `em`'s transaction (again on a deadlock retry). */

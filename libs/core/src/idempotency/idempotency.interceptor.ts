@@ -10,6 +10,7 @@ import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
 import { EarlyRefusal, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
+import { userScope } from './idempotency-epoch';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -71,7 +72,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const scope =
-      request.principal?.scope === 'storefront' ? `u:${readUserId(request)}` : `k:${request.principal?.keyId ?? 'anon'}`;
+      request.principal?.scope === 'storefront' ? userScope(readUserId(request)) : `k:${request.principal?.keyId ?? 'anon'}`;
     const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
     const run = async () => {
@@ -85,7 +86,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(run());
   }
 
-  /** Throws the early refusal, unless this key may have a response to replay (or Redis cannot say). */
+  /**
+   * Throws the early refusal, unless this key may have a response to replay: Redis holds a
+   * record of it, or Redis cannot vouch that it knows every used key (IdempotencyEpoch).
+   */
   private async refuseEarly(early: EarlyRefusal, request: AuthedRequest, scope: string, key: string): Promise<void> {
     const refusal = await early.refusal(request);
     if (refusal && (await this.store.isUnused(scope, key))) throw refusal;
@@ -104,7 +108,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.status(outcome.response.statusCode);
       return outcome.response.body;
     }
-    const claim = new IdempotencyClaim(this.store, scope, key, hash, outcome.attemptId, statusCode);
+    const claim = new IdempotencyClaim(this.store, scope, key, hash, outcome.attemptId, statusCode, outcome.keyMayBeUsed);
     request.idempotencyClaim = claim;
     let body: unknown;
     try {
