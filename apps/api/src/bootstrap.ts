@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
+import { AppConfig, EarlyRefusalHook, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -32,6 +32,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useLogger(options.quiet ? false : app.get(Logger));
   registerRequestHooks(app.getHttpAdapter().getInstance());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
+  app.get(EarlyRefusalHook).install(app.getHttpAdapter().getInstance());
   if (options.shutdownHooks) app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

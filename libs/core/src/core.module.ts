@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -15,6 +16,7 @@ import { dataSourceOptions, MigrationClass } from './database/data-source-option
 import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { UserRateLimitGuard } from './http/user-rate-limit.guard';
+import { EarlyRefusalHook } from './idempotency/early-refusal.hook';
 import { IdempotencyEpoch } from './idempotency/idempotency-epoch';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
@@ -62,6 +64,8 @@ export class CoreModule {
         TerminusModule,
         // Jobs of every module register on this scheduler (only when JOBS_ENABLED).
         ScheduleModule.forRoot(),
+        // EarlyRefusalHook finds the routes with an early refusal.
+        DiscoveryModule,
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
@@ -86,12 +90,13 @@ export class CoreModule {
         IdempotencyStore,
         IdempotencyEpoch,
         IdempotencyInterceptor,
+        EarlyRefusalHook,
         IdempotencyJanitor,
         ApiKeyGuard,
         UserRateLimitGuard,
         AuditRegistry,
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyEpoch, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, IdempotencyStore, IdempotencyEpoch, EarlyRefusalHook, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }

@@ -18,6 +18,7 @@ export {
 } from './auth/auth.decorators';
 export { Idempotent, type IdempotentOptions, type EarlyRefusal } from './idempotency/idempotent.decorator';
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+export { EarlyRefusalHook } from './idempotency/early-refusal.hook';
 export { IdempotencyStore } from './idempotency/idempotency.store';
 export { IdempotencyClaim, Claim } from './idempotency/idempotency-claim';
 export { IdempotencyEpoch, userScope, type UsedKey, type UsedKeySource } from './idempotency/idempotency-epoch';

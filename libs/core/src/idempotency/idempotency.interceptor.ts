@@ -8,12 +8,11 @@ import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
-import { EarlyRefusal, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { EarlyRefusal, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
 import { userScope } from './idempotency-epoch';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 const WAIT_STEP_MS = 25;
 const WAIT_MAX_MS = 10_000;
 
@@ -67,7 +66,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const rawKey = request.headers['idempotency-key'];
     const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
     if (!key) return throwError(() => DomainError.validation('Idempotency-Key header is required'));
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       return throwError(() => DomainError.validation('Idempotency-Key must be 1-128 printable ASCII characters'));
     }
 
@@ -92,7 +91,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
    */
   private async refuseEarly(early: EarlyRefusal, request: AuthedRequest, scope: string, key: string): Promise<void> {
     const refusal = await early.refusal(request);
-    if (refusal && (await this.store.isUnused(scope, key))) throw refusal;
+    if (!refusal || !(await this.store.isUnused(scope, key))) return;
+    early.refused?.(refusal);
+    throw refusal;
   }
 
   private async runOnce(
