@@ -18,6 +18,7 @@ import { UserRateLimitGuard } from './http/user-rate-limit.guard';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { JobRounds } from './jobs/job-rounds';
 import { loggerOptions } from './logging/logger.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisModule } from './redis/redis.module';
@@ -88,8 +89,9 @@ export class CoreModule {
         ApiKeyGuard,
         UserRateLimitGuard,
         AuditRegistry,
+        JobRounds,
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, JobRounds, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }
