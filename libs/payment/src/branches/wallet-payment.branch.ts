@@ -62,6 +62,6 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
     if (p.amountCents > 0 && !(await this.wallets.releaseFrozen(em, p.userId, p.amountCents))) {
       throw new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`);
     }
-    payments.inc({ method: 'WALLET', outcome: 'released' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'released' }));
   }
 }
