@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -19,6 +20,7 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { JobRounds } from './jobs/job-rounds';
+import { InFlightInterceptor, InFlightWork } from './lifecycle/in-flight-work';
 import { loggerOptions } from './logging/logger.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisModule } from './redis/redis.module';
@@ -90,8 +92,11 @@ export class CoreModule {
         UserRateLimitGuard,
         AuditRegistry,
         JobRounds,
+        InFlightWork,
+        // outermost interceptor: a handler counts as in flight until all its work is done (shutdown waits)
+        { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
       ],
-      exports: [AppConfig, JobRounds, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, JobRounds, InFlightWork, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }

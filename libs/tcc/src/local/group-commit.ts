@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, inTransaction, isRetryableTxError } from '@app/core';
+import { AppConfig, InFlightWork, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
 import { applySums, checkExpectations, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit } from './local-unit';
 
@@ -45,6 +45,7 @@ export class GroupCommit {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     config: AppConfig,
+    private readonly inFlight: InFlightWork,
   ) {
     ({
       maxBatch: this.maxBatch,
@@ -94,7 +95,8 @@ export class GroupCommit {
     while (lane.inFlight < this.inFlightOf(phase) && lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, this.maxBatch);
       lane.inFlight++;
-      void this.runBatch(phase, batch).finally(() => {
+      // a batch (its COMMIT and after-commit work) is in flight until done: shutdown waits for it
+      void this.inFlight.track(this.runBatch(phase, batch)).finally(() => {
         lane.inFlight--;
         if (lane.waiting.length > 0) this.startBatches(phase, laneKey);
         else if (lane.inFlight === 0) this.lanes.delete(laneKey);

@@ -1,0 +1,62 @@
+import { BeforeApplicationShutdown, CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { defer, finalize, Observable } from 'rxjs';
+
+/**
+ * Work that must finish before the pools close: request handlers (from the moment they run until
+ * their work is done, whether or not the client is still connected: the HTTP server only waits for
+ * open connections) and anything a module hands over (group-commit batches, after-commit work).
+ * On shutdown Nest first stops taking requests (503), then these shutdown hooks run while MySQL
+ * and Redis are still open; this one waits until nothing is in flight.
+ */
+@Injectable()
+export class InFlightWork implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(InFlightWork.name);
+  private count = 0;
+  private idle: Array<() => void> = [];
+
+  /** Counts `work` as in flight until it settles; returns it unchanged. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const done = this.begin();
+    work.then(done, done);
+    return work;
+  }
+
+  /** Counts one piece of work; call the returned function (once) when it is over. */
+  begin(): () => void {
+    this.count++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.count === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    };
+  }
+
+  get inFlight(): number {
+    return this.count;
+  }
+
+  /** Resolves once nothing is in flight (work started meanwhile is waited for too). */
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.count > 0) this.logger.log({ inFlight: this.count }, 'shutdown: waiting for work in flight');
+    await this.drained();
+  }
+}
+
+/** Global interceptor: a handler's work counts as in flight until its observable completes or fails. */
+@Injectable()
+export class InFlightInterceptor implements NestInterceptor {
+  constructor(private readonly work: InFlightWork) {}
+
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // Counted from subscription: a request whose client left before its handler started is never run.
+    return defer(() => {
+      const done = this.work.begin();
+      return next.handle().pipe(finalize(done));
+    });
+  }
+}
