@@ -55,10 +55,10 @@ describe('scheduled job rounds have a deadline', () => {
     const tcc = moduleRef.get(TccCoordinator);
     const before = await abandonedRounds('tcc-recovery');
     // both expire at once; the stuck one has the earlier deadline, so the first round claims it
-    const hanging = await tcc.begin({ name: 'stuck', timeoutMs: 100 });
+    const hanging = await tcc.begin({ name: 'stuck', timeoutMs: 1000 });
     await tcc.tryBranch(hanging, 'sticky', { hang: true });
     await sleep(20);
-    const others = await Promise.all(Array.from({ length: 3 }, () => tcc.begin({ name: 'fine', timeoutMs: 100 })));
+    const others = await Promise.all(Array.from({ length: 3 }, () => tcc.begin({ name: 'fine', timeoutMs: 1000 })));
     for (const txId of others) await tcc.tryBranch(txId, 'sticky', { hang: false });
 
     const until = Date.now() + 8000;
