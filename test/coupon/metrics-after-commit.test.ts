@@ -96,4 +96,24 @@ describe('metrics are counted after the local transaction commits', () => {
     expect(await db.query("SELECT COUNT(*) AS n FROM user_coupon WHERE state = 'FROZEN'")).toEqual([{ n: users.length }]);
     expect((await couponUses('frozen')) - before).toBe(users.length);
   });
+
+  it('a refusal in a group that is run again after a deadlock is counted once', async () => {
+    await issue('u-grp-ok');
+    const before = await couponUses('refused');
+    deadlocksLeft = 1;
+    // one batch (same key, same tick): a refused coupon, then a member that dies as a deadlock victim
+    const [refused, ok] = await Promise.allSettled([
+      tcc.beginWithBranches({ name: 'checkout', batchKey: 'grp' }, [
+        { participant: 'coupon', payload: { kind: 'use', userId: 'u-grp-never-issued', code: 'TENOFF' } },
+      ]),
+      tcc.beginWithBranches({ name: 'checkout', batchKey: 'grp' }, [
+        { participant: 'coupon', payload: { kind: 'use', userId: 'u-grp-ok', code: 'TENOFF' } },
+        { participant: 'deadlocker', payload: null },
+      ]),
+    ]);
+    expect(refused.status).toBe('rejected');
+    expect(ok.status).toBe('fulfilled');
+    expect(deadlocksLeft).toBe(-1); // the group really ran twice
+    expect((await couponUses('refused')) - before).toBe(1);
+  });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
-import { afterLocalCommit, BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, BranchContext, countRefusal, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { CouponRepository } from './coupon.repository';
 import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from './dto/coupon.dto';
 import { couponUses } from './coupon.metrics';
@@ -39,7 +39,7 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
       return;
     }
     if (!(await this.coupons.freeze(em, payload.userId, payload.code, ctx.txId))) {
-      couponUses.inc({ outcome: 'refused' });
+      countRefusal(ctx.local, () => couponUses.inc({ outcome: 'refused' }));
       throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${payload.code} is not available to this user`, {
         code: payload.code,
       });

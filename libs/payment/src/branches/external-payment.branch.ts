@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
@@ -34,11 +34,11 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       branchId: ctx.branchId,
     });
     if (recorded === 'duplicate') {
-      payments.inc({ method: 'EXTERNAL', outcome: 'duplicate' });
+      countRefusal(ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'duplicate' }));
       throw DomainError.conflict(`Payment ${p.paymentId} is already recorded`, { paymentId: p.paymentId });
     }
     if (recorded === 'order_already_paying') {
-      payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' });
+      countRefusal(ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' }));
       throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
     }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'pending' }));
