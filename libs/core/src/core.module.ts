@@ -16,6 +16,7 @@ import { dataSourceOptions, MigrationClass } from './database/data-source-option
 import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { UserRateLimitGuard } from './http/user-rate-limit.guard';
+import { IdempotencyEpoch } from './idempotency/idempotency-epoch';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
@@ -86,6 +87,7 @@ export class CoreModule {
           },
         },
         IdempotencyStore,
+        IdempotencyEpoch,
         IdempotencyInterceptor,
         IdempotencyJanitor,
         ApiKeyGuard,
@@ -96,7 +98,7 @@ export class CoreModule {
         // outermost interceptor: a handler counts as in flight until all its work is done (shutdown waits)
         { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
       ],
-      exports: [AppConfig, JobRounds, InFlightWork, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [AppConfig, JobRounds, InFlightWork, IdempotencyStore, IdempotencyEpoch, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
     };
   }
 }

@@ -202,6 +202,15 @@ export class OrderRepository {
     }));
   }
 
+  /** A chunk of (user, Idempotency-Key) of checkouts, keyset by id (ids sort by creation time). */
+  async checkoutKeysAfter(afterOrderId: string, limit: number): Promise<Array<{ orderId: string; userId: string; idempotencyKey: string; createdAt: Date }>> {
+    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> = await this.db.query(
+      `SELECT order_id, user_id, idempotency_key, created_at FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
+      [afterOrderId, limit],
+    );
+    return rows.map((r) => ({ orderId: r.order_id, userId: r.user_id, idempotencyKey: r.idempotency_key, createdAt: r.created_at }));
+  }
+
   private async withItems(rows: OrderEntity[]): Promise<OrderView[]> {
     if (rows.length === 0) return [];
     const items = await this.db
