@@ -77,8 +77,11 @@ export class InFlightInterceptor implements NestInterceptor {
       }
       const done = this.work.begin();
       const response = context.switchToHttp().getResponse<{ raw?: ServerResponse }>().raw;
-      // in flight until the answer is written too (the server may close every connection after the wait)
-      const settled = () => (!response || response.writableFinished || response.destroyed ? done() : response.once('close', done));
+      // In flight until Nest has written the answer too (the server may close every connection after
+      // the wait). A handler that answered by itself (headers already sent: a stream) is done here:
+      // its module ends the stream on shutdown.
+      const settled = () =>
+        !response || response.headersSent || response.writableFinished || response.destroyed ? done() : response.once('close', done);
       return next.handle().pipe(finalize(settled));
     });
   }
