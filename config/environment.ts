@@ -75,6 +75,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(100000) RATE_LIMIT_USER_PER_SEC = 50;
   @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600) IDEMPOTENCY_TTL_SEC = 24 * 3600;
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SHUTDOWN_GRACE_MS = 10000;
+  /** Longest a round of any scheduled job may run; past it the round is abandoned and the next one may run. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000) JOB_ROUND_DEADLINE_MS = 60000;
 
   // TCC recovery job
   @Transform(toInt) @IsInt() @Min(50) @Max(3600000) TCC_RECOVERY_INTERVAL_MS = 2000;
@@ -85,6 +87,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_ALERT_AFTER_ATTEMPTS = 10;
   @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400) TCC_FENCE_RETENTION_SEC = 7 * 86400;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) TCC_FENCE_CLEANUP_INTERVAL_MS = 3600000;
+  /** Finished transactions and their branches are deleted this long after they ended (once their fences are gone). */
+  @Transform(toInt) @IsInt() @Min(60) @Max(3650 * 86400) TCC_TX_RETENTION_SEC = 30 * 86400;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_GROUP_COMMIT_MAX_BATCH = 64;
   @Transform(toInt) @IsInt() @Min(0) @Max(1000) TCC_GROUP_COMMIT_LINGER_MS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) TCC_GROUP_COMMIT_IN_FLIGHT = 1;

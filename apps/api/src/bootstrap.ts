@@ -19,6 +19,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: Number.isFinite(bodyLimit) && bodyLimit > 0 ? bodyLimit : 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,
+    // By the time the server closes, the work in flight is done (InFlightWork): a connection still
+    // open is idle or its client gave up; waiting for it would only run out the shutdown grace.
+    forceCloseConnections: true,
     routerOptions: { maxParamLength: 256 },
     // Request ids and access logs come from pino-http (nestjs-pino).
     logger: false,

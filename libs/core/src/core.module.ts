@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -21,6 +21,8 @@ import { IdempotencyEpoch } from './idempotency/idempotency-epoch';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { JobRounds } from './jobs/job-rounds';
+import { InFlightInterceptor, InFlightWork } from './lifecycle/in-flight-work';
 import { loggerOptions } from './logging/logger.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisModule } from './redis/redis.module';
@@ -95,8 +97,24 @@ export class CoreModule {
         ApiKeyGuard,
         UserRateLimitGuard,
         AuditRegistry,
+        JobRounds,
+        InFlightWork,
+        // outermost interceptor: a handler counts as in flight until all its work is done (shutdown waits)
+        { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyEpoch, EarlyRefusalHook, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [
+        AppConfig,
+        JobRounds,
+        InFlightWork,
+        IdempotencyStore,
+        IdempotencyEpoch,
+        EarlyRefusalHook,
+        IdempotencyInterceptor,
+        ApiKeyGuard,
+        UserRateLimitGuard,
+        AuditRegistry,
+        RedisModule,
+      ],
     };
   }
 }

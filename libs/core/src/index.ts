@@ -34,3 +34,5 @@ export { Core1700000000000 } from './migrations/1700000000000-core';
 export { CORE_MIGRATIONS } from './migrations';
 export { idFloorAt, newId } from './ids/new-id';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
+export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
+export { InFlightWork } from './lifecycle/in-flight-work';

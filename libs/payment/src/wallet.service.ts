@@ -33,7 +33,7 @@ export class WalletService {
     }
     const id = newId();
     const creditRef = ref ?? `credit:${id}`;
-    return inTransaction(this.db, async (em) => {
+    return inTransaction(this.db, async (em, afterCommit) => {
       const applied = await this.wallets.insertCredit(em, { id, userId, amountCents, ref: creditRef, createdAt: new Date() });
       if (applied) {
         await this.wallets.addToBalance(em, userId, amountCents);
@@ -43,7 +43,7 @@ export class WalletService {
           throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This top-up reference was already used for another credit');
         }
       }
-      walletCredits.inc({ outcome: applied ? 'applied' : 'replayed' });
+      afterCommit(() => walletCredits.inc({ outcome: applied ? 'applied' : 'replayed' }));
       const wallet = toWallet(userId, await this.wallets.findWallet(userId, em));
       await claim?.recordIn(em, wallet);
       return wallet;

@@ -16,6 +16,8 @@ export class AppConfig {
   readonly log: { level: string; pretty: boolean };
   readonly idempotencyTtlSec: number;
   readonly jobsEnabled: boolean;
+  /** Longest a round of a scheduled job may run before it is abandoned (JobRounds). */
+  readonly jobRoundDeadlineMs: number;
   readonly tcc: {
     recoveryIntervalMs: number;
     batchSize: number;
@@ -25,6 +27,7 @@ export class AppConfig {
     alertAfterAttempts: number;
     fenceRetentionSec: number;
     fenceCleanupIntervalMs: number;
+    txRetentionSec: number;
     /** Group commit: members per local transaction, how long a batch waits to fill, batches of one key at once. */
     groupCommit: { maxBatch: number; lingerMs: number; inFlight: number; commitInFlight: number };
   };
@@ -67,6 +70,7 @@ export class AppConfig {
     this.log = { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY };
     this.idempotencyTtlSec = env.IDEMPOTENCY_TTL_SEC;
     this.jobsEnabled = env.JOBS_ENABLED;
+    this.jobRoundDeadlineMs = env.JOB_ROUND_DEADLINE_MS;
     this.tcc = {
       recoveryIntervalMs: env.TCC_RECOVERY_INTERVAL_MS,
       batchSize: env.TCC_RECOVERY_BATCH_SIZE,
@@ -76,6 +80,7 @@ export class AppConfig {
       alertAfterAttempts: env.TCC_ALERT_AFTER_ATTEMPTS,
       fenceRetentionSec: env.TCC_FENCE_RETENTION_SEC,
       fenceCleanupIntervalMs: env.TCC_FENCE_CLEANUP_INTERVAL_MS,
+      txRetentionSec: env.TCC_TX_RETENTION_SEC,
       groupCommit: {
         maxBatch: env.TCC_GROUP_COMMIT_MAX_BATCH,
         lingerMs: env.TCC_GROUP_COMMIT_LINGER_MS,
