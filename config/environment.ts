@@ -47,8 +47,8 @@ export class EnvironmentVariables {
   DB_NAME = 'inventory';
   @Transform(toInt) @IsInt() @Min(2) @Max(500) DB_POOL_SIZE = 20;
   /** Overload is shed, not queued: at most this many requests wait for a connection, each at most DB_ACQUIRE_TIMEOUT_MS. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(100000) DB_POOL_QUEUE_LIMIT = 200;
-  @Transform(toInt) @IsInt() @Min(10) @Max(60000) DB_ACQUIRE_TIMEOUT_MS = 2000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100000) DB_POOL_QUEUE_LIMIT = 5000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(60000) DB_ACQUIRE_TIMEOUT_MS = 10000;
   /** Opening a connection, and one statement, may take this long; then the caller gets a 503. */
   @Transform(toInt) @IsInt() @Min(100) @Max(60000) DB_CONNECT_TIMEOUT_MS = 3000;
   @Transform(toInt) @IsInt() @Min(100) @Max(600000) DB_QUERY_TIMEOUT_MS = 20000;

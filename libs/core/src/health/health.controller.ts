@@ -1,6 +1,8 @@
 import { Controller, Get, Optional, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
@@ -23,6 +25,7 @@ export class HealthController {
     private readonly mysql: TypeOrmHealthIndicator,
     private readonly redisStatus: RedisStatus,
     @Optional() config?: AppConfig,
+    @Optional() @InjectDataSource() private readonly dataSource?: DataSource,
   ) {
     this.pingIntervalMs = config?.healthMysqlPingIntervalMs ?? 2000;
     this.retryAfterSec = config?.http.retryAfterSec ?? 1;
@@ -52,6 +55,8 @@ export class HealthController {
    * every request that arrives while it runs. A flood of probes costs MySQL one ping per interval.
    */
   private async checkMysql(): Promise<Component> {
+    // A closed pool is known without a ping (and no cached answer may hide it).
+    if (this.dataSource && !this.dataSource.isInitialized) return { status: 'down', message: 'Connection is not established' };
     if (this.lastPing && Date.now() - this.lastPing.at < this.pingIntervalMs) return this.lastPing.mysql;
     this.pingInFlight ??= this.pingMysql().finally(() => (this.pingInFlight = undefined));
     return this.pingInFlight;
