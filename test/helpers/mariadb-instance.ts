@@ -75,7 +75,17 @@ export class MariaDbInstance {
     await exited;
   }
 
+  /** SIGSTOP / SIGCONT: a hung server; connections stay open and nothing answers. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
+    this.thaw();
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
