@@ -14,6 +14,9 @@ describe('overload shedding', () => {
         RETRY_AFTER_SEC: '2',
         HEALTH_MYSQL_PING_INTERVAL_MS: String(PING_INTERVAL_MS),
         RATE_LIMIT_USER_PER_SEC: '0',
+        HTTP_REQUEST_TIMEOUT_MS: '4000',
+        HTTP_CONNECTION_TIMEOUT_MS: '6000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000',
       },
     });
   });
@@ -62,5 +65,14 @@ describe('overload shedding', () => {
       const after = await Promise.all(Array.from({ length: 4 }, (_, i) => t.request('GET', '/v1/orders', { user: `shed-${i}` })));
       expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     }
+  });
+
+  it("sets Fastify's request, connection and keep-alive timeouts from the configuration", () => {
+    const server = t.app.getHttpAdapter().getInstance().server;
+    expect({ request: server.requestTimeout, connection: server.timeout, keepAlive: server.keepAliveTimeout }).toEqual({
+      request: 4000,
+      connection: 6000,
+      keepAlive: 5000,
+    });
   });
 });
