@@ -21,6 +21,7 @@ const ACQUIRE_MS = 1000;
 const CONNECT_MS = 1000;
 
 interface Answer {
+  path: string;
   status: number;
   body: any;
   startedAt: number;
@@ -66,7 +67,7 @@ describe.each([
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: AbortSignal.timeout(30000),
     });
-    const answer = { status: res.status, body: (await res.json().catch(() => undefined)) as any, startedAt, ms: Date.now() - startedAt };
+    const answer = { path: `${method} ${path}`, status: res.status, body: (await res.json().catch(() => undefined)) as any, startedAt, ms: Date.now() - startedAt };
     if (res.status === 503) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     answers.push(answer);
     return answer;
@@ -140,6 +141,7 @@ describe.each([
 
     // During the outage: only 503s (or refusals decided before it), each answered well within the timeouts.
     const during = answers.filter((a) => a.startedAt >= killedAt + 100 && a.startedAt + a.ms < restartedAt - 50);
+    if (LONG || process.env.OUTAGE_REPORT === '1') report(during, outcomes);
     expect(during.length).toBeGreaterThan(20);
     expect(during.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(during.filter((a) => a.status === 503).length).toBeGreaterThan(0);
@@ -149,7 +151,6 @@ describe.each([
     expect(answers.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).not.toMatch(/unhandled|uncaught/i);
-    if (LONG || process.env.OUTAGE_REPORT === '1') report(during, outcomes);
 
     await expectEverythingAccountedFor(outcomes);
   });
@@ -160,8 +161,15 @@ describe.each([
     const ms = during.map((a) => a.ms).sort((a, b) => a - b);
     process.stdout.write(
       `${mode}: outage ${OUTAGE_MS} ms: ${during.length} answers ${JSON.stringify(byStatus)}, p50 ${ms[Math.floor(ms.length / 2)]} ms, ` +
-        `max ${ms[ms.length - 1]} ms; orders ${outcomes.filter((o) => o.orderId).length}, paid ${outcomes.filter((o) => o.paid).length}\n`,
+        `max ${ms[ms.length - 1]} ms, slowest ${JSON.stringify(slowest(during))}; orders ${outcomes.filter((o) => o.orderId).length}, paid ${outcomes.filter((o) => o.paid).length}\n`,
     );
+  }
+
+  function slowest(list: Answer[]): unknown[] {
+    return [...list]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((a) => [a.path.replace(/[0-9A-Z]{26}/, ':id'), a.status, a.body?.error, a.ms, a.startedAt]);
   }
 
   /** Polls the test's MariaDB until checkouts and at least one payment committed (or 20 s passed). */

@@ -23,6 +23,8 @@ interface RawPool {
   getConnection(cb: Callback): void;
   /** mysql2's wait queue (internal): a waiter that gave up is taken out so it holds no slot. */
   _connectionQueue?: RawQueue;
+  /** mysql2's idle connections (internal): dropped when MySQL stops answering. */
+  _freeConnections?: RawQueue;
 }
 
 export interface PoolLimits {
@@ -46,9 +48,14 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
   if (!pool || pool[GUARDED]) return;
   pool[GUARDED] = true;
   const getConnection = pool.getConnection.bind(pool);
+  const reach = new Reachability();
   pool.getConnection = (cb: Callback) => {
+    if (!reach.mayTry()) return process.nextTick(() => cb(new DatabaseBusyError('MySQL is unreachable; retry later')));
     let settled = false;
     const waiter: Callback = (err, connection) => {
+      if (err) reach.observeFailure(err as { code?: string });
+      // A fresh connection (not guarded yet) proves MySQL answers; a pooled one proves nothing.
+      else if (!(connection as GuardedConnection)[GUARDED]) reach.up();
       if (settled) {
         connection?.release();
         return;
@@ -56,7 +63,13 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
       settled = true;
       clearTimeout(timer);
       if (err) return cb(/Queue limit reached/.test(err.message) ? new DatabaseBusyError('Too many requests wait for a database connection') : err);
-      guardConnection(connection!, limits.queryTimeoutMs);
+      guardConnection(connection!, limits.queryTimeoutMs, (statementErr) => {
+        if (!statementErr) return reach.up();
+        reach.observeFailure(statementErr);
+        // No answer in time: MySQL hangs. The idle connections lead to the same MySQL; dropped,
+        // they cannot hand the next callers a statement that hangs as well.
+        if (statementErr.code === TIMED_OUT) dropIdle(pool);
+      });
       cb(null, connection);
     };
     const timer = setTimeout(() => {
@@ -68,6 +81,49 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
   };
 }
 
+/** Errors that say MySQL cannot be reached at all (not that it refused one statement). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+/** While MySQL is unreachable, one connection attempt per this period finds out whether it is back. */
+const PROBE_INTERVAL_MS = 250;
+
+/**
+ * Fail fast during an outage: once a connection could not be opened, or a statement got no answer
+ * within its timeout, every caller gets its 503 at once instead of a connect attempt, a wait or
+ * a hung statement of its own. One caller per PROBE_INTERVAL_MS goes through as a probe; a new
+ * connection opened or any statement answered ends the outage for everyone.
+ */
+class Reachability {
+  private down = false;
+  private lastProbeAt = 0;
+
+  mayTry(): boolean {
+    if (!this.down) return true;
+    const now = Date.now();
+    if (now - this.lastProbeAt < PROBE_INTERVAL_MS) return false;
+    this.lastProbeAt = now;
+    return true;
+  }
+
+  /** A connection could not be opened, or a statement got no answer in time (a hung MySQL). */
+  observeFailure(err: { code?: string }): void {
+    if (!UNREACHABLE.has(err.code ?? '') && err.code !== TIMED_OUT) return;
+    if (!this.down) this.lastProbeAt = Date.now();
+    this.down = true;
+  }
+
+  up(): void {
+    this.down = false;
+  }
+}
+
+function dropIdle(pool: RawPool): void {
+  const idle = pool._freeConnections;
+  if (!idle || typeof idle.get !== 'function') return;
+  const connections: RawConnection[] = [];
+  for (let i = 0; i < idle.length; i++) connections.push(idle.get(i) as RawConnection);
+  for (const c of connections) c.destroy(); // each leaves the pool (and its idle list) as it goes
+}
+
 function removeWaiter(pool: RawPool, waiter: Callback): void {
   const queue = pool._connectionQueue;
   if (!queue || typeof queue.get !== 'function') return;
@@ -76,8 +132,10 @@ function removeWaiter(pool: RawPool, waiter: Callback): void {
   }
 }
 
+type GuardedConnection = RawConnection & { [GUARDED]?: true };
+
 /** Adds the statement timeout to every query of this connection (once per connection). */
-function guardConnection(connection: RawConnection & { [GUARDED]?: true }, timeoutMs: number): void {
+function guardConnection(connection: GuardedConnection, timeoutMs: number, observe: (err: { code?: string } | null) => void): void {
   if (connection[GUARDED]) return;
   connection[GUARDED] = true;
   const query = connection.query.bind(connection);
@@ -88,6 +146,7 @@ function guardConnection(connection: RawConnection & { [GUARDED]?: true }, timeo
     const onResult = (err: { code?: string } | null, ...rest: unknown[]) => {
       // The late answer would stay queued on the connection, ahead of the next caller's: drop it.
       if (err?.code === TIMED_OUT) connection.destroy();
+      observe(err);
       (cb as (err: unknown, ...rest: unknown[]) => void)(err, ...rest);
     };
     return values === undefined ? query(options, onResult) : query(options, values, onResult);
