@@ -42,6 +42,7 @@ const TIMED_OUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
  * where both are added: a waiter past `acquireTimeoutMs` gets DatabaseBusyError (a connection
  * that arrives after that goes straight back); every statement gets `queryTimeoutMs`, and a
  * connection whose statement timed out is destroyed rather than handed to the next caller.
+ * During an outage callers fail fast (Reachability).
  */
 export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
   const pool = (dataSource.driver as unknown as { pool?: RawPool & { [GUARDED]?: true } }).pool;
@@ -49,34 +50,38 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
   pool[GUARDED] = true;
   const getConnection = pool.getConnection.bind(pool);
   const reach = new Reachability();
+  const opened = new WeakSet<RawConnection>();
+  const observeStatement = (err: { code?: string } | null) => {
+    if (!err) return reach.up();
+    reach.observeFailure(err);
+    // No answer in time: MySQL hangs. The idle connections lead to the same MySQL; dropped,
+    // they cannot hand the next callers a statement that hangs as well.
+    if (err.code === TIMED_OUT) dropIdle(pool);
+  };
+  const observeAcquire = (err: Error | null, connection?: RawConnection) => {
+    if (err) return reach.observeFailure(err as { code?: string });
+    // A connection opened just now proves MySQL answers; a pooled one proves nothing.
+    if (!opened.has(connection!)) reach.up();
+    opened.add(connection!);
+  };
+
   pool.getConnection = (cb: Callback) => {
     if (!reach.mayTry()) return process.nextTick(() => cb(new DatabaseBusyError('MySQL is unreachable; retry later')));
     let settled = false;
-    const waiter: Callback = (err, connection) => {
-      if (err) reach.observeFailure(err as { code?: string });
-      // A fresh connection (not guarded yet) proves MySQL answers; a pooled one proves nothing.
-      else if (!(connection as GuardedConnection)[GUARDED]) reach.up();
-      if (settled) {
-        connection?.release();
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      if (err) return cb(/Queue limit reached/.test(err.message) ? new DatabaseBusyError('Too many requests wait for a database connection') : err);
-      guardConnection(connection!, limits.queryTimeoutMs, (statementErr) => {
-        if (!statementErr) return reach.up();
-        reach.observeFailure(statementErr);
-        // No answer in time: MySQL hangs. The idle connections lead to the same MySQL; dropped,
-        // they cannot hand the next callers a statement that hangs as well.
-        if (statementErr.code === TIMED_OUT) dropIdle(pool);
-      });
-      cb(null, connection);
-    };
     const timer = setTimeout(() => {
       settled = true;
       removeWaiter(pool, waiter);
       cb(new DatabaseBusyError(`No database connection within ${limits.acquireTimeoutMs}ms`));
     }, limits.acquireTimeoutMs);
+    const waiter: Callback = (err, connection) => {
+      observeAcquire(err, connection);
+      if (settled) return connection?.release(); // the caller gave up: straight back to the pool
+      settled = true;
+      clearTimeout(timer);
+      if (err) return cb(/Queue limit reached/.test(err.message) ? new DatabaseBusyError('Too many requests wait for a database connection') : err);
+      guardConnection(connection!, limits.queryTimeoutMs, observeStatement);
+      cb(null, connection);
+    };
     getConnection(waiter);
   };
 }
