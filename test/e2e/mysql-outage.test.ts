@@ -145,9 +145,10 @@ describe.each([
     expect(during.length).toBeGreaterThan(20);
     expect(during.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(during.filter((a) => a.status === 503).length).toBeGreaterThan(0);
-    // Bounded by the acquire deadline, the connect timeout and one statement timeout (its rollback
-    // fails at once): seconds, where unbounded waits would hang until TCP gives up.
-    expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(ACQUIRE_MS + CONNECT_MS + QUERY_TIMEOUT_MS + 1000);
+    // Bounded by the configured timeouts, where unbounded waits hang until TCP gives up. Worst
+    // case, met at the onset of a hang: a checkout queued (group commit) behind a batch whose
+    // statement hangs, then its own batch's statement on a pooled connection, then a probe's connect.
+    expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(2 * QUERY_TIMEOUT_MS + CONNECT_MS + ACQUIRE_MS);
     expect(answers.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(server.child.exitCode).toBeNull();
     expect(server.output()).not.toMatch(/unhandled|uncaught/i);

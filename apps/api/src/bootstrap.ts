@@ -1,9 +1,9 @@
+import { EnvironmentVariables, validateEnvironment } from '@config/environment';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
-import { EnvironmentVariables, validateEnvironment } from '@config/environment';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
