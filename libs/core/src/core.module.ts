@@ -12,8 +12,9 @@ import { AuditController } from './audit/audit.controller';
 import { AuditRegistry } from './audit/audit.registry';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AppConfig } from './config/app-config';
-import { dataSourceOptions, MigrationClass } from './database/data-source-options';
-import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
+import { dataSourceOptions, MigrationClass, poolLimitsOf } from './database/data-source-options';
+import { guardPool } from './database/pool-guard';
+import { DatabaseAddress, ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { UserRateLimitGuard } from './http/user-rate-limit.guard';
 import { EarlyRefusalHook } from './idempotency/early-refusal.hook';
@@ -59,6 +60,8 @@ export class CoreModule {
             await ensureDatabaseExists(configFromOptions(dsOptions!));
             await ds.initialize();
             await runMigrationsLocked(ds);
+            // From here on, connections are for requests and jobs: bounded waits and statements.
+            guardPool(ds, poolLimitsOf(dsOptions!));
             return ds;
           },
         }),
@@ -119,7 +122,7 @@ export class CoreModule {
   }
 }
 
-function configFromOptions(o: object): AppConfig['db'] {
+function configFromOptions(o: object): DatabaseAddress {
   const m = o as { host: string; port: number; username: string; password: string; database: string };
-  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database, poolSize: 1 };
+  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database };
 }

@@ -5,6 +5,7 @@ import type { ProductInfo } from '@app/product';
 import { addToSumOrApply, afterLocalCommit, countRefusal, type BranchContext, type LocalUnit } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { SoldOutFlags } from '../gate/sold-out-flags';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
@@ -25,6 +26,7 @@ export class FreezeStock {
     private readonly freezes: FreezeRepository,
     private readonly catalogue: CatalogueLookup,
     private readonly alerts: LowStockAlerts,
+    private readonly flags: SoldOutFlags,
   ) {}
 
   async execute(em: EntityManager, ctx: BranchContext, payload: FreezePayload): Promise<void> {
@@ -74,8 +76,20 @@ export class FreezeStock {
     if (!(await this.stock.reserve(em, key, n))) {
       // counted once the refusal is final (a group's refused sum is tried again member by member)
       countRefusal(local, () => reservationsTotal.inc({ outcome: 'refused', level: 'mysql' }));
+      await this.flagIfSoldOut(em, key);
       throw insufficientStock(key.sku, key.warehouse, n);
     }
+  }
+
+  /**
+   * A refusal MySQL decided (Redis down, or the gate passed) sets the in-process flag as a Redis
+   * refusal does, so the next refusals of the row cost no round trip. Only when nothing is left:
+   * the row's one UPDATE per local transaction is this refused one, so the row read here is
+   * the committed row, untouched by other members of a group-committed batch.
+   */
+  private async flagIfSoldOut(em: EntityManager, key: { sku: string; warehouse: string }): Promise<void> {
+    const row = await this.stock.findRow(key, em);
+    if (!row || row.onHand - row.reserved <= 0) this.flags.markSoldOut(key);
   }
 
   /** Returns the skus whose limit was charged (a cancel gives exactly those back). */
