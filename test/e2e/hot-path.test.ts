@@ -1,4 +1,4 @@
-import { IdempotencyStore } from '@app/core';
+import { AppConfig, IdempotencyInterceptor, IdempotencyStore } from '@app/core';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { Shop } from './shop';
 
@@ -79,6 +79,44 @@ describe('checkout hot path', () => {
       expect(bad.body.error).toBe('VALIDATION_FAILED');
       const extra = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 1 }], junk: 1 }, idempotencyKey: 'early-bad-2' });
       expect(extra.status).toBe(400);
+    });
+  });
+
+  describe('the sold-out refusal answered before Nest (EarlyRefusalHook)', () => {
+    it('never reaches the Nest pipeline, and counts the refusal once', async () => {
+      const counted = async () => {
+        const metrics = await t.request('GET', '/metrics', { as: 'none' });
+        const line = String(metrics.body).split('\n').find((l) => l.startsWith('orders_total{outcome="refused",reason="INSUFFICIENT_STOCK"}'));
+        return Number(line?.split(' ')[1] ?? 0);
+      };
+      const before = await counted();
+      const intercept = jest.spyOn(t.app.get(IdempotencyInterceptor), 'intercept');
+      try {
+        const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => shop.place(`pre${i}`, [{ sku: 'HOT', qty: 1 }])));
+        expect(refused.map((r) => [r.status, r.body.error])).toEqual(Array(20).fill([409, 'INSUFFICIENT_STOCK']));
+        expect(intercept).not.toHaveBeenCalled();
+      } finally {
+        intercept.mockRestore();
+      }
+      expect((await counted()) - before).toBe(20);
+    });
+
+    it('leaves auth failures to Nest: 401 and 403 in the contract shape', async () => {
+      const body = { items: [{ sku: 'HOT', qty: 1 }] };
+      const noKey = await t.request('POST', '/v1/orders', { as: 'none', user: 'pre-x', body, idempotencyKey: 'pre-x-1' });
+      expect([noKey.status, noKey.body.error]).toEqual([401, 'UNAUTHORIZED']);
+      const admin = await t.request('POST', '/v1/orders', { as: 'admin', user: 'pre-x', body, idempotencyKey: 'pre-x-2' });
+      expect([admin.status, admin.body.error]).toEqual([403, 'FORBIDDEN']);
+      const noUser = await t.request('POST', '/v1/orders', { body, idempotencyKey: 'pre-x-3' });
+      expect([noUser.status, noUser.body.error]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
+    it("still counts the user's requests against the rate limit", async () => {
+      const limit = t.app.get(AppConfig).http.userRatePerSec;
+      const results = await Promise.all(Array.from({ length: limit + 10 }, () => shop.place('pre-hammer', [{ sku: 'HOT', qty: 1 }])));
+      const errors = results.map((r) => r.body.error);
+      expect(errors.filter((e) => e === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(10);
+      expect(errors.filter((e) => e === 'INSUFFICIENT_STOCK').length).toBeLessThanOrEqual(limit);
     });
   });
 });

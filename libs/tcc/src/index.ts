@@ -24,7 +24,7 @@ export {
 } from './tcc.types';
 export { branchIdOf } from './branch-id';
 export type { BranchSpec } from './coordinator/local-phases';
-export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, expectOrRun, writeOrRun } from './local/local-unit';
+export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, countRefusal, expectOrRun, writeOrRun } from './local/local-unit';
 import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
 
 export const TCC_MIGRATIONS = [Tcc1700000002000];

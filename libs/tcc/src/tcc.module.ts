@@ -5,6 +5,7 @@ import { TccAdminService } from './admin/tcc-admin.service';
 import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
+import { TransactionPurgeRepository } from './coordinator/transaction-purge.repository';
 import { TransactionRepository } from './coordinator/transaction.repository';
 import { FenceRepository } from './fence/fence.repository';
 import { FencedBranchRunner } from './fence/fenced-branch.runner';
@@ -24,6 +25,7 @@ import { TccNotices } from './tcc-notices';
   providers: [
     ParticipantRegistry,
     TransactionRepository,
+    TransactionPurgeRepository,
     FenceRepository,
     FencedBranchRunner,
     TransactionDriver,

@@ -43,7 +43,7 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
     if (payload.kind === 'freeze') await this.commitFreeze.execute(em, ctx, payload);
-    else await this.restockUnits.execute(em, payload);
+    else await this.restockUnits.execute(em, payload, ctx.local);
   }
 
   async cancel(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {

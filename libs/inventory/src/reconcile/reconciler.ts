@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { newId } from '@app/core';
+import { newId, stopIfAborted } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
@@ -85,13 +85,16 @@ export class Reconciler {
   ) {}
 
   /** Every stock row of MySQL, reset in Redis. */
-  async reconcileAll(): Promise<ReconcileReport> {
+  /** Every row; stops between two rows once `signal` is aborted (the round overran its deadline). */
+  async reconcileAll(signal?: AbortSignal): Promise<ReconcileReport> {
     const report: ReconcileReport = { checked: 0, drifted: 0, fixed: 0 };
     let after: RowKey | null = null;
     for (;;) {
+      stopIfAborted(signal);
       const keys = await this.stock.findAllKeys(after, 200);
       if (keys.length === 0) break;
       for (const key of keys) {
+        stopIfAborted(signal);
         const { result, drifted } = await this.resetRow(key, 1000);
         report.checked++;
         if (drifted) report.drifted++;
