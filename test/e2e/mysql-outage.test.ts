@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { MariaDbInstance } from '../helpers/mariadb-instance';
-import { startBuiltServer, ServerProcess } from '../helpers/server-process';
+import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer } from '../helpers/server-process';
 import { ADMIN_KEY, deleteRedisKeys, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 
 /**
@@ -40,15 +40,7 @@ describe.each([
   const env = () => ({
     ...testEnv.env,
     DB_PORT: String(mariadb.port),
-    LOG_LEVEL: 'error',
-    JOBS_ENABLED: 'true',
-    ORDER_PAYMENT_TIMEOUT_SEC: '3',
-    TCC_RECOVERY_INTERVAL_MS: '200',
-    TCC_LEASE_MS: '1000',
-    TCC_BACKOFF_BASE_MS: '50',
-    TCC_BACKOFF_MAX_MS: '500',
-    RECONCILE_INTERVAL_MS: '1000',
-    RATE_LIMIT_USER_PER_SEC: '0',
+    ...FAST_RECOVERY_ENV,
     DB_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_MS),
     DB_CONNECT_TIMEOUT_MS: String(CONNECT_MS),
     DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),

@@ -4,7 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
-import { freePort } from './server-process';
+import { freePort, killAndWait } from './server-process';
 
 const MARIADBD = '/usr/sbin/mariadbd';
 
@@ -67,12 +67,8 @@ export class MariaDbInstance {
   }
 
   /** SIGKILL: no shutdown, connections drop, InnoDB recovers on the next start. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return killAndWait(this.child);
   }
 
   /** SIGSTOP / SIGCONT: a hung server; connections stay open and nothing answers. */

@@ -6,6 +6,27 @@ import { join } from 'path';
 /** The compiled server, as `npm run start:prod` runs it (npm test builds it first). */
 export const BUILT_MAIN = join(__dirname, '../../dist/apps/api/src/main.js');
 
+/** Jobs on and quick, for tests that crash something and wait for recovery to finish the work. */
+export const FAST_RECOVERY_ENV = {
+  LOG_LEVEL: 'error',
+  JOBS_ENABLED: 'true',
+  ORDER_PAYMENT_TIMEOUT_SEC: '3',
+  TCC_RECOVERY_INTERVAL_MS: '200',
+  TCC_LEASE_MS: '1000',
+  TCC_BACKOFF_BASE_MS: '50',
+  TCC_BACKOFF_MAX_MS: '500',
+  RECONCILE_INTERVAL_MS: '1000',
+  RATE_LIMIT_USER_PER_SEC: '0',
+};
+
+/** SIGKILL, and wait until the process is gone (a no-op when it already is). */
+export async function killAndWait(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
