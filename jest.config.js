@@ -34,7 +34,7 @@ const swc = [
   },
 ];
 
-const libs = ['core', 'product', 'tcc', 'inventory', 'order', 'coupon', 'payment'];
+const libs = ['core', 'product', 'tcc', 'inventory', 'order', 'coupon', 'payment', 'live-stock'];
 const moduleNameMapper = Object.fromEntries(
   libs.map((lib) => [`^@app/${lib}(|/.*)$`, `<rootDir>/libs/${lib}/src$1`]),
 );

@@ -11,7 +11,18 @@ import { ALL_MIGRATIONS } from './apps/api/src/migrations';
 const env = validateEnvironment(process.env);
 export default new DataSource(
   dataSourceOptions(
-    { host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USER, password: env.DB_PASSWORD, name: env.DB_NAME, poolSize: 2 },
+    {
+      host: env.DB_HOST,
+      port: env.DB_PORT,
+      user: env.DB_USER,
+      password: env.DB_PASSWORD,
+      name: env.DB_NAME,
+      poolSize: 2,
+      queueLimit: env.DB_POOL_QUEUE_LIMIT,
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+    },
     ALL_MIGRATIONS,
   ),
 );

@@ -46,6 +46,12 @@ export class EnvironmentVariables {
   @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: 'DB_NAME must be 1-64 characters of [A-Za-z0-9_]' })
   DB_NAME = 'inventory';
   @Transform(toInt) @IsInt() @Min(2) @Max(500) DB_POOL_SIZE = 20;
+  /** Overload is shed, not queued: at most this many requests wait for a connection, each at most DB_ACQUIRE_TIMEOUT_MS. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100000) DB_POOL_QUEUE_LIMIT = 5000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(60000) DB_ACQUIRE_TIMEOUT_MS = 10000;
+  /** Opening a connection, and one statement, may take this long; then the caller gets a 503. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000) DB_CONNECT_TIMEOUT_MS = 3000;
+  @Transform(toInt) @IsInt() @Min(100) @Max(600000) DB_QUERY_TIMEOUT_MS = 20000;
 
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -75,6 +81,16 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(100000) RATE_LIMIT_USER_PER_SEC = 50;
   @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600) IDEMPOTENCY_TTL_SEC = 24 * 3600;
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SHUTDOWN_GRACE_MS = 10000;
+  /** Longest a round of any scheduled job may run; past it the round is abandoned and the next one may run. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000) JOB_ROUND_DEADLINE_MS = 60000;
+  /** Fastify's limits on a client: whole request received within, idle socket, idle keep-alive (0 = none). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600000) HTTP_REQUEST_TIMEOUT_MS = 30000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600000) HTTP_CONNECTION_TIMEOUT_MS = 0;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600000) HTTP_KEEP_ALIVE_TIMEOUT_MS = 72000;
+  /** The `Retry-After` of every 503. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) RETRY_AFTER_SEC = 1;
+  /** /health pings MySQL at most once per this period, whatever the request rate. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000) HEALTH_MYSQL_PING_INTERVAL_MS = 2000;
 
   // TCC recovery job
   @Transform(toInt) @IsInt() @Min(50) @Max(3600000) TCC_RECOVERY_INTERVAL_MS = 2000;
@@ -85,6 +101,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_ALERT_AFTER_ATTEMPTS = 10;
   @Transform(toInt) @IsInt() @Min(60) @Max(365 * 86400) TCC_FENCE_RETENTION_SEC = 7 * 86400;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) TCC_FENCE_CLEANUP_INTERVAL_MS = 3600000;
+  /** Finished transactions and their branches are deleted this long after they ended (once their fences are gone). */
+  @Transform(toInt) @IsInt() @Min(60) @Max(3650 * 86400) TCC_TX_RETENTION_SEC = 30 * 86400;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) TCC_GROUP_COMMIT_MAX_BATCH = 64;
   @Transform(toInt) @IsInt() @Min(0) @Max(1000) TCC_GROUP_COMMIT_LINGER_MS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) TCC_GROUP_COMMIT_IN_FLIGHT = 1;
@@ -94,6 +112,15 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) SOLD_OUT_FLAG_TTL_MS = 1000;
   @Transform(toInt) @IsInt() @Min(1000) @Max(86400000) RECONCILE_INTERVAL_MS = 60000;
   @Transform(toInt) @IsInt() @Min(0) @Max(3600000) CATALOGUE_CACHE_MS = 1000;
+
+  // Live stock streams (SSE and WebSocket)
+  /** Open streams and sockets per instance; one more gets 503. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000000) LIVE_MAX_CONNECTIONS = 20000;
+  /** Events per second per sku at most (coalesced: the last value always arrives). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) LIVE_SKU_EVENTS_PER_SEC = 10;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3600000) LIVE_HEARTBEAT_MS = 15000;
+  /** Bytes a client may leave unread before it is dropped as a slow consumer. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) LIVE_SLOW_CONSUMER_BYTES = 256 * 1024;
 }
 
 export type Env = EnvironmentVariables;

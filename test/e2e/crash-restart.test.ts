@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { startBuiltServer, ServerProcess } from '../helpers/server-process';
+import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer } from '../helpers/server-process';
 import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 
 /**
@@ -21,15 +21,7 @@ describe.each([
   const env = () => ({
     DB_NAME: testEnv.dbName,
     REDIS_KEY_PREFIX: testEnv.redisPrefix,
-    LOG_LEVEL: 'error',
-    JOBS_ENABLED: 'true',
-    ORDER_PAYMENT_TIMEOUT_SEC: '3',
-    TCC_RECOVERY_INTERVAL_MS: '200',
-    TCC_LEASE_MS: '1000',
-    TCC_BACKOFF_BASE_MS: '50',
-    TCC_BACKOFF_MAX_MS: '500',
-    RECONCILE_INTERVAL_MS: '1000',
-    RATE_LIMIT_USER_PER_SEC: '0',
+    ...FAST_RECOVERY_ENV,
     ...extraEnv,
   });
 

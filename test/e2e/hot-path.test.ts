@@ -1,5 +1,5 @@
-import { IdempotencyStore } from '@app/core';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { AppConfig, IdempotencyInterceptor, IdempotencyStore } from '@app/core';
+import { countPoolCheckouts, startTestApp, TestApp } from '../helpers/test-app';
 import { Shop } from './shop';
 
 /**
@@ -10,17 +10,12 @@ import { Shop } from './shop';
 describe('checkout hot path', () => {
   let t: TestApp;
   let shop: Shop;
-  let checkouts = 0;
+  let checkouts: () => number;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { CATALOGUE_CACHE_MS: '60000', SOLD_OUT_FLAG_TTL_MS: '60000' } });
     shop = new Shop(t);
-    const driver = t.db.driver as unknown as { obtainMasterConnection: () => Promise<unknown> };
-    const obtain = driver.obtainMasterConnection.bind(driver);
-    driver.obtainMasterConnection = () => {
-      checkouts++;
-      return obtain();
-    };
+    checkouts = countPoolCheckouts(t);
     await shop.product('HOT', 100);
     await shop.inbound('HOT', 3);
   });
@@ -30,20 +25,20 @@ describe('checkout hot path', () => {
   });
 
   it('counts connection checkouts (the probe itself works)', async () => {
-    const before = checkouts;
+    const before = checkouts();
     expect((await shop.place('warm', [{ sku: 'HOT', qty: 1 }])).status).toBe(201);
-    expect(checkouts).toBeGreaterThan(before);
+    expect(checkouts()).toBeGreaterThan(before);
   });
 
   it('refuses a sold-out sku without touching MySQL', async () => {
     const sold = await Promise.all(Array.from({ length: 10 }, (_, i) => shop.place(`hot${i}`, [{ sku: 'HOT', qty: 1 }])));
     expect(sold.filter((r) => r.status === 201)).toHaveLength(2);
 
-    const before = checkouts;
+    const before = checkouts();
     const refused = await Promise.all(Array.from({ length: 200 }, (_, i) => shop.place(`late${i}`, [{ sku: 'HOT', qty: 1 }])));
 
     expect(refused.every((r) => r.status === 409 && r.body.error === 'INSUFFICIENT_STOCK')).toBe(true);
-    expect(checkouts - before).toBe(0);
+    expect(checkouts() - before).toBe(0);
   });
 
   describe('a sold-out refusal taken from memory before the idempotency write', () => {
@@ -51,7 +46,7 @@ describe('checkout hot path', () => {
 
     it('writes no idempotency record and costs no MySQL', async () => {
       const keysBefore = await idemKeys();
-      const before = checkouts;
+      const before = checkouts();
       const begin = jest.spyOn(t.app.get(IdempotencyStore), 'begin');
       try {
         const refused = await Promise.all(Array.from({ length: 50 }, (_, i) => shop.place(`early${i}`, [{ sku: 'HOT', qty: 1 }])));
@@ -61,7 +56,7 @@ describe('checkout hot path', () => {
         begin.mockRestore();
       }
       expect(await idemKeys()).toBe(keysBefore);
-      expect(checkouts - before).toBe(0);
+      expect(checkouts() - before).toBe(0);
     });
 
     it('still replays the order of a key that succeeded before the sku sold out', async () => {
@@ -79,6 +74,44 @@ describe('checkout hot path', () => {
       expect(bad.body.error).toBe('VALIDATION_FAILED');
       const extra = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 1 }], junk: 1 }, idempotencyKey: 'early-bad-2' });
       expect(extra.status).toBe(400);
+    });
+  });
+
+  describe('the sold-out refusal answered before Nest (EarlyRefusalHook)', () => {
+    it('never reaches the Nest pipeline, and counts the refusal once', async () => {
+      const counted = async () => {
+        const metrics = await t.request('GET', '/metrics', { as: 'none' });
+        const line = String(metrics.body).split('\n').find((l) => l.startsWith('orders_total{outcome="refused",reason="INSUFFICIENT_STOCK"}'));
+        return Number(line?.split(' ')[1] ?? 0);
+      };
+      const before = await counted();
+      const intercept = jest.spyOn(t.app.get(IdempotencyInterceptor), 'intercept');
+      try {
+        const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => shop.place(`pre${i}`, [{ sku: 'HOT', qty: 1 }])));
+        expect(refused.map((r) => [r.status, r.body.error])).toEqual(Array(20).fill([409, 'INSUFFICIENT_STOCK']));
+        expect(intercept).not.toHaveBeenCalled();
+      } finally {
+        intercept.mockRestore();
+      }
+      expect((await counted()) - before).toBe(20);
+    });
+
+    it('leaves auth failures to Nest: 401 and 403 in the contract shape', async () => {
+      const body = { items: [{ sku: 'HOT', qty: 1 }] };
+      const noKey = await t.request('POST', '/v1/orders', { as: 'none', user: 'pre-x', body, idempotencyKey: 'pre-x-1' });
+      expect([noKey.status, noKey.body.error]).toEqual([401, 'UNAUTHORIZED']);
+      const admin = await t.request('POST', '/v1/orders', { as: 'admin', user: 'pre-x', body, idempotencyKey: 'pre-x-2' });
+      expect([admin.status, admin.body.error]).toEqual([403, 'FORBIDDEN']);
+      const noUser = await t.request('POST', '/v1/orders', { body, idempotencyKey: 'pre-x-3' });
+      expect([noUser.status, noUser.body.error]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
+    it("still counts the user's requests against the rate limit", async () => {
+      const limit = t.app.get(AppConfig).http.userRatePerSec;
+      const results = await Promise.all(Array.from({ length: limit + 10 }, () => shop.place('pre-hammer', [{ sku: 'HOT', qty: 1 }])));
+      const errors = results.map((r) => r.body.error);
+      expect(errors.filter((e) => e === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(10);
+      expect(errors.filter((e) => e === 'INSUFFICIENT_STOCK').length).toBeLessThanOrEqual(limit);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import Redis from 'ioredis';
-import { freePort } from './server-process';
+import { freePort, killAndWait } from './server-process';
 
 /**
  * A throwaway redis-server of the test's own (no persistence), on a free port, that the test
@@ -47,12 +47,8 @@ export class ThrowawayRedis {
   }
 
   /** SIGKILL: connections drop at once, as when the host goes away. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return killAndWait(this.child);
   }
 
   /** SIGSTOP: connections stay open but nothing answers. */

@@ -79,3 +79,18 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Counts the connections the app checks out of its pool: every statement TypeORM runs first
+ * checks one out, so a difference of 0 means no MySQL round trip.
+ */
+export function countPoolCheckouts(t: TestApp): () => number {
+  let checkouts = 0;
+  const driver = t.db.driver as unknown as { obtainMasterConnection: () => Promise<unknown> };
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  driver.obtainMasterConnection = () => {
+    checkouts++;
+    return obtain();
+  };
+  return () => checkouts;
+}

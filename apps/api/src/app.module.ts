@@ -10,6 +10,7 @@ import {
 } from '@app/core';
 import { CouponModule } from '@app/coupon';
 import { InventoryModule } from '@app/inventory';
+import { LiveStockModule } from '@app/live-stock';
 import { OrderModule } from '@app/order';
 import { PaymentModule } from '@app/payment';
 import { ProductModule } from '@app/product';
@@ -40,6 +41,7 @@ export class AppModule {
         CouponModule,
         PaymentModule,
         OrderModule,
+        LiveStockModule,
         ...(options.extraModules ?? []),
       ],
       providers: [

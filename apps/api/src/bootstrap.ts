@@ -1,8 +1,9 @@
+import { EnvironmentVariables, validateEnvironment } from '@config/environment';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
+import { AppConfig, EarlyRefusalHook, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -14,11 +15,18 @@ export interface CreateAppOptions extends AppModuleOptions {
 
 /** Builds the HTTP application (used by main.ts and by the tests, so both run the same app). */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const bodyLimit = Number(options.env?.BODY_LIMIT_BYTES ?? process.env.BODY_LIMIT_BYTES ?? 1024 * 1024);
+  const env = serverEnv(options.env);
   const adapter = new FastifyAdapter({
-    bodyLimit: Number.isFinite(bodyLimit) && bodyLimit > 0 ? bodyLimit : 1024 * 1024,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    // A slow or stalled client cannot hold a socket: the whole request must arrive within this.
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: env.HTTP_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: true,
     return503OnClosing: true,
+    // By the time the server closes, the work in flight is done (InFlightWork): a connection still
+    // open is idle or its client gave up; waiting for it would only run out the shutdown grace.
+    forceCloseConnections: true,
     routerOptions: { maxParamLength: 256 },
     // Request ids and access logs come from pino-http (nestjs-pino).
     logger: false,
@@ -32,6 +40,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useLogger(options.quiet ? false : app.get(Logger));
   registerRequestHooks(app.getHttpAdapter().getInstance());
   registerHttpMetrics(app.getHttpAdapter().getInstance());
+  app.get(EarlyRefusalHook).install(app.getHttpAdapter().getInstance());
   if (options.shutdownHooks) app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -48,6 +57,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+/**
+ * The settings Fastify needs before Nest (and its config validation) exists. An invalid
+ * environment falls back to the defaults here; CoreModule's validation then refuses to start.
+ */
+function serverEnv(overrides: Record<string, string> | undefined): EnvironmentVariables {
+  try {
+    return validateEnvironment({ ...process.env, ...overrides });
+  } catch {
+    return new EnvironmentVariables();
+  }
 }
 
 export async function listen(app: NestFastifyApplication): Promise<void> {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -11,13 +12,18 @@ import { AuditController } from './audit/audit.controller';
 import { AuditRegistry } from './audit/audit.registry';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AppConfig } from './config/app-config';
-import { dataSourceOptions, MigrationClass } from './database/data-source-options';
-import { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
+import { dataSourceOptions, MigrationClass, poolLimitsOf } from './database/data-source-options';
+import { guardPool } from './database/pool-guard';
+import { DatabaseAddress, ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 import { HealthController } from './health/health.controller';
 import { UserRateLimitGuard } from './http/user-rate-limit.guard';
+import { EarlyRefusalHook } from './idempotency/early-refusal.hook';
+import { IdempotencyEpoch } from './idempotency/idempotency-epoch';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency.janitor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { JobRounds } from './jobs/job-rounds';
+import { InFlightInterceptor, InFlightWork } from './lifecycle/in-flight-work';
 import { loggerOptions } from './logging/logger.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { RedisModule } from './redis/redis.module';
@@ -54,6 +60,8 @@ export class CoreModule {
             await ensureDatabaseExists(configFromOptions(dsOptions!));
             await ds.initialize();
             await runMigrationsLocked(ds);
+            // From here on, connections are for requests and jobs: bounded waits and statements.
+            guardPool(ds, poolLimitsOf(dsOptions!));
             return ds;
           },
         }),
@@ -61,6 +69,8 @@ export class CoreModule {
         TerminusModule,
         // Jobs of every module register on this scheduler (only when JOBS_ENABLED).
         ScheduleModule.forRoot(),
+        // EarlyRefusalHook finds the routes with an early refusal.
+        DiscoveryModule,
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
@@ -83,18 +93,36 @@ export class CoreModule {
           },
         },
         IdempotencyStore,
+        IdempotencyEpoch,
         IdempotencyInterceptor,
+        EarlyRefusalHook,
         IdempotencyJanitor,
         ApiKeyGuard,
         UserRateLimitGuard,
         AuditRegistry,
+        JobRounds,
+        InFlightWork,
+        // outermost interceptor: a handler counts as in flight until all its work is done (shutdown waits)
+        { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
       ],
-      exports: [AppConfig, IdempotencyStore, IdempotencyInterceptor, ApiKeyGuard, UserRateLimitGuard, AuditRegistry, RedisModule],
+      exports: [
+        AppConfig,
+        JobRounds,
+        InFlightWork,
+        IdempotencyStore,
+        IdempotencyEpoch,
+        EarlyRefusalHook,
+        IdempotencyInterceptor,
+        ApiKeyGuard,
+        UserRateLimitGuard,
+        AuditRegistry,
+        RedisModule,
+      ],
     };
   }
 }
 
-function configFromOptions(o: object): AppConfig['db'] {
+function configFromOptions(o: object): DatabaseAddress {
   const m = o as { host: string; port: number; username: string; password: string; database: string };
-  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database, poolSize: 1 };
+  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database };
 }

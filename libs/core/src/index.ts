@@ -18,7 +18,10 @@ export {
 } from './auth/auth.decorators';
 export { Idempotent, type IdempotentOptions, type EarlyRefusal } from './idempotency/idempotent.decorator';
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+export { EarlyRefusalHook } from './idempotency/early-refusal.hook';
 export { IdempotencyStore } from './idempotency/idempotency.store';
+export { IdempotencyClaim, Claim } from './idempotency/idempotency-claim';
+export { IdempotencyEpoch, userScope, type UsedKey, type UsedKeySource } from './idempotency/idempotency-epoch';
 export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from './redis/redis.module';
 export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
 export { registerHttpMetrics } from './http/http-metrics';
@@ -28,5 +31,8 @@ export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } 
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';
-export { newId } from './ids/new-id';
+export { CORE_MIGRATIONS } from './migrations';
+export { idFloorAt, newId } from './ids/new-id';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
+export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
+export { InFlightWork } from './lifecycle/in-flight-work';

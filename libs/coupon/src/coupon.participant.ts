@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
-import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, BranchContext, countRefusal, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { CouponRepository } from './coupon.repository';
 import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from './dto/coupon.dto';
 import { couponUses } from './coupon.metrics';
@@ -39,12 +39,12 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
       return;
     }
     if (!(await this.coupons.freeze(em, payload.userId, payload.code, ctx.txId))) {
-      couponUses.inc({ outcome: 'refused' });
+      countRefusal(ctx.local, () => couponUses.inc({ outcome: 'refused' }));
       throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${payload.code} is not available to this user`, {
         code: payload.code,
       });
     }
-    couponUses.inc({ outcome: 'frozen' });
+    await afterLocalCommit(em, ctx.local, () => couponUses.inc({ outcome: 'frozen' }));
   }
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
@@ -53,7 +53,7 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
       payload.kind === 'use'
         ? await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'USED', txId: ctx.txId, onlyTx: ctx.txId })
         : await this.coupons.transition(em, { userId, code, from: 'USED', to: 'AVAILABLE', txId: ctx.txId });
-    if (moved) couponUses.inc({ outcome: payload.kind === 'use' ? 'used' : 'returned' });
+    if (moved) await afterLocalCommit(em, ctx.local, () => couponUses.inc({ outcome: payload.kind === 'use' ? 'used' : 'returned' }));
     // A confirm must not refuse; a coupon not in the expected state means nothing is left to do.
     else this.logger.warn({ txId: ctx.txId, userId, code, kind: payload.kind }, 'coupon confirm found nothing to change');
   }
@@ -62,7 +62,7 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
     if (payload.kind === 'return') return;
     const { userId, code } = payload;
     if (await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'AVAILABLE', txId: null, onlyTx: ctx.txId })) {
-      couponUses.inc({ outcome: 'released' });
+      await afterLocalCommit(em, ctx.local, () => couponUses.inc({ outcome: 'released' }));
     } else {
       this.logger.warn({ txId: ctx.txId, userId, code }, 'coupon cancel found no coupon frozen by this transaction');
     }

@@ -3,6 +3,14 @@ export { InventoryModule } from './inventory.module';
 export { InventoryGate } from './gate/inventory-gate';
 export { ReconcileJob } from './reconcile/reconcile.job';
 export { Reconciler, type ReconcileReport } from './reconcile/reconciler';
+export {
+  StockChangeFeed,
+  type StockChange,
+  type StockChangeCause,
+  type StockRefusal,
+  type AlertNotice,
+} from './notices/stock-change-feed';
+export { StockLevels, type StockLevel } from './stock/stock-levels';
 export type { InventoryBranchPayload, FreezePayload, RestockPayload, StockLine } from './inventory.types';
 import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Idempotent, Page, RequireScope } from '@app/core';
+import { Claim, Idempotent, IdempotencyClaim, Page, RequireScope } from '@app/core';
 import { ReceiveStock } from './admin/receive-stock';
 import { SetLowStockThreshold } from './admin/set-low-stock-threshold';
 import { ShipStock } from './admin/ship-stock';
@@ -48,8 +48,8 @@ export class InventoryAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Units arrive (creates the stock row if missing)' })
   @ApiOkResponse({ type: StockDto })
-  inbound(@Body() dto: StockMoveDto): Promise<StockDto> {
-    return this.receiveStock.execute(dto);
+  inbound(@Body() dto: StockMoveDto, @Claim() claim: IdempotencyClaim | null): Promise<StockDto> {
+    return this.receiveStock.execute(dto, claim);
   }
 
   @Post('stock/outbound')
@@ -57,8 +57,8 @@ export class InventoryAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Available units leave (409 INSUFFICIENT_STOCK beyond available)' })
   @ApiOkResponse({ type: StockDto })
-  outbound(@Body() dto: StockMoveDto): Promise<StockDto> {
-    return this.shipStock.execute(dto);
+  outbound(@Body() dto: StockMoveDto, @Claim() claim: IdempotencyClaim | null): Promise<StockDto> {
+    return this.shipStock.execute(dto, claim);
   }
 
   @Post('stock/stocktake')
@@ -66,8 +66,8 @@ export class InventoryAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Set on hand to the counted quantity (409 CONFLICT below reserved)' })
   @ApiOkResponse({ type: StockDto })
-  stocktake(@Body() dto: StocktakeDto): Promise<StockDto> {
-    return this.takeStock.execute(dto);
+  stocktake(@Body() dto: StocktakeDto, @Claim() claim: IdempotencyClaim | null): Promise<StockDto> {
+    return this.takeStock.execute(dto, claim);
   }
 
   @Post('stock/transfer')
@@ -75,8 +75,8 @@ export class InventoryAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Move available units between warehouses, atomically (409 INSUFFICIENT_STOCK)' })
   @ApiOkResponse({ type: TransferResultDto })
-  transfer(@Body() dto: TransferDto): Promise<TransferResultDto> {
-    return this.transferStock.execute(dto);
+  transfer(@Body() dto: TransferDto, @Claim() claim: IdempotencyClaim | null): Promise<TransferResultDto> {
+    return this.transferStock.execute(dto, claim);
   }
 
   @Put('stock/threshold')
@@ -84,8 +84,8 @@ export class InventoryAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Set the low-stock threshold of a row' })
   @ApiOkResponse({ type: StockDto })
-  threshold(@Body() dto: ThresholdDto): Promise<StockDto> {
-    return this.setThreshold.execute(dto);
+  threshold(@Body() dto: ThresholdDto, @Claim() claim: IdempotencyClaim | null): Promise<StockDto> {
+    return this.setThreshold.execute(dto, claim);
   }
 
   @Get('stock/movements')

@@ -28,6 +28,8 @@ import { StockAvailabilityReader } from './stock/stock-availability.source';
 import { StockQueries } from './stock/stock-queries';
 import { StockRepository } from './stock/stock.repository';
 import { StockSync } from './stock/stock-sync';
+import { StockLevels } from './stock/stock-levels';
+import { StockChangeFeed } from './notices/stock-change-feed';
 
 /**
  * Stock per (sku, warehouse). Where things happen:
@@ -68,7 +70,9 @@ import { StockSync } from './stock/stock-sync';
     StockQueries,
     StockAvailabilityReader,
     InventoryAudit,
+    StockChangeFeed,
+    StockLevels,
   ],
-  exports: [InventoryGate, ReconcileJob, Reconciler],
+  exports: [InventoryGate, ReconcileJob, Reconciler, StockChangeFeed, StockLevels],
 })
 export class InventoryModule {}

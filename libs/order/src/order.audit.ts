@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
+import { AppConfig, AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator, TxStatus } from '@app/tcc';
 import { OrderRepository } from './order.repository';
 import type { OrderStatus } from './order-state-machine';
@@ -29,6 +29,7 @@ export class OrderAuditCheck implements AuditCheck, OnModuleInit {
     private readonly orders: OrderRepository,
     private readonly coordinator: TccCoordinator,
     private readonly registry: AuditRegistry,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -38,14 +39,17 @@ export class OrderAuditCheck implements AuditCheck, OnModuleInit {
   async run(): Promise<AuditViolation[]> {
     const violations: AuditViolation[] = [];
     for (let after = ''; ; ) {
-      const chunk = await this.orders.scanOrders(after, CHUNK);
+      // A finished tx is purged after its retention; its order ended with it (same or earlier change).
+      const chunk = await this.orders.scanOrders(after, CHUNK, this.config.tcc.txRetentionSec);
       if (chunk.length === 0) break;
       after = chunk[chunk.length - 1].orderId;
       const ids = chunk.flatMap((o) => (o.refundTxId ? [o.txId, o.refundTxId] : [o.txId]));
       const statuses = await this.coordinator.statusesOf(ids);
       for (const o of chunk) {
         const required = REQUIRED[o.status];
+        const purged = o.old && o.status !== 'PENDING_PAYMENT';
         const checkout = statuses.get(o.txId);
+        if (purged && !checkout && (!o.refundTxId || !statuses.get(o.refundTxId))) continue;
         if (!checkout || !required.checkout.includes(checkout)) {
           violations.push({
             invariant: 3,

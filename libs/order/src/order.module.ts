@@ -22,6 +22,7 @@ import { ListOrdersUseCase } from './usecases/list-orders/list-orders.usecase';
 import { PayOrderUseCase } from './usecases/pay-order/pay-order.usecase';
 import { CheckoutCatalogue } from './usecases/place-order/checkout-catalogue';
 import { CheckoutEarlyRefusal } from './usecases/place-order/checkout-early-refusal';
+import { CheckoutKeys } from './usecases/place-order/checkout-keys';
 import { PlaceOrderUseCase } from './usecases/place-order/place-order.usecase';
 import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase';
 
@@ -38,6 +39,7 @@ import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase
   controllers: [OrderStorefrontController, PaymentCallbackController],
   providers: [
     OrderRepository,
+    CheckoutKeys,
     OrderParticipant,
     OrderAuditCheck,
     OrderPaymentLock,

@@ -50,6 +50,6 @@ export class OrderParticipant implements TccParticipantHandler<OrderBranchPayloa
       this.logger.error({ txId: ctx.txId, orderId: payload.order.orderId, to }, 'order cancel found the order not pending');
       throw new Error(`Order ${payload.order.orderId} is not PENDING_PAYMENT; cannot cancel to ${to}`);
     }
-    if (ctx.cancelReason !== 'TRY_FAILED') countOrderOutcome(to.toLowerCase());
+    if (ctx.cancelReason !== 'TRY_FAILED') await afterLocalCommit(em, ctx.local, () => countOrderOutcome(to.toLowerCase()));
   }
 }

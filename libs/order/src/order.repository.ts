@@ -179,14 +179,36 @@ export class OrderRepository {
   }
 
   /** A chunk of orders (keyset by id) for the audit. */
-  async scanOrders(afterOrderId: string, limit: number): Promise<Array<Pick<OrderView, 'orderId' | 'status' | 'txId' | 'refundTxId' | 'warehouse'>>> {
-    const rows: Array<{ order_id: string; status: OrderStatus; tx_id: string; refund_tx_id: string | null; warehouse: string }> =
+  /** `oldSec`: `old` says the order last changed more than that long ago (its tx may be purged). */
+  async scanOrders(
+    afterOrderId: string,
+    limit: number,
+    oldSec = 0,
+  ): Promise<Array<Pick<OrderView, 'orderId' | 'status' | 'txId' | 'refundTxId' | 'warehouse'> & { old: boolean }>> {
+    const rows: Array<{ order_id: string; status: OrderStatus; tx_id: string; refund_tx_id: string | null; warehouse: string; old: number }> =
       await this.db.query(
-        `SELECT order_id, status, tx_id, refund_tx_id, warehouse FROM orders
-          WHERE order_id > ? ORDER BY order_id LIMIT ?`,
-        [afterOrderId, limit],
+        `SELECT order_id, status, tx_id, refund_tx_id, warehouse,
+                updated_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND) AS old
+           FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
+        [oldSec, afterOrderId, limit],
       );
-    return rows.map((r) => ({ orderId: r.order_id, status: r.status, txId: r.tx_id, refundTxId: r.refund_tx_id, warehouse: r.warehouse }));
+    return rows.map((r) => ({
+      orderId: r.order_id,
+      status: r.status,
+      txId: r.tx_id,
+      refundTxId: r.refund_tx_id,
+      warehouse: r.warehouse,
+      old: Number(r.old) === 1,
+    }));
+  }
+
+  /** A chunk of (user, Idempotency-Key) of checkouts, keyset by id (ids sort by creation time). */
+  async checkoutKeysAfter(afterOrderId: string, limit: number): Promise<Array<{ orderId: string; userId: string; idempotencyKey: string; createdAt: Date }>> {
+    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> = await this.db.query(
+      `SELECT order_id, user_id, idempotency_key, created_at FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
+      [afterOrderId, limit],
+    );
+    return rows.map((r) => ({ orderId: r.order_id, userId: r.user_id, idempotencyKey: r.idempotency_key, createdAt: r.created_at }));
   }
 
   private async withItems(rows: OrderEntity[]): Promise<OrderView[]> {

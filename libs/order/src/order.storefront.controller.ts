@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiUserHeader, Idempotent, Page, RequireScope, UserId } from '@app/core';
+import { ApiUserHeader, Claim, Idempotent, IdempotencyClaim, Page, RequireScope, UserId } from '@app/core';
 import {
   CancelOrderDto,
   ListOrdersQueryDto,
@@ -41,6 +41,7 @@ export class OrderStorefrontController {
     @UserId() userId: string,
     @Headers('idempotency-key') idempotencyKey: string,
     @Body() dto: PlaceOrderDto,
+    @Claim() claim: IdempotencyClaim | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderDto> {
     const { order, replayed } = await this.placeOrder.execute({
@@ -49,6 +50,7 @@ export class OrderStorefrontController {
       items: dto.items,
       couponCode: dto.couponCode,
       warehouse: dto.warehouse,
+      keyMayHaveOrder: claim?.keyMayBeUsed ?? true,
     });
     // Answered from the durable guard (the order's unique user + key) after Redis lost the record.
     if (replayed) void reply.header('Idempotent-Replayed', 'true');

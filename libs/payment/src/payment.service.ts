@@ -67,7 +67,7 @@ export class PaymentService {
     if (!paymentId || paymentId.length > 128 || !orderId || orderId.length > 64 || !USER_ID_PATTERN.test(userId)) {
       throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', { paymentId, orderId });
     }
-    return inTransaction(this.db, async (em) => {
+    return inTransaction(this.db, async (em, afterCommit) => {
       const insert = await this.paymentRows.insertPayment(em, {
         paymentId,
         orderId,
@@ -106,7 +106,7 @@ export class PaymentService {
           txId: null,
         });
         if (amountCents > 0) await this.wallets.addToBalance(em, userId, amountCents);
-        payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' });
+        afterCommit(() => payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' }));
         this.logger.warn({ paymentId, orderId, userId, amountCents }, 'late gateway payment refunded to the wallet');
       }
       return toView((await this.paymentRows.findPayment(paymentId, em))!);

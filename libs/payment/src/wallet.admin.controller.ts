@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthedRequest, Idempotent, RequireScope } from '@app/core';
+import { AuthedRequest, Claim, Idempotent, IdempotencyClaim, RequireScope } from '@app/core';
 import { CreditWalletDto, WalletDto, WalletUserParams } from './dto/wallet.dto';
 import { WalletService } from './wallet.service';
 
@@ -15,10 +15,15 @@ export class WalletAdminController {
   @Idempotent()
   @ApiOperation({ summary: "Top up a user's wallet (Idempotency-Key required; a replay credits once)" })
   @ApiOkResponse({ type: WalletDto })
-  credit(@Param() params: WalletUserParams, @Body() dto: CreditWalletDto, @Req() request: AuthedRequest): Promise<WalletDto> {
-    // The idempotency key also names the top-up in the ledger, so even a retry after a
-    // crash between the credit and the stored response credits once.
+  credit(
+    @Param() params: WalletUserParams,
+    @Body() dto: CreditWalletDto,
+    @Req() request: AuthedRequest,
+    @Claim() claim: IdempotencyClaim | null,
+  ): Promise<WalletDto> {
+    // The idempotency key also names the top-up in the ledger, and the response is recorded in
+    // the credit's own transaction: a retry after a crash credits once and replays the answer.
     const key = String(request.headers['idempotency-key']);
-    return this.wallets.credit(params.userId, dto.amountCents, `admin:${request.principal?.keyId ?? 'unknown'}:${key}`);
+    return this.wallets.credit(params.userId, dto.amountCents, `admin:${request.principal?.keyId ?? 'unknown'}:${key}`, claim);
   }
 }

@@ -4,6 +4,7 @@ export { TccCoordinator } from './coordinator/tcc.coordinator';
 export { TccConflictError } from './tcc-conflict.error';
 export { TccRecoveryJob } from './recovery/tcc-recovery.job';
 export { FenceCleanupJob } from './recovery/fence-cleanup.job';
+export { TccNotices, type TxFlagged } from './tcc-notices';
 export {
   TccParticipant,
   TCC_PARTICIPANT,
@@ -23,7 +24,7 @@ export {
 } from './tcc.types';
 export { branchIdOf } from './branch-id';
 export type { BranchSpec } from './coordinator/local-phases';
-export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, expectOrRun, writeOrRun } from './local/local-unit';
+export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, countRefusal, expectOrRun, writeOrRun } from './local/local-unit';
 import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
 
 export const TCC_MIGRATIONS = [Tcc1700000002000];

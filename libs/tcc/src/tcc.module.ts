@@ -5,6 +5,7 @@ import { TccAdminService } from './admin/tcc-admin.service';
 import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
+import { TransactionPurgeRepository } from './coordinator/transaction-purge.repository';
 import { TransactionRepository } from './coordinator/transaction.repository';
 import { FenceRepository } from './fence/fence.repository';
 import { FencedBranchRunner } from './fence/fenced-branch.runner';
@@ -12,6 +13,7 @@ import { GroupCommit } from './local/group-commit';
 import { ParticipantRegistry } from './participants/participant.registry';
 import { FenceCleanupJob } from './recovery/fence-cleanup.job';
 import { TccRecoveryJob } from './recovery/tcc-recovery.job';
+import { TccNotices } from './tcc-notices';
 
 /**
  * Generic TCC orchestration: knows no domain. Modules mark a provider `@TccParticipant(name)`
@@ -23,6 +25,7 @@ import { TccRecoveryJob } from './recovery/tcc-recovery.job';
   providers: [
     ParticipantRegistry,
     TransactionRepository,
+    TransactionPurgeRepository,
     FenceRepository,
     FencedBranchRunner,
     TransactionDriver,
@@ -32,7 +35,8 @@ import { TccRecoveryJob } from './recovery/tcc-recovery.job';
     TccRecoveryJob,
     FenceCleanupJob,
     TccAdminService,
+    TccNotices,
   ],
-  exports: [TccCoordinator, TccRecoveryJob, FenceCleanupJob],
+  exports: [TccCoordinator, TccRecoveryJob, FenceCleanupJob, TccNotices],
 })
 export class TccModule {}

@@ -1,11 +1,11 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Core1700000000000, CoreModule } from '@app/core';
+import { CORE_MIGRATIONS, CoreModule } from '@app/core';
 import { TCC_MIGRATIONS, TccModule } from '@app/tcc';
 import { TccTestTables1700000090000, TestParticipantsModule } from './test-participants';
 
-export const TCC_TEST_MIGRATIONS = [Core1700000000000, ...TCC_MIGRATIONS, TccTestTables1700000090000];
+export const TCC_TEST_MIGRATIONS = [...CORE_MIGRATIONS, ...TCC_MIGRATIONS, TccTestTables1700000090000];
 
 /** Core + TCC + the test participants on the given environment (database), lifecycle hooks run. */
 export async function startTccModule(env: Record<string, string>): Promise<{ moduleRef: TestingModule; db: DataSource }> {

@@ -1,10 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
-import type { AppConfig } from '../config/app-config';
+import type { DbConfig } from '../config/app-config';
+import type { PoolLimits } from './pool-guard';
 
 export type MigrationClass = new () => unknown;
 
 /** One place that says how we talk to MySQL; used by the app and by ormconfig.ts. */
-export function dataSourceOptions(db: AppConfig['db'], migrations: MigrationClass[]): DataSourceOptions {
+export function dataSourceOptions(db: DbConfig, migrations: MigrationClass[]): DataSourceOptions {
   return {
     type: 'mysql',
     host: db.host,
@@ -24,7 +25,17 @@ export function dataSourceOptions(db: AppConfig['db'], migrations: MigrationClas
     migrationsTableName: 'schema_migrations',
     // multipleStatements: a phase's fixed rows (tx, branches, fences) go in one round trip.
     // Every value still travels as a `?` placeholder; no SQL is built from input.
-    extra: { connectionLimit: db.poolSize, waitForConnections: true, queueLimit: 0, multipleStatements: true },
+    // The wait queue is bounded (overload is shed, not queued); the acquire deadline and the
+    // statement timeout are added by guardPool, once migrations (which may wait on a lock) ran.
+    extra: { connectionLimit: db.poolSize, waitForConnections: true, queueLimit: db.queueLimit, multipleStatements: true },
+    connectTimeout: db.connectTimeoutMs,
     poolSize: db.poolSize,
+    // Ours, not TypeORM's (it ignores the key): read back by poolLimitsOf for guardPool.
+    poolLimits: { acquireTimeoutMs: db.acquireTimeoutMs, queryTimeoutMs: db.queryTimeoutMs },
   } as DataSourceOptions;
+}
+
+/** The acquire deadline and statement timeout that dataSourceOptions put beside TypeORM's options. */
+export function poolLimitsOf(options: DataSourceOptions): PoolLimits {
+  return (options as DataSourceOptions & { poolLimits: PoolLimits }).poolLimits;
 }

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app-config';
+import type { DbConfig } from '../config/app-config';
 
 const logger = new Logger('Database');
 
+export type DatabaseAddress = Pick<DbConfig, 'host' | 'port' | 'user' | 'password' | 'name'>;
+
 /** Creates the database if it is missing, so a fresh machine needs no manual step. */
-export async function ensureDatabaseExists(db: AppConfig['db']): Promise<void> {
+export async function ensureDatabaseExists(db: DatabaseAddress): Promise<void> {
   const connection = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
   try {
     await connection.query(

@@ -24,12 +24,16 @@ const readCommittedSessions = new WeakSet<object>();
  */
 export async function inTransaction<T>(
   dataSource: DataSource,
-  work: (em: EntityManager) => Promise<T>,
+  work: (em: EntityManager, afterCommit: (fn: () => unknown) => void) => Promise<T>,
   attempts = 5,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    // Metrics and events of this attempt: run once it committed, dropped with a rolled-back one.
+    const callbacks: Array<() => unknown> = [];
     try {
-      return await runOnce(dataSource, work);
+      const result = await runOnce(dataSource, (em) => work(em, (fn) => callbacks.push(fn)));
+      for (const fn of callbacks) await Promise.resolve().then(fn).catch(() => undefined);
+      return result;
     } catch (err) {
       if (attempt >= attempts || !isRetryableTxError(err)) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));

@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorBody } from './domain-error';
 import { ErrorCode, errorCodeForStatus, httpStatusOf } from './error-code';
@@ -23,10 +24,20 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
+  // No connection in time (DatabaseBusyError), a statement past its timeout, MySQL going away.
+  'DB_POOL_BUSY',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_STATEMENT_TIMEOUT',
+  'EHOSTUNREACH',
 ]);
 
-/** TypeORM and mysql2 report a closed or never-opened pool with these messages only. */
-const UNAVAILABLE_MESSAGE = /Connection is not established|Pool is closed|Stream isn't writeable|max retries per request/i;
+/** TypeORM and mysql2 report a closed, never-opened or closing pool or connection with these messages only. */
+const UNAVAILABLE_MESSAGE =
+  /Connection is not established|Pool is closed|Stream isn't writeable|max retries per request|connection is in closed state|Queue limit reached/i;
 
 function isUnavailable(err: { code?: string; driverError?: { code?: string }; message?: string }): boolean {
   return (
@@ -75,16 +86,31 @@ export function toErrorBody(exception: unknown): ErrorBody {
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+  private readonly retryAfterSec: number;
+
+  constructor(@Optional() config?: AppConfig) {
+    this.retryAfterSec = config?.http.retryAfterSec ?? 1;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      this.logger.warn({ err: errorSummary(exception), method: request?.method, url: request?.url }, 'answered 503');
+    } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception, method: request?.method, url: request?.url }, 'unhandled error');
     }
     if (body.details === undefined) delete body.details;
+    // A 503 changed nothing and says when to come back (shedding load, or a dependency down).
+    if (body.statusCode === 503) void reply.header('retry-after', String(this.retryAfterSec));
     void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
+}
+
+/** Shed or outage 503s come by the thousand: their code and message are enough, not a stack each. */
+function errorSummary(exception: unknown): { code?: string; message?: string } {
+  const e = exception as { code?: string; driverError?: { code?: string }; message?: string };
+  return { code: e?.code ?? e?.driverError?.code, message: e?.message };
 }

@@ -8,10 +8,11 @@ import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
-import { EarlyRefusal, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { EarlyRefusal, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
+import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
+import { userScope } from './idempotency-epoch';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 const WAIT_STEP_MS = 25;
 const WAIT_MAX_MS = 10_000;
 
@@ -65,12 +66,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const rawKey = request.headers['idempotency-key'];
     const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
     if (!key) return throwError(() => DomainError.validation('Idempotency-Key header is required'));
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       return throwError(() => DomainError.validation('Idempotency-Key must be 1-128 printable ASCII characters'));
     }
 
     const scope =
-      request.principal?.scope === 'storefront' ? `u:${readUserId(request)}` : `k:${request.principal?.keyId ?? 'anon'}`;
+      request.principal?.scope === 'storefront' ? userScope(readUserId(request)) : `k:${request.principal?.keyId ?? 'anon'}`;
     const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
     const run = async () => {
@@ -79,23 +80,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const hash = createHash('sha256')
         .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
         .digest('hex');
-      return this.runOnce(scope, key, hash, route.options!, statusCode, http.getResponse<FastifyReply>(), next);
+      return this.runOnce(request as ClaimedRequest, { scope, key, hash, statusCode }, route.options!, http.getResponse<FastifyReply>(), next);
     };
     return from(run());
   }
 
-  /** Throws the early refusal, unless this key may have a response to replay (or Redis cannot say). */
+  /**
+   * Throws the early refusal, unless this key may have a response to replay: Redis holds a
+   * record of it, or Redis cannot vouch that it knows every used key (IdempotencyEpoch).
+   */
   private async refuseEarly(early: EarlyRefusal, request: AuthedRequest, scope: string, key: string): Promise<void> {
     const refusal = await early.refusal(request);
-    if (refusal && (await this.store.isUnused(scope, key))) throw refusal;
+    if (!refusal || !(await this.store.isUnused(scope, key))) return;
+    early.refused?.(refusal);
+    throw refusal;
   }
 
   private async runOnce(
-    scope: string,
-    key: string,
-    hash: string,
+    request: ClaimedRequest,
+    { scope, key, hash, statusCode }: { scope: string; key: string; hash: string; statusCode: number },
     options: IdempotentOptions,
-    statusCode: number,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
@@ -105,6 +109,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.status(outcome.response.statusCode);
       return outcome.response.body;
     }
+    const claim = new IdempotencyClaim(this.store, scope, key, hash, outcome.attemptId, statusCode, outcome.keyMayBeUsed);
+    request.idempotencyClaim = claim;
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -112,7 +118,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       await this.store.abandon(scope, key, outcome.via);
       throw err;
     }
-    await this.store.complete(scope, key, hash, { statusCode, body }, durableRecord(options, outcome.via));
+    const durable = durableRecord(options, outcome.via) && !claim.isRecorded;
+    await this.store.complete(scope, key, hash, { statusCode, body }, durable);
     return body;
   }
 
@@ -123,7 +130,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (outcome.kind === 'mismatch') {
         throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
       }
-      if (outcome.kind !== 'in_flight') return outcome;
+      if (outcome.kind === 'acquired' || outcome.kind === 'replay') return outcome;
       if (Date.now() >= deadline) {
         throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later');
       }

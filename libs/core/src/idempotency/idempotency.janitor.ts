@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '../config/app-config';
+import { JobRounds } from '../jobs/job-rounds';
 import { IdempotencyStore } from './idempotency.store';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -12,14 +11,11 @@ export class IdempotencyJanitor implements OnApplicationBootstrap {
 
   constructor(
     private readonly store: IdempotencyStore,
-    private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly rounds: JobRounds,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.jobsEnabled) return;
-    const timer = setInterval(() => void this.purgeExpired(), PURGE_INTERVAL_MS);
-    this.scheduler.addInterval('idempotency-purge', timer);
+    this.rounds.schedule('idempotency-purge', PURGE_INTERVAL_MS, () => this.purgeExpired());
   }
 
   async purgeExpired(): Promise<number> {

@@ -1,9 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { affectedRows } from '../database/transaction';
+import { DomainError } from '../errors/domain-error';
+import { newId } from '../ids/new-id';
+import type { IdempotencyClaim } from './idempotency-claim';
+import { EPOCH_MARKER, idempotencyRedisKey, IdempotencyEpoch, isCompleteMarker } from './idempotency-epoch';
 import { InjectRedis, RedisStatus } from '../redis/redis.module';
 
 export interface StoredResponse {
@@ -12,7 +16,13 @@ export interface StoredResponse {
 }
 
 export type BeginOutcome =
-  | { kind: 'acquired'; via: AcquiredVia }
+  | {
+      kind: 'acquired';
+      via: AcquiredVia;
+      attemptId: string | null;
+      /** Redis cannot vouch that the key is new: a route whose own rows guard it must look there. */
+      keyMayBeUsed: boolean;
+    }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
   | { kind: 'in_flight' };
@@ -21,7 +31,8 @@ export type BeginOutcome =
 export type AcquiredVia = 'redis' | 'mysql' | 'both';
 
 interface Entry {
-  state: 'IN_FLIGHT' | 'DONE';
+  /** USED: written by a rebuild (IdempotencyEpoch); the key was used, its answer is in MySQL. */
+  state: 'IN_FLIGHT' | 'DONE' | 'USED';
   hash: string;
   statusCode?: number;
   body?: unknown;
@@ -44,10 +55,11 @@ export class IdempotencyStore {
     private readonly redisStatus: RedisStatus,
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly epoch: IdempotencyEpoch,
   ) {}
 
   private redisKey(scope: string, key: string): string {
-    return `idem:{${scope}}:${key}`;
+    return idempotencyRedisKey(scope, key);
   }
 
   async begin(scope: string, key: string, hash: string, lookupDurable: boolean): Promise<BeginOutcome> {
@@ -63,38 +75,58 @@ export class IdempotencyStore {
 
   private async beginInRedis(scope: string, key: string, hash: string, lookupDurable: boolean): Promise<BeginOutcome> {
     const rkey = this.redisKey(scope, key);
-    const marker: Entry = { state: 'IN_FLIGHT', hash };
-    const set = await this.redis.set(rkey, JSON.stringify(marker), 'PX', IN_FLIGHT_MS, 'NX');
+    const marker = JSON.stringify({ state: 'IN_FLIGHT', hash } satisfies Entry);
+    const [[setErr, set], [, epoch]] = (await this.redis
+      .pipeline()
+      .set(rkey, marker, 'PX', IN_FLIGHT_MS, 'NX')
+      .get(EPOCH_MARKER)
+      .exec()) as Array<[Error | null, unknown]>;
+    if (setErr) throw setErr;
     if (set === 'OK') {
-      if (!lookupDurable) return { kind: 'acquired', via: 'redis' };
-      // Redis may have lost the record (flush, failover), even while the first request still
-      // runs, or that request may have started on MySQL while Redis was down: MySQL decides.
-      const durable = await this.beginInMysql(scope, key, hash).catch(async (err: unknown) => {
-        await this.redis.del(rkey).catch(() => undefined); // no stale marker blocking the retry
-        throw err;
-      });
-      if (durable.kind === 'acquired') return { kind: 'acquired', via: 'both' };
-      if (durable.kind === 'replay') {
-        const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
-        await this.redis.set(rkey, JSON.stringify(entry), 'EX', this.config.idempotencyTtlSec);
-      } else {
-        await this.redis.del(rkey); // our marker must not stand in for the request that holds the key
-      }
-      return durable;
+      const recordsComplete = this.epoch.recordsComplete && isCompleteMarker(epoch as string | null);
+      return this.acquiredInRedis(scope, key, hash, lookupDurable, !recordsComplete);
     }
     const raw = await this.redis.get(rkey);
     if (!raw) return this.beginInRedis(scope, key, hash, lookupDurable);
-    return this.compare(JSON.parse(raw) as Entry, hash);
+    const entry = JSON.parse(raw) as Entry;
+    if (entry.state !== 'USED') return this.compare(entry, hash);
+    // Used before Redis lost its record: the route's durable guard answers. Two retries racing
+    // here may both proceed; that guard (a unique key) still lets only one change happen.
+    await this.redis.set(rkey, marker, 'PX', IN_FLIGHT_MS);
+    return this.acquiredInRedis(scope, key, hash, lookupDurable, true);
+  }
+
+  private async acquiredInRedis(scope: string, key: string, hash: string, lookupDurable: boolean, keyMayBeUsed: boolean): Promise<BeginOutcome> {
+    if (!lookupDurable) return { kind: 'acquired', via: 'redis', attemptId: null, keyMayBeUsed };
+    const rkey = this.redisKey(scope, key);
+    // Redis may have lost the record (flush, failover), even while the first request still
+    // runs, or that request may have started on MySQL while Redis was down: MySQL decides.
+    const durable = await this.beginInMysql(scope, key, hash).catch(async (err: unknown) => {
+      await this.redis.del(rkey).catch(() => undefined); // no stale marker blocking the retry
+      throw err;
+    });
+    if (durable.kind === 'acquired') return { ...durable, via: 'both' };
+    if (durable.kind === 'replay') {
+      const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
+      await this.redis.set(rkey, JSON.stringify(entry), 'EX', this.config.idempotencyTtlSec);
+    } else {
+      await this.redis.del(rkey); // our marker must not stand in for the request that holds the key
+    }
+    return durable;
   }
 
   /**
-   * True only when Redis is up and holds no record of this key: no response to replay and no
-   * request in flight. Any doubt (Redis down or failing) is false, so the caller takes the full path.
+   * True only when Redis is up, holds no record of this key (no response to replay, no request
+   * in flight) and vouches that it knows every used key (IdempotencyEpoch). Any doubt (Redis
+   * down or failing, records being rebuilt) is false, so the caller takes the full path.
    */
   async isUnused(scope: string, key: string): Promise<boolean> {
-    if (!this.redisStatus.isUp) return false;
+    if (!this.redisStatus.isUp || !this.epoch.recordsComplete) return false;
     try {
-      return (await this.redis.exists(this.redisKey(scope, key))) === 0;
+      const [[, exists], [, epoch]] = (await this.redis.pipeline().exists(this.redisKey(scope, key)).get(EPOCH_MARKER).exec()) as Array<
+        [Error | null, unknown]
+      >;
+      return exists === 0 && isCompleteMarker(epoch as string | null);
     } catch {
       return false;
     }
@@ -107,25 +139,26 @@ export class IdempotencyStore {
   }
 
   private async beginInMysql(scope: string, key: string, hash: string): Promise<BeginOutcome> {
+    const attemptId = newId();
     const inserted = affectedRows(
       await this.db.query(
-        `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, state, created_at, expires_at)
-         VALUES (?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
-        [scope, key, hash, this.config.idempotencyTtlSec],
+        `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, attempt_id, state, created_at, expires_at)
+         VALUES (?, ?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+        [scope, key, hash, attemptId, this.config.idempotencyTtlSec],
       ),
     );
-    if (inserted === 1) return { kind: 'acquired', via: 'mysql' };
+    if (inserted === 1) return { kind: 'acquired', via: 'mysql', attemptId, keyMayBeUsed: true };
     // Take over a marker left by a crashed attempt, or an expired record.
     const takenOver = affectedRows(
       await this.db.query(
-        `UPDATE idempotency_record SET request_hash = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
+        `UPDATE idempotency_record SET request_hash = ?, attempt_id = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
                 created_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
           WHERE scope = ? AND idem_key = ?
             AND ((state = 'IN_FLIGHT' AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND) OR expires_at < UTC_TIMESTAMP(3))`,
-        [hash, this.config.idempotencyTtlSec, scope, key, IN_FLIGHT_MS / 1000],
+        [hash, attemptId, this.config.idempotencyTtlSec, scope, key, IN_FLIGHT_MS / 1000],
       ),
     );
-    if (takenOver === 1) return { kind: 'acquired', via: 'mysql' };
+    if (takenOver === 1) return { kind: 'acquired', via: 'mysql', attemptId, keyMayBeUsed: true };
     const entry = await this.readMysql(scope, key);
     if (!entry) return this.beginInMysql(scope, key, hash);
     return this.compare(entry, hash);
@@ -152,7 +185,10 @@ export class IdempotencyStore {
     const ttl = this.config.idempotencyTtlSec;
     if (durable) await this.completeDurable(scope, key, hash, response);
     const entry: Entry = { state: 'DONE', hash, statusCode: response.statusCode, body: response.body };
-    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => undefined);
+    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', ttl).catch(() => {
+      // The early refusal trusts Redis alone to know every used key: it no longer does.
+      this.epoch.recordLost();
+    });
   }
 
   private async completeDurable(scope: string, key: string, hash: string, response: StoredResponse): Promise<void> {
@@ -168,6 +204,34 @@ export class IdempotencyStore {
         [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
       )
       .catch((err: unknown) => this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'));
+  }
+
+  /**
+   * The durable record written inside the route's own transaction (see IdempotencyClaim): it
+   * commits with the change or not at all. Finding another attempt's hold (ours was taken over
+   * after the in-flight window) fails the transaction, so the change is not applied twice.
+   */
+  async completeIn(em: EntityManager, claim: IdempotencyClaim, response: StoredResponse): Promise<void> {
+    const body = JSON.stringify(response.body ?? null);
+    const ttl = this.config.idempotencyTtlSec;
+    if (!claim.attemptId) {
+      await em.query(
+        `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
+         VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+        [claim.scope, claim.key, claim.hash, response.statusCode, body, ttl],
+      );
+      return;
+    }
+    const recorded = affectedRows(
+      await em.query(
+        `UPDATE idempotency_record SET state = 'DONE', status_code = ?, response_body = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
+          WHERE scope = ? AND idem_key = ? AND attempt_id = ? AND state = 'IN_FLIGHT'`,
+        [response.statusCode, body, ttl, claim.scope, claim.key, claim.attemptId],
+      ),
+    );
+    if (recorded !== 1) {
+      throw DomainError.conflict('A later attempt with this Idempotency-Key took over; this one changed nothing');
+    }
   }
 
   /** A refused or failed request changed nothing: free the key so a retry is evaluated again. */

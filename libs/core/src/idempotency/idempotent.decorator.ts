@@ -4,6 +4,9 @@ import { ApiHeader } from '@nestjs/swagger';
 
 export const IDEMPOTENT_KEY = 'idempotency:options';
 
+/** What an `Idempotency-Key` may be: 1-128 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
 export interface IdempotentOptions {
   /**
    * Also consult MySQL when Redis has no record (survives a Redis flush), and write the
@@ -15,6 +18,8 @@ export interface IdempotentOptions {
    * A provider that can refuse the request from memory before any idempotency work (e.g.
    * checkout of a sold-out sku). Its refusal is answered at the cost of one Redis read that
    * makes sure this key has no earlier response to replay; a request it lets pass runs as usual.
+   * It is taken before Nest's pipeline (EarlyRefusalHook), and again in the interceptor for a
+   * request that reached Nest anyway.
    */
   refuseEarly?: Type<EarlyRefusal>;
 }
@@ -22,6 +27,8 @@ export interface IdempotentOptions {
 /** See IdempotentOptions.refuseEarly. Must change nothing; null lets the request through. */
 export interface EarlyRefusal {
   refusal(request: { body: unknown; headers: Record<string, unknown> }): Promise<DomainError | null>;
+  /** The refusal was the answer (it is asked for more often than it answers): count it here. */
+  refused?(error: DomainError): void;
 }
 
 /** The route requires an `Idempotency-Key` header and replays its first successful response. */

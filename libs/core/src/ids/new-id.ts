@@ -19,18 +19,27 @@ let poolAt = pool.length;
 let prefixMs = -1;
 let prefix = '';
 
+function encodeTime(ms: number): string {
+  let rest = ms;
+  let out = '';
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
 function timePrefix(ms: number): string {
   if (ms !== prefixMs) {
-    let rest = ms;
-    let out = '';
-    for (let i = 0; i < TIME_CHARS; i++) {
-      out = ALPHABET[rest % 32] + out;
-      rest = Math.floor(rest / 32);
-    }
     prefixMs = ms;
-    prefix = out;
+    prefix = encodeTime(ms);
   }
   return prefix;
+}
+
+/** The smallest id that `newId` can make at or after `ms`: ids made since then sort at or above it. */
+export function idFloorAt(ms: number): string {
+  return encodeTime(Math.max(0, Math.floor(ms))) + '0'.repeat(RANDOM_CHARS);
 }
 
 /**

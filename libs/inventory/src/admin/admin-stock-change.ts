@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { inTransaction } from '@app/core';
+import { IdempotencyClaim, inTransaction } from '@app/core';
 import { AlertChange } from '../alerts/alert.repository';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import type { RowKey, StockRow } from '../inventory.types';
@@ -17,8 +17,10 @@ export interface RowMove {
 
 /**
  * The frame every admin stock operation shares. `change` runs in one local transaction with
- * the alert checks and the re-read of the rows; after the commit come the alert logs, the
- * operation metric and the Redis sync of the rows (so the gate learns the new availability).
+ * the alert checks, the re-read of the rows and the request's idempotency record (so a retry
+ * after a crash replays the answer instead of moving the units again); after the commit come
+ * the alert logs, the operation metric and the Redis sync of the rows (so the gate learns the
+ * new availability).
  */
 @Injectable()
 export class AdminStockChange {
@@ -30,24 +32,31 @@ export class AdminStockChange {
   ) {}
 
   /**
-   * `change` returns the rows it moved, in the order the caller wants them back. `reason`
-   * null: no ledger-level operation (a threshold change): no metric and no Redis sync.
+   * `change` returns the rows it moved, in the order `answer` wants them. `reason` null: no
+   * ledger-level operation (a threshold change): no metric and no Redis sync.
    */
-  async apply(reason: string | null, change: (em: EntityManager) => Promise<RowMove[]>): Promise<StockRow[]> {
-    const { moves, rows, alertChanges } = await inTransaction(this.db, async (em) => {
+  async apply<T>(
+    reason: string | null,
+    change: (em: EntityManager) => Promise<RowMove[]>,
+    answer: (rows: StockRow[]) => T,
+    claim: IdempotencyClaim | null,
+  ): Promise<T> {
+    const { moves, response, alertChanges } = await inTransaction(this.db, async (em) => {
       const moves = await change(em);
       const alertChanges: AlertChange[] = [];
       for (const { key, direction } of moves) alertChanges.push(...(await this.checkAlerts(em, key, direction)));
       const rows: StockRow[] = [];
       for (const { key } of moves) rows.push((await this.stock.findRow(key, em))!);
-      return { moves, rows, alertChanges };
+      const response = answer(rows);
+      await claim?.recordIn(em, response);
+      return { moves, response, alertChanges };
     });
     this.alerts.report(alertChanges);
     if (reason) {
       stockOperationsTotal.inc({ reason });
       for (const { key, direction } of moves) await this.sync.afterCommit([key], { unitsAdded: direction !== 'down' });
     }
-    return rows;
+    return response;
   }
 
   private checkAlerts(em: EntityManager, key: RowKey, direction: RowMove['direction']): Promise<AlertChange[]> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId } from '@app/core';
+import { IdempotencyClaim, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
@@ -15,15 +15,19 @@ export class ReceiveStock {
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: StockMoveDto): Promise<StockDto> {
+  async execute(dto: StockMoveDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = dto.reference ?? newId();
-    const [row] = await this.change.apply('INBOUND', async (em) => {
-      await this.stock.addOnHand(em, key, dto.qty);
-      await this.stock.writeLedger(em, [{ ...key, reason: 'INBOUND', ref, deltaOnHand: dto.qty, deltaReserved: 0 }]);
-      return [{ key, direction: 'up' }];
-    });
-    return toStockDto(row);
+    return this.change.apply(
+      'INBOUND',
+      async (em) => {
+        await this.stock.addOnHand(em, key, dto.qty);
+        await this.stock.writeLedger(em, [{ ...key, reason: 'INBOUND', ref, deltaOnHand: dto.qty, deltaReserved: 0 }]);
+        return [{ key, direction: 'up' }];
+      },
+      ([row]) => toStockDto(row),
+      claim,
+    );
   }
 }

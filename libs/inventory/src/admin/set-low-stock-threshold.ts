@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { IdempotencyClaim } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { StockDto, ThresholdDto } from '../dto/stock.dto';
 import { StockRepository } from '../stock/stock.repository';
@@ -14,14 +15,18 @@ export class SetLowStockThreshold {
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: ThresholdDto): Promise<StockDto> {
+  async execute(dto: ThresholdDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     // No units move: no ledger row, no operation metric, nothing for the Redis gate to learn.
-    const [row] = await this.change.apply(null, async (em) => {
-      await this.stock.setThreshold(em, key, dto.threshold);
-      return [{ key, direction: 'either' }];
-    });
-    return toStockDto(row);
+    return this.change.apply(
+      null,
+      async (em) => {
+        await this.stock.setThreshold(em, key, dto.threshold);
+        return [{ key, direction: 'either' }];
+      },
+      ([row]) => toStockDto(row),
+      claim,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId } from '@app/core';
+import { IdempotencyClaim, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
@@ -16,20 +16,24 @@ export class ShipStock {
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: StockMoveDto): Promise<StockDto> {
+  async execute(dto: StockMoveDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = dto.reference ?? newId();
-    const [row] = await this.change.apply('OUTBOUND', async (em) => {
-      if (!(await this.stock.removeAvailable(em, key, dto.qty))) {
-        const current = await this.stock.findRow(key, em);
-        throw insufficientStock(dto.sku, dto.warehouse, dto.qty, {
-          available: current ? current.onHand - current.reserved : 0,
-        });
-      }
-      await this.stock.writeLedger(em, [{ ...key, reason: 'OUTBOUND', ref, deltaOnHand: -dto.qty, deltaReserved: 0 }]);
-      return [{ key, direction: 'down' }];
-    });
-    return toStockDto(row);
+    return this.change.apply(
+      'OUTBOUND',
+      async (em) => {
+        if (!(await this.stock.removeAvailable(em, key, dto.qty))) {
+          const current = await this.stock.findRow(key, em);
+          throw insufficientStock(dto.sku, dto.warehouse, dto.qty, {
+            available: current ? current.onHand - current.reserved : 0,
+          });
+        }
+        await this.stock.writeLedger(em, [{ ...key, reason: 'OUTBOUND', ref, deltaOnHand: -dto.qty, deltaReserved: 0 }]);
+        return [{ key, direction: 'down' }];
+      },
+      ([row]) => toStockDto(row),
+      claim,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@app/core';
+import { DomainError, IdempotencyClaim, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
@@ -18,25 +18,29 @@ export class TakeStock {
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: StocktakeDto): Promise<StockDto> {
+  async execute(dto: StocktakeDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     await this.catalogue.requireRow(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = newId();
-    const [row] = await this.change.apply('STOCKTAKE', async (em) => {
-      // The delta needs the old value: lock the row first (created empty if missing), then write.
-      const before = await this.stock.lockRow(em, key);
-      if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
-        throw DomainError.conflict(`Counted ${dto.countedQty} is below the ${before.reserved} units reserved for orders`, {
-          sku: dto.sku,
-          warehouse: dto.warehouse,
-          countedQty: dto.countedQty,
-          reserved: before.reserved,
-        });
-      }
-      const delta = dto.countedQty - before.onHand;
-      await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);
-      return [{ key, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'either' }];
-    });
-    return toStockDto(row);
+    return this.change.apply(
+      'STOCKTAKE',
+      async (em) => {
+        // The delta needs the old value: lock the row first (created empty if missing), then write.
+        const before = await this.stock.lockRow(em, key);
+        if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
+          throw DomainError.conflict(`Counted ${dto.countedQty} is below the ${before.reserved} units reserved for orders`, {
+            sku: dto.sku,
+            warehouse: dto.warehouse,
+            countedQty: dto.countedQty,
+            reserved: before.reserved,
+          });
+        }
+        const delta = dto.countedQty - before.onHand;
+        await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);
+        return [{ key, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'either' }];
+      },
+      ([row]) => toStockDto(row),
+      claim,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@app/core';
+import { DomainError, IdempotencyClaim, newId } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { AdminStockChange } from './admin-stock-change';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
@@ -20,7 +20,7 @@ export class TransferStock {
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: TransferDto): Promise<TransferResultDto> {
+  async execute(dto: TransferDto, claim: IdempotencyClaim | null = null): Promise<TransferResultDto> {
     // Codes compare without case, as in MySQL: `main` and `MAIN` are one warehouse.
     const [fromCode, toCode] = [dto.from.toLowerCase(), dto.to.toLowerCase()];
     if (fromCode === toCode) throw DomainError.validation('from and to must be different warehouses');
@@ -31,28 +31,32 @@ export class TransferStock {
     const ref = newId();
     const ordered = fromCode < toCode ? [from, to] : [to, from];
 
-    const [fromRow, toRow] = await this.change.apply('TRANSFER', async (em) => {
-      for (const key of ordered) {
-        if (key === from) {
-          if (!(await this.stock.removeAvailable(em, from, dto.qty))) {
-            const current = await this.stock.findRow(from, em);
-            throw insufficientStock(dto.sku, dto.from, dto.qty, {
-              available: current ? current.onHand - current.reserved : 0,
-            });
+    return this.change.apply(
+      'TRANSFER',
+      async (em) => {
+        for (const key of ordered) {
+          if (key === from) {
+            if (!(await this.stock.removeAvailable(em, from, dto.qty))) {
+              const current = await this.stock.findRow(from, em);
+              throw insufficientStock(dto.sku, dto.from, dto.qty, {
+                available: current ? current.onHand - current.reserved : 0,
+              });
+            }
+          } else {
+            await this.stock.addOnHand(em, to, dto.qty);
           }
-        } else {
-          await this.stock.addOnHand(em, to, dto.qty);
         }
-      }
-      await this.stock.writeLedger(em, [
-        { ...from, reason: 'TRANSFER_OUT', ref, deltaOnHand: -dto.qty, deltaReserved: 0 },
-        { ...to, reason: 'TRANSFER_IN', ref, deltaOnHand: dto.qty, deltaReserved: 0 },
-      ]);
-      return [
-        { key: from, direction: 'down' },
-        { key: to, direction: 'up' },
-      ];
-    });
-    return { from: toStockDto(fromRow), to: toStockDto(toRow) };
+        await this.stock.writeLedger(em, [
+          { ...from, reason: 'TRANSFER_OUT', ref, deltaOnHand: -dto.qty, deltaReserved: 0 },
+          { ...to, reason: 'TRANSFER_IN', ref, deltaOnHand: dto.qty, deltaReserved: 0 },
+        ]);
+        return [
+          { key: from, direction: 'down' },
+          { key: to, direction: 'up' },
+        ];
+      },
+      ([fromRow, toRow]) => ({ from: toStockDto(fromRow), to: toStockDto(toRow) }),
+      claim,
+    );
   }
 }

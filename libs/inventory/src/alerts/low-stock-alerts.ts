@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { RowKey } from '../inventory.types';
 import { lowStockAlertsTotal } from '../inventory.metrics';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 import { AlertChange, AlertRepository } from './alert.repository';
 
 /**
@@ -15,7 +16,10 @@ export class LowStockAlerts {
   /** Per row: the check running now, and the one queued behind it (shared by every caller meanwhile). */
   private readonly rechecks = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
 
-  constructor(private readonly alerts: AlertRepository) {}
+  constructor(
+    private readonly alerts: AlertRepository,
+    private readonly feed: StockChangeFeed,
+  ) {}
 
   /**
    * After a committed checkout or release (whose transactions end with the stock UPDATE, so
@@ -77,6 +81,7 @@ export class LowStockAlerts {
   report(changes: AlertChange[]): void {
     for (const c of changes) {
       lowStockAlertsTotal.inc({ change: c.change });
+      this.feed.alert({ sku: c.sku, warehouse: c.warehouse, change: c.change });
       if (c.change === 'OPENED') this.logger.warn({ sku: c.sku, warehouse: c.warehouse }, 'Low stock: alert opened');
       else this.logger.log({ sku: c.sku, warehouse: c.warehouse }, 'Stock back at threshold: alert resolved');
     }

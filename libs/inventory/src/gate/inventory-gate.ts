@@ -5,6 +5,7 @@ import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 import { Reconciler } from '../reconcile/reconciler';
 import { RedisStock } from './redis-stock';
 import { SoldOutFlags } from './sold-out-flags';
@@ -33,6 +34,7 @@ export class InventoryGate implements OnModuleInit {
     private readonly reconciler: Reconciler,
     private readonly catalogue: CatalogueLookup,
     private readonly redisStatus: RedisStatus,
+    private readonly feed: StockChangeFeed,
   ) {}
 
   onModuleInit(): void {
@@ -68,6 +70,7 @@ export class InventoryGate implements OnModuleInit {
     const line = lines.find((l) => this.flags.isSoldOut({ sku: l.sku, warehouse }));
     if (!line) return null;
     reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
+    this.feed.refused({ sku: line.sku, warehouse }, line.qty);
     return insufficientStock(line.sku, warehouse, line.qty);
   }
 
@@ -114,6 +117,7 @@ export class InventoryGate implements OnModuleInit {
         if (reserved.length) await this.releaseFreeze(freezeId, warehouse, reserved);
         if (outcome.available <= 0) this.flags.markSoldOut(key);
         reservationsTotal.inc({ outcome: 'refused', level: 'redis' });
+        this.feed.refused(key, line.qty);
         throw insufficientStock(line.sku, warehouse, line.qty, { reason: outcome.reason });
       }
       if (outcome.kind === 'reserved') reserved.push(line.sku);

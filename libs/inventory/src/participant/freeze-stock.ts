@@ -2,14 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
 import type { ProductInfo } from '@app/product';
-import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, countRefusal, type BranchContext, type LocalUnit } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { SoldOutFlags } from '../gate/sold-out-flags';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
 import { StockRepository, stockRowSum } from '../stock/stock.repository';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
 
 /**
@@ -25,6 +27,8 @@ export class FreezeStock {
     private readonly freezes: FreezeRepository,
     private readonly catalogue: CatalogueLookup,
     private readonly alerts: LowStockAlerts,
+    private readonly flags: SoldOutFlags,
+    private readonly feed: StockChangeFeed,
   ) {}
 
   async execute(em: EntityManager, ctx: BranchContext, payload: FreezePayload): Promise<void> {
@@ -33,13 +37,13 @@ export class FreezeStock {
       throw DomainError.validation('A freeze needs the userId (1-64 characters)');
     }
     const lines = sortedLines(validLines(payload.lines));
-    const products = await this.productsOf(lines, warehouse);
+    const products = await this.productsOf(lines, warehouse, ctx.local);
 
-    const charged = await this.chargePurchaseLimits(em, userId, lines, products);
+    const charged = await this.chargePurchaseLimits(em, userId, lines, products, ctx.local);
     await this.recordFreezes(em, ctx, payload, lines, charged);
     for (const line of lines) {
       await addToSumOrApply(em, ctx.local, stockRowSum(warehouse, line.sku), line.qty, (tx, total) =>
-        this.reserve(tx, { sku: line.sku, warehouse }, total),
+        this.reserve(tx, { sku: line.sku, warehouse }, total, ctx.local),
       );
     }
     const rows = lines.map((l) => ({ sku: l.sku, warehouse }));
@@ -57,24 +61,40 @@ export class FreezeStock {
     );
   }
 
-  private async productsOf(lines: StockLine[], warehouse: string): Promise<Map<string, ProductInfo>> {
+  private async productsOf(lines: StockLine[], warehouse: string, local?: LocalUnit): Promise<Map<string, ProductInfo>> {
     try {
       return await this.catalogue.forTry(
         lines.map((l) => l.sku),
         warehouse,
       );
     } catch (err) {
-      reservationsTotal.inc({ outcome: 'not_found', level: 'mysql' });
+      countRefusal(local, () => reservationsTotal.inc({ outcome: 'not_found', level: 'mysql' }));
       throw err;
     }
   }
 
   /** The decision: `reserved += n` only where `on_hand - reserved >= n` (StockRepository.reserve). */
-  private async reserve(em: EntityManager, key: { sku: string; warehouse: string }, n: number): Promise<void> {
+  private async reserve(em: EntityManager, key: { sku: string; warehouse: string }, n: number, local?: LocalUnit): Promise<void> {
     if (!(await this.stock.reserve(em, key, n))) {
-      reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
+      // counted once the refusal is final (a group's refused sum is tried again member by member)
+      countRefusal(local, () => {
+        reservationsTotal.inc({ outcome: 'refused', level: 'mysql' });
+        this.feed.refused(key, n);
+      });
+      await this.flagIfSoldOut(em, key);
       throw insufficientStock(key.sku, key.warehouse, n);
     }
+  }
+
+  /**
+   * A refusal MySQL decided (Redis down, or the gate passed) sets the in-process flag as a Redis
+   * refusal does, so the next refusals of the row cost no round trip. Only when nothing is left:
+   * the row's one UPDATE per local transaction is this refused one, so the row read here is
+   * the committed row, untouched by other members of a group-committed batch.
+   */
+  private async flagIfSoldOut(em: EntityManager, key: { sku: string; warehouse: string }): Promise<void> {
+    const row = await this.stock.findRow(key, em);
+    if (!row || row.onHand - row.reserved <= 0) this.flags.markSoldOut(key);
   }
 
   /** Returns the skus whose limit was charged (a cancel gives exactly those back). */
@@ -83,13 +103,14 @@ export class FreezeStock {
     userId: string,
     lines: StockLine[],
     products: Map<string, ProductInfo>,
+    local?: LocalUnit,
   ): Promise<Set<string>> {
     const charged = new Set<string>();
     for (const line of lines) {
       const limit = products.get(line.sku)!.maxPerUser;
       if (limit === null) continue;
       if (!(await this.freezes.chargePurchaseLimit(em, userId, line.sku, line.qty, limit))) {
-        reservationsTotal.inc({ outcome: 'limit_exceeded', level: 'mysql' });
+        countRefusal(local, () => reservationsTotal.inc({ outcome: 'limit_exceeded', level: 'mysql' }));
         throw purchaseLimitExceeded(line.sku, limit, line.qty);
       }
       charged.add(line.sku);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { afterLocalCommit, type LocalUnit } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { RestockPayload, sortedLines } from '../inventory.types';
 import { stockOperationsTotal } from '../inventory.metrics';
@@ -14,7 +15,7 @@ export class RestockUnits {
     private readonly alerts: LowStockAlerts,
   ) {}
 
-  async execute(em: EntityManager, payload: RestockPayload): Promise<void> {
+  async execute(em: EntityManager, payload: RestockPayload, local?: LocalUnit): Promise<void> {
     const lines = sortedLines(validLines(payload.lines));
     for (const line of lines) {
       const key = { sku: line.sku, warehouse: payload.warehouse };
@@ -22,8 +23,12 @@ export class RestockUnits {
       await this.stock.writeLedger(em, [
         { ...key, reason: 'RESTOCK', ref: payload.ref, deltaOnHand: line.qty, deltaReserved: 0 },
       ]);
-      stockOperationsTotal.inc({ reason: 'RESTOCK' });
     }
-    this.alerts.report(await this.alerts.afterIncrease(em, lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse }))));
+    const changes = await this.alerts.afterIncrease(em, lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse })));
+    // counted and announced once the restock is committed (a rolled-back or retried one is not)
+    await afterLocalCommit(em, local, () => {
+      stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
+      this.alerts.report(changes);
+    });
   }
 }

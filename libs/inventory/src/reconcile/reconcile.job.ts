@@ -1,28 +1,28 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig, RedisStatus } from '@app/core';
+import { AppConfig, JobRounds, RedisStatus } from '@app/core';
 import { ReconcileReport, Reconciler } from './reconciler';
+
+const JOB_NAME = 'inventory-reconcile';
 
 /**
  * Resets Redis from MySQL every config.inventory.reconcileIntervalMs (only with jobs enabled),
  * and once more whenever Redis comes back (it missed every change made while it was away).
+ * Passes run through JobRounds: never two at once, each with a deadline.
  */
 @Injectable()
 export class ReconcileJob implements OnApplicationBootstrap {
   private readonly logger = new Logger('ReconcileJob');
-  private running?: Promise<ReconcileReport>;
 
   constructor(
     private readonly reconciler: Reconciler,
     private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly rounds: JobRounds,
     private readonly redisStatus: RedisStatus,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.jobsEnabled) return;
-    const timer = setInterval(() => void this.runOnce(), this.config.inventory.reconcileIntervalMs);
-    this.scheduler.addInterval('inventory-reconcile', timer);
+    this.rounds.schedule(JOB_NAME, this.config.inventory.reconcileIntervalMs, (signal) => this.reconciler.reconcileAll(signal));
     this.redisStatus.onChange((up) => {
       if (up) void this.runOnce();
     });
@@ -30,15 +30,9 @@ export class ReconcileJob implements OnApplicationBootstrap {
 
   /** One full pass; a call while a pass runs joins it instead of starting another. */
   runOnce(): Promise<ReconcileReport> {
-    if (!this.running) {
-      this.running = this.reconciler
-        .reconcileAll()
-        .catch((err: unknown) => {
-          this.logger.error({ err }, 'Reconciliation pass failed');
-          return { checked: 0, drifted: 0, fixed: 0 };
-        })
-        .finally(() => (this.running = undefined));
-    }
-    return this.running;
+    return this.rounds.run(JOB_NAME, (signal) => this.reconciler.reconcileAll(signal)).catch((err: unknown) => {
+      this.logger.error({ err }, 'Reconciliation pass failed');
+      return { checked: 0, drifted: 0, fixed: 0 };
+    });
   }
 }

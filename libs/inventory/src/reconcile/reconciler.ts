@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { newId } from '@app/core';
+import { newId, stopIfAborted } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
@@ -9,6 +9,7 @@ import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository
 import { StockRepository } from '../stock/stock.repository';
 import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
+import { StockChangeFeed } from '../notices/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
 
@@ -80,19 +81,25 @@ export class Reconciler {
     private readonly redisStock: RedisStock,
     private readonly flags: SoldOutFlags,
     private readonly coordinator: TccCoordinator,
+    private readonly feed: StockChangeFeed,
   ) {}
 
   /** Every stock row of MySQL, reset in Redis. */
-  async reconcileAll(): Promise<ReconcileReport> {
+  /** Every row; stops between two rows once `signal` is aborted (the round overran its deadline). */
+  async reconcileAll(signal?: AbortSignal): Promise<ReconcileReport> {
     const report: ReconcileReport = { checked: 0, drifted: 0, fixed: 0 };
     let after: RowKey | null = null;
     for (;;) {
+      stopIfAborted(signal);
       const keys = await this.stock.findAllKeys(after, 200);
       if (keys.length === 0) break;
       for (const key of keys) {
+        stopIfAborted(signal);
         const { result, drifted } = await this.resetRow(key, 1000);
         report.checked++;
         if (drifted) report.drifted++;
+        // MySQL did not change, but followers re-read the row once to be sure of what they show.
+        if (drifted) this.feed.changed([key], 'reconcile');
         if (result === 'fixed') report.fixed++;
       }
       after = keys[keys.length - 1];

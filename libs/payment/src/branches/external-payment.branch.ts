@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import type { BranchContext, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
@@ -34,19 +34,19 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       branchId: ctx.branchId,
     });
     if (recorded === 'duplicate') {
-      payments.inc({ method: 'EXTERNAL', outcome: 'duplicate' });
+      countRefusal(ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'duplicate' }));
       throw DomainError.conflict(`Payment ${p.paymentId} is already recorded`, { paymentId: p.paymentId });
     }
     if (recorded === 'order_already_paying') {
-      payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' });
+      countRefusal(ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' }));
       throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
     }
-    payments.inc({ method: 'EXTERNAL', outcome: 'pending' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'pending' }));
   }
 
   async confirm(em: EntityManager, ctx: BranchContext): Promise<void> {
     if (await this.paymentRows.transitionBranch(em, ctx.branchId, 'PENDING', 'CAPTURED')) {
-      payments.inc({ method: 'EXTERNAL', outcome: 'captured' });
+      await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'captured' }));
     } else {
       this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'external confirm found no PENDING payment');
     }
@@ -67,7 +67,7 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       txId: ctx.txId,
     });
     if (p.amountCents > 0) await this.wallets.addToBalance(em, p.userId, p.amountCents);
-    payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' }));
     this.logger.warn({ txId: ctx.txId, paymentId: p.paymentId, orderId: p.orderId }, 'gateway payment of a rolled-back order refunded to the wallet');
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import type { BranchContext, TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
@@ -50,7 +50,7 @@ export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentP
       txId: ctx.txId,
     });
     if (captured.amountCents > 0) await this.wallets.addToBalance(em, captured.userId, captured.amountCents);
-    payments.inc({ method: captured.method, outcome: 'refunded' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: captured.method, outcome: 'refunded' }));
   }
 
   async cancel(): Promise<void> {

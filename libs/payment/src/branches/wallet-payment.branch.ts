@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../payment.repository';
 import { WalletRepository } from '../wallet.repository';
@@ -20,7 +20,7 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
   async try(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
     if (p.amountCents > 0) {
       await this.wallets.freeze(em, ctx.local, p.userId, p.amountCents, () => {
-        payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' });
+        countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' }));
         return new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', { amountCents: p.amountCents });
       });
     }
@@ -36,7 +36,7 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
     });
     if (recorded !== 'inserted') {
       // Throwing rolls the freeze above back with the rest of this local transaction.
-      payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' });
+      countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' }));
       throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
     }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'frozen' }));
@@ -62,6 +62,6 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
     if (p.amountCents > 0 && !(await this.wallets.releaseFrozen(em, p.userId, p.amountCents))) {
       throw new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`);
     }
-    payments.inc({ method: 'WALLET', outcome: 'released' });
+    await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'released' }));
   }
 }

@@ -5,6 +5,7 @@ import type { BranchContext } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
 import { backoffDelayMs } from '../recovery/backoff';
 import { tccMetrics } from '../tcc.metrics';
+import { TccNotices } from '../tcc-notices';
 import type { TxStatus } from '../tcc.types';
 import { BranchRow, TransactionRepository, TxRow } from './transaction.repository';
 
@@ -30,6 +31,7 @@ export class TransactionDriver {
     private readonly runner: FencedBranchRunner,
     private readonly participants: ParticipantRegistry,
     private readonly config: AppConfig,
+    private readonly notices: TccNotices,
   ) {}
 
   /**
@@ -58,8 +60,9 @@ export class TransactionDriver {
       : branches.filter((b) => b.status !== 'CANCELLED').reverse();
     const errors: string[] = [];
     for (const branch of todo) {
-      // Committing never confirms a refused try: it is rolled back (empty) so it can't be retried late.
-      const phase = confirming && branch.status !== 'TRY_FAILED' ? 'confirm' : 'cancel';
+      // A refused try is rolled back (empty) so it can't be retried late, unless its fence shows
+      // that a concurrent retry of it succeeded: that one is confirmed (runConfirmOrAbandon).
+      const phase = !confirming ? 'cancel' : branch.status === 'TRY_FAILED' ? 'settle' : 'confirm';
       const failed = failedThisRound.find((f) => f.branchId === branch.branchId);
       const error = failed ? await this.recordFailure(tx, branch, failed.phase, failed.error) : await this.runBranch(tx, branch, phase);
       if (error) errors.push(error);
@@ -68,15 +71,17 @@ export class TransactionDriver {
   }
 
   /** Returns the error text, or null on success. */
-  private async runBranch(tx: TxRow, branch: BranchRow, phase: 'confirm' | 'cancel'): Promise<string | null> {
+  private async runBranch(tx: TxRow, branch: BranchRow, phase: 'confirm' | 'cancel' | 'settle'): Promise<string | null> {
     const ctx: BranchContext = { txId: tx.txId, branchId: branch.branchId, txName: tx.name };
-    if (phase === 'cancel') ctx.cancelReason = tx.cancelReason ?? 'USER';
+    if (phase !== 'confirm') ctx.cancelReason = tx.cancelReason ?? 'USER';
     try {
       const handler = this.participants.require(branch.participant);
       const result =
         phase === 'confirm'
           ? await this.runner.runConfirm(handler, ctx, branch.payload)
-          : await this.runner.runCancel(handler, ctx, branch.payload);
+          : phase === 'settle'
+            ? await this.runner.runConfirmOrAbandon(handler, ctx, branch.payload)
+            : await this.runner.runCancel(handler, ctx, branch.payload);
       this.logger.debug({ txId: tx.txId, branchId: branch.branchId, result }, `branch ${phase}`);
       return null;
     } catch (err) {
@@ -113,6 +118,7 @@ export class TransactionDriver {
     const scheduled = await this.transactions.scheduleRetry(tx.txId, from, leaseOwner, delayMs, errors.join('; ').slice(0, 1000), flag);
     if (scheduled && flag) {
       if (!tx.flaggedAt) tccMetrics.flagged.inc({ name: tx.name });
+      if (!tx.flaggedAt) this.notices.flagged({ txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] });
       this.logger.warn(
         { txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] },
         'transaction keeps failing: flagged for an operator, retrying at the backoff cap',

@@ -36,7 +36,7 @@ const NOW = 'UTC_TIMESTAMP(3)';
 const NAME_AND_BRANCHES = `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status,
     b.attempts, b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
   FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
-  WHERE t.tx_id = ? ORDER BY b.created_at, b.branch_id`;
+  WHERE t.tx_id = ?`;
 /** `? ms from now`, in database time so every instance agrees on the clock. */
 const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
 const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
@@ -184,10 +184,10 @@ export class TransactionRepository {
 
   async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
     const rows: BranchRow[] = await em.query(
-      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ? ORDER BY created_at, branch_id`,
+      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`,
       [txId],
     );
-    return rows.map(toBranch);
+    return rows.map(toBranch).sort(inCreationOrder);
   }
 
   /** Moves a branch to `to` after a successful phase (one more attempt, error cleared). */
@@ -365,7 +365,19 @@ function toTx(r: TxRow): TxRow {
 
 function toNameAndBranches(rows: Array<BranchRow & { txName: string }>): { name: string; branches: BranchRow[] } | null {
   if (!rows[0]) return null;
-  return { name: rows[0].txName, branches: rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b)) };
+  const branches = rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b));
+  return { name: rows[0].txName, branches: branches.sort(inCreationOrder) };
+}
+
+/**
+ * Branches in the order they were registered. Sorted here, not by ORDER BY: a sort in MySQL
+ * of rows with a JSON column goes through an on-disk temporary table, for a handful of rows,
+ * and MariaDB 10.11 crashed freeing exactly that table under load (signal 11 in
+ * ha_maria::drop_table from JOIN::cleanup).
+ */
+function inCreationOrder(a: BranchRow, b: BranchRow): number {
+  const byTime = new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
+  return byTime || (a.branchId < b.branchId ? -1 : a.branchId > b.branchId ? 1 : 0);
 }
 
 function toBranch(r: BranchRow): BranchRow {

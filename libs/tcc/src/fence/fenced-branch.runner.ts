@@ -80,6 +80,39 @@ export class FencedBranchRunner {
   }
 
   /**
+   * A commit meets a branch marked TRY_FAILED. A refused attempt left no fence, but a retry of
+   * the same branch may have run concurrently and succeeded (its caller was told so) after the
+   * refusal was recorded. The fence decides, in one local transaction: CANCELLED inserted →
+   * nothing was tried (empty rollback, and the tombstone refuses a try still on its way; its
+   * caller gets a conflict, never a success). Otherwise the INSERT waited for that try's commit:
+   * TRIED → confirmed like any tried branch; already CONFIRMED/CANCELLED → no-op.
+   */
+  async runConfirmOrAbandon<P>(handler: TccParticipantHandler<P>, cancelCtx: BranchContext, payload: P): Promise<ConfirmResult | CancelResult> {
+    const { cancelReason: _reason, ...ctx } = cancelCtx;
+    const result = await this.group.runAlone(async (em, local): Promise<ConfirmResult | CancelResult> => {
+      if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'CANCELLED')) return 'EMPTY_ROLLBACK';
+      if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CONFIRMED')) {
+        await handler.confirm(em, { ...ctx, local }, payload);
+        await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+        return 'CONFIRMED';
+      }
+      const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
+      if (status === 'CONFIRMED') await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+      return status === 'CONFIRMED' ? 'ALREADY_CONFIRMED' : 'ALREADY_CANCELLED';
+    });
+    if (result === 'CONFIRMED' && handler.afterConfirm) {
+      await handler.afterConfirm(ctx, payload).catch((err: unknown) =>
+        this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
+      );
+    }
+    if (result === 'EMPTY_ROLLBACK' || result === 'ALREADY_CANCELLED') {
+      if (handler.afterCancel) await handler.afterCancel(cancelCtx, payload);
+      await this.transactions.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+    }
+    return result;
+  }
+
+  /**
    * Fence CANCELLED inserted → empty rollback (nothing was tried; a late try is now refused).
    * Otherwise TRIED → CANCELLED moved → business cancel; already CANCELLED → no-op; CONFIRMED →
    * refused. `afterCancel` runs after the commit every time (also empty / repeated), and the

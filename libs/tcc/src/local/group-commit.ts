@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, inTransaction, isRetryableTxError } from '@app/core';
+import { AppConfig, InFlightWork, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
-import { applySums, checkExpectations, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit } from './local-unit';
+import { applySums, checkExpectations, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit, runAfterRefusal } from './local-unit';
 
 export type MemberWork<T> = (em: EntityManager, local: LocalUnit) => Promise<T>;
 
@@ -45,6 +45,7 @@ export class GroupCommit {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     config: AppConfig,
+    private readonly inFlight: InFlightWork,
   ) {
     ({
       maxBatch: this.maxBatch,
@@ -73,13 +74,19 @@ export class GroupCommit {
   /** One member, one local transaction: its sums applied, its callbacks run after the commit. */
   async runAlone<T>(work: MemberWork<T>): Promise<T> {
     let unit = new MemberUnit();
-    const value = await inTransaction(this.ds, async (em) => {
-      unit = new MemberUnit(); // a deadlock retry starts over
-      const result = await work(em, unit);
-      await flushWrites(em, unit);
-      await applySums(em, [unit]);
-      return result;
-    });
+    let value: T;
+    try {
+      value = await inTransaction(this.ds, async (em) => {
+        unit = new MemberUnit(); // a deadlock retry starts over
+        const result = await work(em, unit);
+        await flushWrites(em, unit);
+        await applySums(em, [unit]);
+        return result;
+      });
+    } catch (err) {
+      runAfterRefusal(unit); // the last attempt's refusal is the final one
+      throw err;
+    }
     await runAfterCommit(unit, (err) => this.logger.error({ err }, 'after-commit callback failed'));
     return value;
   }
@@ -94,7 +101,8 @@ export class GroupCommit {
     while (lane.inFlight < this.inFlightOf(phase) && lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, this.maxBatch);
       lane.inFlight++;
-      void this.runBatch(phase, batch).finally(() => {
+      // a batch (its COMMIT and after-commit work) is in flight until done: shutdown waits for it
+      void this.inFlight.track(this.runBatch(phase, batch)).finally(() => {
         lane.inFlight--;
         if (lane.waiting.length > 0) this.startBatches(phase, laneKey);
         else if (lane.inFlight === 0) this.lanes.delete(laneKey);
@@ -138,7 +146,10 @@ export class GroupCommit {
     }
     await Promise.all(
       outcomes.map(async (o, i) => {
-        if (!o.ok) return batch[i].reject(o.err);
+        if (!o.ok) {
+          runAfterRefusal(o.unit);
+          return batch[i].reject(o.err);
+        }
         await runAfterCommit(o.unit, (err) => this.logger.error({ err }, 'after-commit callback failed'));
         batch[i].resolve(o.value);
       }),
@@ -146,7 +157,7 @@ export class GroupCommit {
   }
 }
 
-type MemberOutcome = { ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown };
+type MemberOutcome = { ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown; unit: MemberUnit };
 
 /**
  * The batch's queued statements: each member's SAVEPOINT and plain writes, sent together. A
@@ -215,7 +226,7 @@ async function runMember(em: EntityManager, pending: PendingWrites, i: number, w
     // A deadlock rolled the whole transaction back: the batch starts over.
     if (isRetryableTxError(err) || err instanceof SplitBatch) throw err;
     if (savepointSent) await em.query(`ROLLBACK TO SAVEPOINT m${i}`);
-    return { ok: false, err };
+    return { ok: false, err, unit };
   }
 }
 

@@ -20,6 +20,11 @@ export interface LocalUnit {
   /** Runs once the local transaction committed (never if it rolled back): metrics, logs, events. */
   afterCommit(fn: () => unknown): void;
   /**
+   * Runs once if this work is finally refused: never for an attempt that is run again (a
+   * deadlock retry, a group split into one member per transaction). For refusal metrics.
+   */
+  afterRefusal(fn: () => unknown): void;
+  /**
    * Queues a statement whose only result is success or failure (an INSERT of new rows). The
    * queued statements of a member go to MySQL together, in one round trip, after its work and
    * before the sums; `onError` may return the refusal a failure means (a duplicate key).
@@ -45,6 +50,7 @@ export interface QueuedWrite {
 export class MemberUnit implements LocalUnit {
   readonly sums = new Map<string, { amount: number; apply: ApplySum }>();
   readonly callbacks: Array<() => unknown> = [];
+  readonly refusals: Array<() => unknown> = [];
   readonly writes: QueuedWrite[] = [];
 
   write(sql: string, params: unknown[], onError?: (err: unknown) => Error | undefined): void {
@@ -64,6 +70,27 @@ export class MemberUnit implements LocalUnit {
   afterCommit(fn: () => unknown): void {
     this.callbacks.push(fn);
   }
+
+  afterRefusal(fn: () => unknown): void {
+    this.refusals.push(fn);
+  }
+}
+
+/** Runs the refusal callbacks of the attempt that was final (they only count, so failures are ignored). */
+export function runAfterRefusal(unit: MemberUnit): void {
+  for (const fn of unit.refusals.splice(0)) {
+    try {
+      fn();
+    } catch {
+      /* a metric must not change the outcome */
+    }
+  }
+}
+
+/** A refusal metric: counted once the refusal is final (with a unit), or now (without one). */
+export function countRefusal(local: LocalUnit | undefined, count: () => unknown): void {
+  if (local) local.afterRefusal(count);
+  else count();
 }
 
 /**

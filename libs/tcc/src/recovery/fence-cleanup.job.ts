@@ -1,6 +1,6 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '@app/core';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, JobRounds, stopIfAborted } from '@app/core';
+import { TransactionPurgeRepository } from '../coordinator/transaction-purge.repository';
 import { FenceRepository } from '../fence/fence.repository';
 
 const JOB_NAME = 'tcc-fence-cleanup';
@@ -8,51 +8,53 @@ const BATCH = 1000;
 
 /**
  * Deletes fence rows of finished transactions after the retention period. A tombstone must
- * outlive any late try, so a fence also stays until its tx's deadline is that long past.
+ * outlive any late try, so a fence also stays until its tx's deadline is that long past. Then
+ * it deletes finished transactions (and their branch rows) after their own retention, but only
+ * once no fence of theirs is left: the fence cleanup finds its fences through the tx row, and a
+ * late try of a purged tx finds no tx to register with (404), so it can hold nothing.
+ * Both in bounded batches, each its own statement.
  */
 @Injectable()
-export class FenceCleanupJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class FenceCleanupJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(FenceCleanupJob.name);
-  private running: Promise<number> | null = null;
 
   constructor(
     private readonly fences: FenceRepository,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly transactions: TransactionPurgeRepository,
+    private readonly rounds: JobRounds,
     private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.jobsEnabled) return;
-    const timer = setInterval(() => void this.runScheduled(), this.config.tcc.fenceCleanupIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, timer);
+    this.rounds.schedule(JOB_NAME, this.config.tcc.fenceCleanupIntervalMs, (signal) => this.cleanUp(signal));
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running?.catch(() => undefined);
-  }
-
-  /** Deletes every expired fence in batches; returns how many. */
+  /** One round now (tests, operators); returns the fences deleted. */
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.fences.deleteExpired(this.config.tcc.fenceRetentionSec, BATCH);
-      total += deleted;
-      if (deleted < BATCH) break;
-    }
-    if (total) this.logger.log({ deleted: total }, 'expired TCC fences deleted');
-    return total;
+    return (await this.cleanUp(new AbortController().signal)).fences;
   }
 
-  private async runScheduled(): Promise<void> {
-    if (this.running) return;
-    this.running = this.runOnce();
-    try {
-      await this.running;
-    } catch (err) {
-      this.logger.error({ err }, 'fence cleanup failed');
-    } finally {
-      this.running = null;
-    }
+  /** One round now; returns the finished transactions purged. */
+  async purgeOnce(): Promise<number> {
+    return (await this.cleanUp(new AbortController().signal)).transactions;
+  }
+
+  private async cleanUp(signal: AbortSignal): Promise<{ fences: number; transactions: number }> {
+    const { fenceRetentionSec, txRetentionSec } = this.config.tcc;
+    const fences = await inBatches(signal, () => this.fences.deleteExpired(fenceRetentionSec, BATCH));
+    const transactions = await inBatches(signal, () => this.transactions.purgeFinished(txRetentionSec, BATCH));
+    if (fences) this.logger.log({ deleted: fences }, 'expired TCC fences deleted');
+    if (transactions) this.logger.log({ purged: transactions }, 'finished TCC transactions purged');
+    return { fences, transactions };
+  }
+}
+
+async function inBatches(signal: AbortSignal, deleteBatch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    stopIfAborted(signal);
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < BATCH) return total;
   }
 }

@@ -1,6 +1,5 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { AppConfig } from '@app/core';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, JobRounds } from '@app/core';
 import { leaseOwnerId } from '../coordinator/lease-owner';
 import { TransactionDriver } from '../coordinator/transaction-driver';
 import { TransactionRepository, TxRow } from '../coordinator/transaction.repository';
@@ -15,34 +14,37 @@ const JOB_NAME = 'tcc-recovery';
  * working on one tx.
  */
 @Injectable()
-export class TccRecoveryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class TccRecoveryJob implements OnApplicationBootstrap {
   private readonly logger = new Logger(TccRecoveryJob.name);
-  private running: Promise<number> | null = null;
 
   constructor(
     private readonly transactions: TransactionRepository,
     private readonly driver: TransactionDriver,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly rounds: JobRounds,
     private readonly config: AppConfig,
   ) {}
 
+  /** Scheduled rounds never overlap and each has a deadline (JobRounds); shutdown waits for the running one. */
   onApplicationBootstrap(): void {
-    if (!this.config.jobsEnabled) return;
-    const timer = setInterval(() => void this.runScheduled(), this.config.tcc.recoveryIntervalMs);
-    this.scheduler.addInterval(JOB_NAME, timer);
+    this.rounds.schedule(JOB_NAME, this.config.tcc.recoveryIntervalMs, (signal) => this.runOnce(signal));
   }
 
-  /** Stops the timer and lets a running round finish while the database is still open. */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
-    await this.running?.catch(() => undefined);
-  }
-
-  /** One round: claim a batch of due txs, drive each, update the gauges. Returns how many were claimed. */
-  async runOnce(): Promise<number> {
+  /**
+   * One round: claim a batch of due txs, drive each, update the gauges. Returns how many were
+   * claimed. Once `signal` is aborted (the round's deadline passed) it drives no further tx: the
+   * leases of those it did not reach run out and the next round claims them again.
+   */
+  async runOnce(signal?: AbortSignal): Promise<number> {
     const owner = leaseOwnerId('recovery');
     const claimed = await this.transactions.claimDue(owner, this.config.tcc.leaseMs, this.config.tcc.batchSize);
-    for (const tx of claimed) await this.recoverClaimed(tx, owner);
+    for (const [i, tx] of claimed.entries()) {
+      if (signal?.aborted) {
+        // hand the rest back at once rather than when their lease runs out
+        await Promise.all(claimed.slice(i).map((t) => this.transactions.releaseLease(t.txId, owner)));
+        break;
+      }
+      await this.recoverClaimed(tx, owner);
+    }
     await this.updateGauges();
     if (claimed.length) this.logger.debug({ claimed: claimed.length }, 'recovery round done');
     return claimed.length;
@@ -78,18 +80,6 @@ export class TccRecoveryJob implements OnApplicationBootstrap, BeforeApplication
     } catch (err) {
       // The lease runs out by itself; the next round tries again.
       this.logger.error({ txId: tx.txId, err }, 'recovery of transaction failed');
-    }
-  }
-
-  private async runScheduled(): Promise<void> {
-    if (this.running) return; // a slow round is never overlapped by the next tick
-    this.running = this.runOnce();
-    try {
-      await this.running;
-    } catch (err) {
-      this.logger.error({ err }, 'recovery round failed');
-    } finally {
-      this.running = null;
     }
   }
 

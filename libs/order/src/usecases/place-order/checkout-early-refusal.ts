@@ -29,9 +29,11 @@ export class CheckoutEarlyRefusal implements EarlyRefusal {
     const lines = (body.items as Array<{ sku?: unknown; qty?: unknown } | null>).map((i) => ({ sku: String(i?.sku), qty: Number(i?.qty) }));
     const refusal = this.gate.soldOutRefusal(warehouse, lines);
     if (!refusal) return null;
-    if (!(await this.isValid(body))) return null;
-    countOrderOutcome('refused', refusal.code);
-    return refusal;
+    return (await this.isValid(body)) ? refusal : null;
+  }
+
+  refused(error: DomainError): void {
+    countOrderOutcome('refused', error.code);
   }
 
   private async isValid(body: object): Promise<boolean> {

@@ -5,4 +5,9 @@ export interface PlaceOrderCommand {
   items: Array<{ sku: string; qty: number }>;
   couponCode?: string;
   warehouse?: string;
+  /**
+   * The key may already have an order whose Redis record was lost (IdempotencyEpoch): look the
+   * order up before anything can refuse the retry. False on the hot path.
+   */
+  keyMayHaveOrder: boolean;
 }

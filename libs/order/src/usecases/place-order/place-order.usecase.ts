@@ -38,6 +38,8 @@ export class PlaceOrderUseCase {
   /** `replayed`: the key already had an order (its Redis record was lost), which is the answer. */
   async execute(cmd: PlaceOrderCommand): Promise<{ order: OrderDto; replayed: boolean }> {
     try {
+      const earlier = cmd.keyMayHaveOrder ? await this.earlierOrder(cmd) : null;
+      if (earlier) return { order: toOrderDto(earlier), replayed: true };
       const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
       const txId = newId();
@@ -95,6 +97,27 @@ export class PlaceOrderUseCase {
       return { order: await this.existingOrderOr(cmd, warehouse, cart, err), replayed: true };
     }
   }
+  /**
+   * The order this key already placed, when Redis lost its record: the retry is answered with
+   * it, before the gate could refuse it (sold out, limit reached, product since deactivated).
+   */
+  private async earlierOrder(cmd: PlaceOrderCommand): Promise<OrderView | null> {
+    const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey);
+    if (!existing) return null;
+    // Skus and warehouse compare without case, as MySQL does; the order keeps the catalogue's spelling.
+    const lower = (o: { items: Array<{ sku: string; qty: number }>; couponCode: string | null; warehouse: string }) => ({
+      items: o.items.map((i) => ({ sku: i.sku.toLowerCase(), qty: i.qty })),
+      couponCode: o.couponCode,
+      warehouse: o.warehouse.toLowerCase(),
+    });
+    const asked = { items: cmd.items, couponCode: cmd.couponCode ?? null, warehouse: cmd.warehouse ?? this.config.inventory.defaultWarehouse };
+    if (!isSameRequest(lower(existing), lower(asked))) {
+      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+    }
+    this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
+    return existing;
+  }
+
   /**
    * After a refusal: if this (user, Idempotency-Key) already has an order, the request is a
    * repeat whose Redis record was lost (the durable guard is the order's unique key), and the
