@@ -15,13 +15,14 @@
  * Exit 2 when a client ends on a value other than MySQL's. Env: BENCH_SSE_CLIENTS,
  * BENCH_WS_CLIENTS, BENCH_CLIENT_WORKERS (2), BENCH_DURATION (10), BENCH_CONCURRENCY (32), BENCH_UNITS (3000), DB_* and REDIS_URL as the server's.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
-import { createServer, AddressInfo } from 'net';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 import { randomUUID } from 'crypto';
 import { runLoad } from './load';
+import { dropDatabase } from './scratch-db';
+import { startBuiltServer } from './server-process';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SSE_CLIENTS = env('BENCH_SSE_CLIENTS', 5000);
@@ -55,31 +56,18 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
   return res.json();
 }
 
+/** The built server on a database and Redis prefix of this run; BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof`) looks inside it. */
 async function startServer(kind: string): Promise<ChildProcess> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as AddressInfo;
-      s.close(() => resolve(p));
-    });
-  });
-  baseUrl = `http://127.0.0.1:${port}`;
-  const main = join(__dirname, '../apps/api/src/main.js');
-  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to look inside the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main], {
-    env: { ...process.env, PORT: String(port), DB_NAME: `bench_stream_${RUN}_${kind}`, REDIS_KEY_PREFIX: `bench-stream:${RUN}:${kind}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(`${baseUrl}/health`);
-      return child;
-    } catch {
-      await sleep(150);
-    }
-  }
-  throw new Error('the server did not start (did `npm run build` run?)');
+  const server = await startBuiltServer(
+    { DB_NAME: databaseOf(kind), REDIS_KEY_PREFIX: `bench-stream:${RUN}:${kind}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
+    { nodeArgs },
+  );
+  baseUrl = server.baseUrl;
+  return server.child;
 }
+
+const databaseOf = (kind: string) => `bench_stream_${RUN}_${kind}`;
 
 function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
@@ -107,7 +95,7 @@ async function round(kind: 'sse' | 'ws', clients: number): Promise<boolean> {
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
-    await dropDatabase(kind);
+    await dropDatabase(databaseOf(kind));
   }
 }
 
@@ -169,13 +157,6 @@ async function main(): Promise<void> {
   const sse = await round('sse', SSE_CLIENTS);
   const ws = await round('ws', WS_CLIENTS);
   if (!sse || !ws) process.exitCode = 2;
-}
-
-async function dropDatabase(kind: string): Promise<void> {
-  const { createConnection } = await import('mysql2/promise');
-  const db = await createConnection({ host: process.env.DB_HOST ?? '127.0.0.1', port: Number(process.env.DB_PORT ?? 3306), user: process.env.DB_USER ?? 'root', password: process.env.DB_PASSWORD ?? '' });
-  await db.query(`DROP DATABASE IF EXISTS \`bench_stream_${RUN}_${kind}\``);
-  await db.end();
 }
 
 main().catch((err: unknown) => {
