@@ -76,14 +76,10 @@ export class IdempotencyStore {
   private async beginInRedis(scope: string, key: string, hash: string, lookupDurable: boolean): Promise<BeginOutcome> {
     const rkey = this.redisKey(scope, key);
     const marker = JSON.stringify({ state: 'IN_FLIGHT', hash } satisfies Entry);
-    const [[setErr, set], [, epoch]] = (await this.redis
-      .pipeline()
-      .set(rkey, marker, 'PX', IN_FLIGHT_MS, 'NX')
-      .get(EPOCH_MARKER)
-      .exec()) as Array<[Error | null, unknown]>;
-    if (setErr) throw setErr;
+    // Sent together (the client pipelines commands of one tick): one round trip.
+    const [set, epoch] = await Promise.all([this.redis.set(rkey, marker, 'PX', IN_FLIGHT_MS, 'NX'), this.redis.get(EPOCH_MARKER)]);
     if (set === 'OK') {
-      const recordsComplete = this.epoch.recordsComplete && isCompleteMarker(epoch as string | null);
+      const recordsComplete = this.epoch.recordsComplete && isCompleteMarker(epoch);
       return this.acquiredInRedis(scope, key, hash, lookupDurable, !recordsComplete);
     }
     const raw = await this.redis.get(rkey);
@@ -123,10 +119,8 @@ export class IdempotencyStore {
   async isUnused(scope: string, key: string): Promise<boolean> {
     if (!this.redisStatus.isUp || !this.epoch.recordsComplete) return false;
     try {
-      const [[, exists], [, epoch]] = (await this.redis.pipeline().exists(this.redisKey(scope, key)).get(EPOCH_MARKER).exec()) as Array<
-        [Error | null, unknown]
-      >;
-      return exists === 0 && isCompleteMarker(epoch as string | null);
+      const [exists, epoch] = await Promise.all([this.redis.exists(this.redisKey(scope, key)), this.redis.get(EPOCH_MARKER)]);
+      return exists === 0 && isCompleteMarker(epoch);
     } catch {
       return false;
     }

@@ -12,6 +12,7 @@ import { SoldOutFlags } from './sold-out-flags';
 
 /** How long a reserve waits for a row that reconciliation is resetting before it leaves the decision to MySQL. */
 const BUSY_WAIT_MS = 250;
+const MAX_REMEMBERED_REFUSALS = 10_000;
 
 type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'; available: number; reason: string };
 
@@ -26,6 +27,7 @@ type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'
 @Injectable()
 export class InventoryGate implements OnModuleInit {
   private readonly logger = new Logger('InventoryGate');
+  private readonly soldOutRefusals = new Map<string, DomainError>();
   private redisErrored = false;
 
   constructor(
@@ -71,7 +73,14 @@ export class InventoryGate implements OnModuleInit {
     if (!line) return null;
     reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
     this.feed.refused({ sku: line.sku, warehouse }, line.qty);
-    return insufficientStock(line.sku, warehouse, line.qty);
+    // A flood asks for the same few refusals: build each once (errors are never changed after).
+    const id = `${warehouse}\u0000${line.sku}\u0000${line.qty}`;
+    let refusal = this.soldOutRefusals.get(id);
+    if (!refusal) {
+      if (this.soldOutRefusals.size >= MAX_REMEMBERED_REFUSALS) this.soldOutRefusals.clear();
+      this.soldOutRefusals.set(id, (refusal = insufficientStock(line.sku, warehouse, line.qty)));
+    }
+    return refusal;
   }
 
   /** Gives the Redis reservation of every line back (idempotent; also records a release that came first). */
