@@ -307,6 +307,19 @@ export class TransactionRepository {
     return (await this.leasedBy(owner))[0] ?? null;
   }
 
+  /**
+   * Extends this owner's lease just before it works the tx. False when another worker has
+   * claimed it since (the lease ran out while earlier txs of the batch were being worked).
+   */
+  async renewLease(txId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await this.ds.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
+      leaseMs * 1000,
+      txId,
+      owner,
+    ]);
+    return affectedRows(result) === 1;
+  }
+
   async releaseLease(txId: string, owner: string): Promise<void> {
     await this.ds.query(
       'UPDATE tcc_transaction SET lease_owner = NULL, lease_until = NULL WHERE tx_id = ? AND lease_owner = ?',

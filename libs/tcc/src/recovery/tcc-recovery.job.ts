@@ -30,24 +30,29 @@ export class TccRecoveryJob implements OnApplicationBootstrap {
   }
 
   /**
-   * One round: claim a batch of due txs, drive each, update the gauges. Returns how many were
-   * claimed. Once `signal` is aborted (the round's deadline passed) it drives no further tx: the
-   * leases of those it did not reach run out and the next round claims them again.
+   * One round: claim a batch of due txs, drive each, update the gauges. Returns how many it
+   * drove. Each lease is renewed just before its tx is worked: one that ran out meanwhile and was
+   * claimed by another worker is skipped, so two workers never work one tx at once however long
+   * the batch takes. Once `signal` is aborted (the round's deadline passed) it drives no further
+   * tx and hands the rest back.
    */
   async runOnce(signal?: AbortSignal): Promise<number> {
     const owner = leaseOwnerId('recovery');
     const claimed = await this.transactions.claimDue(owner, this.config.tcc.leaseMs, this.config.tcc.batchSize);
+    let driven = 0;
     for (const [i, tx] of claimed.entries()) {
       if (signal?.aborted) {
         // hand the rest back at once rather than when their lease runs out
         await Promise.all(claimed.slice(i).map((t) => this.transactions.releaseLease(t.txId, owner)));
         break;
       }
+      if (!(await this.transactions.renewLease(tx.txId, owner, this.config.tcc.leaseMs))) continue;
       await this.recoverClaimed(tx, owner);
+      driven++;
     }
     await this.updateGauges();
-    if (claimed.length) this.logger.debug({ claimed: claimed.length }, 'recovery round done');
-    return claimed.length;
+    if (claimed.length) this.logger.debug({ claimed: claimed.length, driven }, 'recovery round done');
+    return driven;
   }
 
   /**
