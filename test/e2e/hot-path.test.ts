@@ -62,7 +62,14 @@ describe('checkout hot path', () => {
     it('still replays the order of a key that succeeded before the sku sold out', async () => {
       // `warm` placed its order with this key in the first test, before the sell-out.
       const [order] = await t.db.query(`SELECT idempotency_key AS k, order_id AS id FROM orders WHERE user_id = 'warm'`);
+      const memoryRefusals = async () => {
+        const metrics = await t.request('GET', '/metrics', { as: 'none' });
+        const line = String(metrics.body).split('\n').find((l) => l.startsWith('inventory_reservations_total{outcome="refused",level="memory"}'));
+        return Number(line?.split(' ')[1] ?? 0);
+      };
+      const refusedBefore = await memoryRefusals();
       const replay = await shop.place('warm', [{ sku: 'HOT', qty: 1 }], { key: order.k });
+      expect(await memoryRefusals()).toBe(refusedBefore); // asked, but not refused: not counted
       expect(replay.status).toBe(201);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.body.orderId).toBe(order.id);

@@ -66,13 +66,21 @@ export class InventoryGate implements OnModuleInit {
 
   /**
    * Level 1 alone, from memory: the INSUFFICIENT_STOCK refusal when a line's row is flagged
-   * sold out, else null. Lines need not be validated (checkout asks before its body is).
+   * sold out, else null; counted as a refusal. Lines need not be validated.
    */
   soldOutRefusal(warehouse: string, lines: ReadonlyArray<{ sku: string; qty: number }>): DomainError | null {
+    const refusal = this.peekSoldOut(warehouse, lines);
+    if (refusal) this.countSoldOutRefusal(refusal);
+    return refusal;
+  }
+
+  /**
+   * The same question without counting: for a caller that may still not refuse (checkout's
+   * early refusal replays an earlier response instead). It counts with `countSoldOutRefusal`.
+   */
+  peekSoldOut(warehouse: string, lines: ReadonlyArray<{ sku: string; qty: number }>): DomainError | null {
     const line = lines.find((l) => this.flags.isSoldOut({ sku: l.sku, warehouse }));
     if (!line) return null;
-    reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
-    this.feed.refused({ sku: line.sku, warehouse }, line.qty);
     // A flood asks for the same few refusals: build each once (errors are never changed after).
     const id = `${warehouse}\u0000${line.sku}\u0000${line.qty}`;
     let refusal = this.soldOutRefusals.get(id);
@@ -81,6 +89,13 @@ export class InventoryGate implements OnModuleInit {
       this.soldOutRefusals.set(id, (refusal = insufficientStock(line.sku, warehouse, line.qty)));
     }
     return refusal;
+  }
+
+  /** A refusal from `peekSoldOut` was the answer. */
+  countSoldOutRefusal(refusal: DomainError): void {
+    const { sku, warehouse, requested } = refusal.details as { sku: string; warehouse: string; requested: number };
+    reservationsTotal.inc({ outcome: 'refused', level: 'memory' });
+    this.feed.refused({ sku, warehouse }, requested);
   }
 
   /** Gives the Redis reservation of every line back (idempotent; also records a release that came first). */

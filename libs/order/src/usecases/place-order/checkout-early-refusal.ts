@@ -27,12 +27,13 @@ export class CheckoutEarlyRefusal implements EarlyRefusal {
     if (!body || !Array.isArray(body.items)) return null;
     const warehouse = typeof body.warehouse === 'string' ? body.warehouse : this.config.inventory.defaultWarehouse;
     const lines = (body.items as Array<{ sku?: unknown; qty?: unknown } | null>).map((i) => ({ sku: String(i?.sku), qty: Number(i?.qty) }));
-    const refusal = this.gate.soldOutRefusal(warehouse, lines);
+    const refusal = this.gate.peekSoldOut(warehouse, lines);
     if (!refusal) return null;
     return (await this.isValid(body)) ? refusal : null;
   }
 
   refused(error: DomainError): void {
+    this.gate.countSoldOutRefusal(error);
     countOrderOutcome('refused', error.code);
   }
 
