@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer } from '../helpers/server-process';
+import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer, untilSaleUnderway } from '../helpers/server-process';
 import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 
 /**
@@ -36,16 +36,10 @@ describe.each([
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
 
-  /** Polls MySQL until checkouts and at least one payment committed (or 20 s passed). */
-  const untilSaleUnderway = async () => {
+  const untilSaleUnderwayHere = async () => {
     const db = await createConnection({ host: '127.0.0.1', user: 'root', password: '', database: testEnv.dbName });
     try {
-      for (const giveUpAt = Date.now() + 20_000; Date.now() < giveUpAt; ) {
-        const [rows] = await db.query(`SELECT COUNT(*) AS placed, COALESCE(SUM(status = 'PAID'), 0) AS paid FROM orders`);
-        const { placed, paid } = (rows as Array<{ placed: number; paid: string }>)[0];
-        if (Number(placed) >= 5 && Number(paid) >= 1) return;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await untilSaleUnderway(db);
     } finally {
       await db.end();
     }
@@ -73,7 +67,7 @@ describe.each([
       if (placed.status === 201) await api('POST', `/v1/orders/${placed.body.orderId}/pay`, { user: u, body: { method: 'WALLET' } });
     });
     // Kill once the sale is under way (some orders placed, some paid), however fast this machine is.
-    await untilSaleUnderway();
+    await untilSaleUnderwayHere();
     server.child.kill('SIGKILL');
     await server.exited;
     await Promise.allSettled(flood);

@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { MariaDbInstance } from '../helpers/mariadb-instance';
-import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer } from '../helpers/server-process';
+import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer, untilSaleUnderway } from '../helpers/server-process';
 import { ADMIN_KEY, deleteRedisKeys, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 
 /**
@@ -116,7 +116,7 @@ describe.each([
       return buyer(u, over);
     });
 
-    await untilSaleUnderway();
+    await untilSaleUnderwayHere();
     const killedAt = Date.now();
     if (mode === 'kill') await mariadb.kill();
     else mariadb.freeze();
@@ -165,16 +165,10 @@ describe.each([
       .map((a) => [a.path.replace(/[0-9A-Z]{26}/, ':id'), a.status, a.body?.error, a.ms, a.startedAt]);
   }
 
-  /** Polls the test's MariaDB until checkouts and at least one payment committed (or 20 s passed). */
-  async function untilSaleUnderway(): Promise<void> {
+  async function untilSaleUnderwayHere(): Promise<void> {
     const c = await db();
     try {
-      for (const giveUpAt = Date.now() + 20_000; Date.now() < giveUpAt; ) {
-        const [rows] = await c.query(`SELECT COUNT(*) AS placed, COALESCE(SUM(status = 'PAID'), 0) AS paid FROM orders`);
-        const { placed, paid } = (rows as Array<{ placed: number; paid: string }>)[0];
-        if (Number(placed) >= 5 && Number(paid) >= 1) return;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await untilSaleUnderway(c);
     } finally {
       await c.end();
     }

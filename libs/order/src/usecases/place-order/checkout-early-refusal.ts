@@ -4,14 +4,14 @@ import { InventoryGate } from '@app/inventory';
 import { PlaceOrderDto } from '../../dto/order.dto';
 import { countOrderOutcome } from '../../order.metrics';
 
+/** Bodies seen valid, by their JSON text: a flood repeats a handful of bodies, and validating one costs more than the rest of the refusal. */
+const MAX_REMEMBERED_BODIES = 10_000;
+
 /**
  * The flash-sale flood's answer, taken before any idempotency work: a checkout naming a sku
  * this instance knows is sold out (the gate's in-process flag) is refused from memory. Only a
  * body that would pass validation is refused here, so a bad one still gets its 400.
  */
-/** Bodies seen valid, by their JSON text: a flood repeats a handful of bodies, and validating one costs more than the rest of the refusal. */
-const MAX_REMEMBERED_BODIES = 10_000;
-
 @Injectable()
 export class CheckoutEarlyRefusal implements EarlyRefusal {
   private readonly validation = createValidationPipe();
