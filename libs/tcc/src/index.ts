@@ -14,6 +14,9 @@ export {
 } from './participant';
 export {
   TX_STATUSES,
+  isTerminal,
+  isCommitDecided,
+  isRollbackDecided,
   type TxStatus,
   type TxOutcome,
   type TxView,

@@ -2,7 +2,19 @@ import type { CancelReason } from './participant';
 
 export const TX_STATUSES = ['TRYING', 'CONFIRMING', 'CONFIRMED', 'CANCELLING', 'CANCELLED'] as const;
 export type TxStatus = (typeof TX_STATUSES)[number];
-export const TERMINAL_TX_STATUSES: readonly TxStatus[] = ['CONFIRMED', 'CANCELLED'];
+
+/** The transaction has ended: every branch is confirmed, or every branch is cancelled. */
+export function isTerminal(status: TxStatus | string | undefined): boolean {
+  return status === 'CONFIRMED' || status === 'CANCELLED';
+}
+/** Commit has won the compare-and-set: the confirms run, or have run. */
+export function isCommitDecided(status: TxStatus | string | undefined): boolean {
+  return status === 'CONFIRMING' || status === 'CONFIRMED';
+}
+/** Rollback has won the compare-and-set: the cancels run, or have run. */
+export function isRollbackDecided(status: TxStatus | string | undefined): boolean {
+  return status === 'CANCELLING' || status === 'CANCELLED';
+}
 
 export type BranchStatus = 'TRYING' | 'TRIED' | 'TRY_FAILED' | 'CONFIRMED' | 'CANCELLED';
 
