@@ -7,7 +7,7 @@ import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
 import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
 import { StockRepository } from '../stock/stock.repository';
-import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
+import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
 import { StockChangeFeed } from '../notices/stock-change-feed';
 
@@ -17,7 +17,21 @@ export interface ReconcileReport {
   checked: number;
   drifted: number;
   fixed: number;
+  /** The first rows found drifted, with Redis `available` before and after the reset. */
+  rows?: DriftedRow[];
 }
+
+export interface DriftedRow {
+  sku: string;
+  warehouse: string;
+  /** Redis `available` before the reset (null: the row had no value in Redis). */
+  before: number | null;
+  /** After it: MySQL's available, adjusted for the reservations in flight. */
+  after: number;
+}
+
+/** How many drifted rows one round's log names; the count covers the rest. */
+const DRIFT_ROWS_LOGGED = 10;
 
 /** How long a reset may hold a row's lock; reserves of that row wait meanwhile. */
 const LOCK_MS = 3000;
@@ -68,6 +82,10 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  * run this same reset for the rows they touched, so there is one way Redis learns about MySQL.
  * Whatever happens, MySQL's conditional UPDATE stays the judge: Redis can only make the gate
  * refuse early, never make MySQL accept an oversell.
+ *
+ * A reset that changes the value is not always drift: a release committed in MySQL whose Redis
+ * step is a moment behind, and a freeze the gate let through and this reset adopts, explain a
+ * change. Only what they do not explain is counted and logged as drift (with the rows).
  */
 @Injectable()
 export class Reconciler {
@@ -95,9 +113,11 @@ export class Reconciler {
       if (keys.length === 0) break;
       for (const key of keys) {
         stopIfAborted(signal);
-        const { result, drifted } = await this.resetRow(key, 1000);
+        const { result, drift } = await this.resetRow(key, 1000);
+        const drifted = drift !== undefined;
         report.checked++;
         if (drifted) report.drifted++;
+        if (drifted && report.drifted <= DRIFT_ROWS_LOGGED) (report.rows ??= []).push({ ...key, ...drift });
         // MySQL did not change, but followers re-read the row once to be sure of what they show.
         if (drifted) this.feed.changed([key], 'reconcile');
         if (result === 'fixed') report.fixed++;
@@ -129,31 +149,39 @@ export class Reconciler {
     return pending;
   }
 
-  private async resetRow(key: RowKey, waitForLockMs: number): Promise<{ result: RowResult; drifted: boolean }> {
+  private async resetRow(
+    key: RowKey,
+    waitForLockMs: number,
+  ): Promise<{ result: RowResult; drift?: { before: number | null; after: number } }> {
     if (!this.redisStock.isUp) {
       reconcileRowsTotal.inc({ result: 'failed' });
-      return { result: 'failed', drifted: false };
+      return { result: 'failed' };
     }
     const deadline = Date.now() + waitForLockMs;
     try {
       for (;;) {
         const outcome = await this.tryResetRow(key);
         if (outcome !== 'busy') {
-          const drifted = outcome.previous !== outcome.next;
+          // Drift is what work in flight does not explain: a cancel's own Redis release runs just
+          // after its commit, and a reservation the gate let through (row busy, Redis down) is
+          // adopted here. Such a row changes value but is not counted, or logged, as drifted.
+          const { previous, next, releasing, adopted } = outcome;
+          const drifted = previous === null || previous + releasing - adopted !== next;
           reconcileRowsTotal.inc({ result: drifted ? 'fixed' : 'in_sync' });
-          if (outcome.next > 0 && drifted) await this.flags.clear([key]);
-          return { result: drifted ? 'fixed' : 'in_sync', drifted };
+          if (next > 0 && previous !== next) await this.flags.clear([key]);
+          if (!drifted) return { result: 'in_sync' };
+          return { result: 'fixed', drift: { before: outcome.previous, after: outcome.next } };
         }
         if (Date.now() >= deadline) {
           reconcileRowsTotal.inc({ result: 'busy' });
-          return { result: 'busy', drifted: false };
+          return { result: 'busy' };
         }
         await new Promise((r) => setTimeout(r, 10));
       }
     } catch (err) {
       reconcileRowsTotal.inc({ result: 'failed' });
       this.logger.warn({ err, sku: key.sku, warehouse: key.warehouse }, 'Resetting the Redis stock row failed');
-      return { result: 'failed', drifted: false };
+      return { result: 'failed' };
     }
   }
 
@@ -186,7 +214,7 @@ export class Reconciler {
   }
 
   /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
-  private async tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
+  private async tryResetRow(key: RowKey): Promise<ApplyResult | 'busy'> {
     const dead = await this.deadReservations(key);
     return this.db.transaction('REPEATABLE READ', async (em) => {
       const token = newId();
