@@ -130,7 +130,11 @@ export class Reconciler {
 
   /** After a MySQL change of the row (admin operation, restock): Redis learns the new value. */
   async syncRow(key: RowKey): Promise<RowResult> {
-    return (await this.resetRow(key, 2000)).result;
+    const { result } = await this.resetRow(key, 2000);
+    if (result === 'busy') {
+      this.logger.warn(key, 'Redis stock row stayed locked by another reset; the next reconciliation brings it up to date');
+    }
+    return result;
   }
 
   /**
