@@ -5,7 +5,7 @@ import { newId, stopIfAborted } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
-import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
+import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
 import { StockRepository } from '../stock/stock.repository';
 import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
