@@ -2,10 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { newId, stopIfAborted } from '@app/core';
-import { TccCoordinator } from '@app/tcc';
+import { isRollbackDecided, TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
-import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
+import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
 import { StockRepository } from '../stock/stock.repository';
 import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
@@ -211,7 +211,7 @@ export class Reconciler {
       absent
         .filter((e) => {
           const status = statuses.get(txIdOf(e.freezeId));
-          return status === 'CANCELLING' || status === 'CANCELLED' || (!status && e.reservedAtMs < orphanBefore);
+          return isRollbackDecided(status) || (!status && e.reservedAtMs < orphanBefore);
         })
         .map((e) => e.freezeId),
     );

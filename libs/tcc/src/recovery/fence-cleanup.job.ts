@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig, JobRounds, stopIfAborted } from '@app/core';
-import { TransactionPurgeRepository } from '../coordinator/transaction-purge.repository';
+import { TransactionPurgeRepository } from '../repositories/transaction-purge.repository';
 import { FenceRepository } from '../fence/fence.repository';
 
 const JOB_NAME = 'tcc-fence-cleanup';

@@ -4,47 +4,22 @@ import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, limitOffset, PageQueryDto } from '@app/core';
 import type { LocalUnit } from '../local/local-unit';
 import type { CancelReason } from '../participant';
-import type { BranchStatus, BranchView, TxStatus } from '../tcc.types';
+import type { TxStatus } from '../tcc.types';
+import { BranchRow, NOW, NOW_PLUS_MS, toNameAndBranches, toTx, TX_COLUMNS, TxRow } from './tcc-rows';
 
-export interface TxRow {
-  txId: string;
-  name: string;
-  status: TxStatus;
-  deadlineAt: Date;
-  nextRetryAt: Date | null;
-  retryCount: number;
-  leaseOwner: string | null;
-  leaseUntil: Date | null;
-  lastError: string | null;
-  cancelReason: CancelReason | null;
-  flaggedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { BranchRow, TxRow } from './tcc-rows';
 
-export interface BranchRow extends BranchView {
-  txId: string;
-  payload: unknown;
-}
-
-const TX_COLUMNS = `tx_id AS txId, name, status, deadline_at AS deadlineAt, next_retry_at AS nextRetryAt,
-  retry_count AS retryCount, lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError,
-  cancel_reason AS cancelReason, flagged_at AS flaggedAt, created_at AS createdAt, updated_at AS updatedAt`;
-const BRANCH_COLUMNS = `branch_id AS branchId, tx_id AS txId, participant, payload, status, attempts,
-  last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
-const NOW = 'UTC_TIMESTAMP(3)';
 const NAME_AND_BRANCHES = `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status,
     b.attempts, b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
   FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
   WHERE t.tx_id = ?`;
-/** `? ms from now`, in database time so every instance agrees on the clock. */
-const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
 const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
 
 /**
- * The only class that touches `tcc_transaction` and `tcc_branch` (and, for branches it creates
- * already TRIED, their new `tcc_fence` rows in the same round trip; FenceRepository moves them). Every status change is a
- * compare-and-set (`WHERE status = ?`) whose affected-row count says who won.
+ * The only class that touches `tcc_transaction` (and, for a tx begun with its branches already
+ * TRIED, their `tcc_branch` and new `tcc_fence` rows in the same round trip; FenceRepository moves
+ * fences, BranchRepository single branches). Every status change is a compare-and-set
+ * (`WHERE status = ?`) whose affected-row count says who won.
  */
 @Injectable()
 export class TransactionRepository {
@@ -79,16 +54,6 @@ export class TransactionRepository {
     return rows[0] ? { name: rows[0].name, status: rows[0].status, open: Number(rows[0].open) === 1 } : null;
   }
 
-  /** Registers a branch (status TRYING); false when it was registered before. */
-  async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
-    const result = await em.query(
-      `INSERT IGNORE INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'TRYING', 0, ${NOW}, ${NOW})`,
-      [b.branchId, b.txId, b.participant, b.payloadJson],
-    );
-    return affectedRows(result) === 1;
-  }
-
   /**
    * A new tx with its branches and their fences, all TRIED (their tries run in this same local
    * transaction), queued in the unit: one round trip with the participants' own rows. Plain
@@ -116,35 +81,6 @@ export class TransactionRepository {
         ...branches.flatMap((b) => [tx.txId, b.branchId]),
       ],
     );
-  }
-
-  /**
-   * A branch tried and confirmed in the local transaction of its commit: its row and fence are
-   * written CONFIRMED at once (queued in the unit; a refused try rolls them back with the rest).
-   */
-  queueConfirmedBranch(local: LocalUnit, txId: string, b: { branchId: string; participant: string; payloadJson: string }): void {
-    local.write(
-      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'CONFIRMED', 2, ${NOW}, ${NOW});
-       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES (?, ?, 'CONFIRMED', ${NOW}, ${NOW})`,
-      [b.branchId, txId, b.participant, b.payloadJson, txId, b.branchId],
-    );
-  }
-
-  /**
-   * A refused branch is being tried again: back to TRYING (under the tx row lock), so a commit
-   * waits for this try's outcome instead of rolling the branch back under the caller's feet.
-   */
-  async reopenFailedBranch(em: EntityManager, branchId: string): Promise<void> {
-    await em.query(
-      `UPDATE tcc_branch SET status = 'TRYING', updated_at = ${NOW} WHERE branch_id = ? AND status = 'TRY_FAILED'`,
-      [branchId],
-    );
-  }
-
-  async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
-    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
-    return rows[0] ? toBranch(rows[0]) : null;
   }
 
   /**
@@ -180,35 +116,6 @@ export class TransactionRepository {
   /** The tx's name and branches in one read (inside the local transaction that just decided it). */
   async nameAndBranches(em: EntityManager, txId: string): Promise<{ name: string; branches: BranchRow[] } | null> {
     return toNameAndBranches(await em.query(NAME_AND_BRANCHES, [txId]));
-  }
-
-  async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
-    const rows: BranchRow[] = await em.query(
-      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`,
-      [txId],
-    );
-    return rows.map(toBranch).sort(inCreationOrder);
-  }
-
-  /** Moves a branch to `to` after a successful phase (one more attempt, error cleared). */
-  async markBranch(em: EntityManager, branchId: string, to: BranchStatus, onlyFrom?: BranchStatus[]): Promise<boolean> {
-    const from = onlyFrom?.length ? `AND status IN (${onlyFrom.map(() => '?').join(', ')})` : '';
-    const result = await em.query(
-      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
-       WHERE branch_id = ? ${from}`,
-      [to, branchId, ...(onlyFrom ?? [])],
-    );
-    return affectedRows(result) === 1;
-  }
-
-  /** Records a failed attempt; `to` moves the status too (a refused try → TRY_FAILED) if still `onlyFrom`. */
-  async recordBranchFailure(branchId: string, error: string, move?: { to: BranchStatus; onlyFrom: BranchStatus }): Promise<void> {
-    const status = move ? `, status = IF(status = ?, ?, status)` : '';
-    const args = move ? [move.onlyFrom, move.to] : [];
-    await this.ds.query(
-      `UPDATE tcc_branch SET attempts = attempts + 1, last_error = ?${status}, updated_at = ${NOW} WHERE branch_id = ?`,
-      [error, ...args, branchId],
-    );
   }
 
   /**
@@ -370,30 +277,4 @@ export class TransactionRepository {
     const rows: TxRow[] = await this.ds.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
     return rows.map(toTx);
   }
-}
-
-function toTx(r: TxRow): TxRow {
-  return { ...r, retryCount: Number(r.retryCount) };
-}
-
-function toNameAndBranches(rows: Array<BranchRow & { txName: string }>): { name: string; branches: BranchRow[] } | null {
-  if (!rows[0]) return null;
-  const branches = rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b));
-  return { name: rows[0].txName, branches: branches.sort(inCreationOrder) };
-}
-
-/**
- * Branches in the order they were registered. Sorted here, not by ORDER BY: a sort in MySQL
- * of rows with a JSON column goes through an on-disk temporary table, for a handful of rows,
- * and MariaDB 10.11 crashed freeing exactly that table under load (signal 11 in
- * ha_maria::drop_table from JOIN::cleanup).
- */
-function inCreationOrder(a: BranchRow, b: BranchRow): number {
-  const byTime = new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
-  return byTime || (a.branchId < b.branchId ? -1 : a.branchId > b.branchId ? 1 : 0);
-}
-
-function toBranch(r: BranchRow): BranchRow {
-  const payload = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
-  return { ...r, payload, attempts: Number(r.attempts) };
 }
