@@ -3,7 +3,7 @@ import { AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import { InventoryAuditRepository } from './inventory-audit.repository';
 
-/** Registers the inventory's checks with `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3. */
+/** Registers the inventory's checks with `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3 (docs/invariants.md). */
 @Injectable()
 export class InventoryAudit implements OnModuleInit {
   constructor(
@@ -18,7 +18,10 @@ export class InventoryAudit implements OnModuleInit {
     this.registry.register({ name: 'inventory: freezes of finished transactions', run: () => this.frozenOfFinishedTx() });
   }
 
-  /** Invariant 3 (stock part): a CONFIRMED or CANCELLED transaction holds no FROZEN stock. */
+  /**
+   * Invariant 3, "settled orders hold nothing" (docs/invariants.md#i3-settled-orders-hold-nothing),
+   * stock part: a CONFIRMED or CANCELLED transaction holds no FROZEN stock.
+   */
   async frozenOfFinishedTx(): Promise<AuditViolation[]> {
     const frozen = await this.queries.frozenFreezes();
     if (frozen.length === 0) return [];

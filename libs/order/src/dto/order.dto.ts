@@ -98,7 +98,7 @@ export class OrderItemDto {
   @ApiProperty() unitPriceCents: number;
 }
 
-/** The Order of API.md. */
+/** The Order of the REST contract (docs/api.md#storefront). */
 export class OrderDto {
   @ApiProperty() orderId: string;
   @ApiProperty() userId: string;

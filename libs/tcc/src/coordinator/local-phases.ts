@@ -42,8 +42,8 @@ export class LastTryRefused extends Error {
 }
 
 /**
- * Each phase of co-located branches in ONE local transaction (DESIGN §3 fences unchanged, one
- * row per branch): begin + every try; decide + every confirm; decide + every cancel. The
+ * Each phase of co-located branches in ONE local transaction (the fences of docs/tcc.md#fences
+ * unchanged, one row per branch): begin + every try; decide + every confirm; decide + every cancel. The
  * participants still get one call each, with the shared `em` and the local unit, so a hot
  * row's update is deferred to the end and summed across group-committed transactions.
  */

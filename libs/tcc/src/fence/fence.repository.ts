@@ -7,7 +7,7 @@ export type FenceStatus = 'TRIED' | 'CONFIRMED' | 'CANCELLED';
 
 /**
  * The only class that touches `tcc_fence`. Every statement runs on the participant's local
- * transaction (`em`), so fence and business change commit together. Per DESIGN.md §3 it
+ * transaction (`em`), so fence and business change commit together. As docs/tcc.md#fences says, it
  * never SELECTs ... FOR UPDATE a row that may be missing: it inserts-or-ignores or updates
  * with a condition and reads the affected-row count.
  */

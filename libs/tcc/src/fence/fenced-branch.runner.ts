@@ -24,7 +24,8 @@ export type CancelResult = 'CANCELLED' | 'EMPTY_ROLLBACK' | 'ALREADY_CANCELLED';
 
 /**
  * Runs one phase of one branch: the fence row and the participant's business change in ONE
- * local transaction (the participant gets its EntityManager), exactly per DESIGN.md §3.
+ * local transaction (the participant gets its EntityManager), exactly per the fence rules of
+ * docs/tcc.md#fences.
  */
 @Injectable()
 export class FencedBranchRunner {
