@@ -31,7 +31,7 @@ export interface BranchContext {
 /** USER: client cancelled; EXPIRED: deadline passed (recovery job); TRY_FAILED: a try was refused; OPERATOR: admin cancel. */
 export type CancelReason = 'USER' | 'EXPIRED' | 'TRY_FAILED' | 'OPERATOR';
 
-export interface TccParticipantHandler<P = any> {
+export interface TccParticipantHandler<P = unknown> {
   /**
    * Reserve resources. Runs only if the fence row was newly inserted (first try, not
    * cancelled before). Throw a DomainError to refuse: the local transaction (with the fence
