@@ -64,7 +64,7 @@ function openWs(): Promise<void> {
     const socket = new WebSocket(`${job.baseUrl.replace('http', 'ws')}/v1/stock/ws?key=${job.key}`);
     const client: Client = { values: [], soldOut: false, close: () => socket.terminate() };
     socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString());
+      const message = JSON.parse((raw as Buffer).toString()); // ws hands text frames over as a Buffer
       if (message.type === 'stock') onStock(client, message);
     });
     socket.once('open', () => {

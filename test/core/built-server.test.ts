@@ -42,8 +42,8 @@ describe('built server', () => {
     expect(existsSync(MAIN)).toBe(true);
     const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stderr!.on('data', (d) => (output += d));
-    child.stdout!.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => (output += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(1);
     expect(output).toContain('PORT');

@@ -6,7 +6,8 @@ import type { TestApp } from '../helpers/test-app';
 
 export interface CheckoutResult {
   txId: string;
-  outcome: 'FROZEN' | string;
+  /** 'FROZEN', or the error code of the refusal. */
+  outcome: string;
 }
 
 /**

@@ -26,7 +26,7 @@ describe('concurrent transfers', () => {
       original(...args).catch((err: { code?: string; driverError?: { code?: string } }) => {
         if ((err.code ?? err.driverError?.code) === 'ER_LOCK_DEADLOCK') deadlocks++;
         throw err;
-      })) as never);
+      })));
     const transfer = (from: string, to: string, qty: number) =>
       t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'TR-1', from, to, qty }, idempotencyKey: ulid() });
     const results = await Promise.all(

@@ -98,7 +98,7 @@ export class WsClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString());
+      const message = JSON.parse((raw as Buffer).toString()); // ws hands text frames over as a Buffer
       if (message.type === 'stock') this.stock.push(message);
       else this.others.push(message);
     });

@@ -362,7 +362,7 @@ describe('payments', () => {
   describe('webhook signature', () => {
     it('verifies with the configured secret and the default 300 s window', () => {
       const body = Buffer.from('{"paymentId":"p"}');
-      const sign = (t: number) => `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex')}`;
+      const sign = (t: number) => `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body.toString()}`).digest('hex')}`;
       const now = Math.floor(Date.now() / 1000);
       expect(paymentService.checkWebhookSignature(body, sign(now))).toBe('valid');
       expect(paymentService.checkWebhookSignature(body, sign(now - 290))).toBe('valid');

@@ -74,10 +74,10 @@ describe('TCC under concurrency', () => {
     const statuses = await tcc.statusesOf(txIds);
     raced.forEach(([commit, rollback], i) => {
       const winners = [commit, rollback].filter((r) => r.status === 'fulfilled');
-      const losers = [commit, rollback].filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      const losers = [commit, rollback].filter((r) => r.status === 'rejected');
       expect(winners).toHaveLength(1);
       expect(losers[0].reason).toBeInstanceOf(TccConflictError);
-      const won = (winners[0] as PromiseFulfilledResult<TxOutcome>).value.status;
+      const won = winners[0].value.status;
       expect(statuses.get(txIds[i])).toBe(won);
       expect(won).toBe(commit.status === 'fulfilled' ? 'CONFIRMED' : 'CANCELLED');
       expect((losers[0].reason as TccConflictError).details).toMatchObject({ currentStatus: expect.any(String) });
@@ -124,7 +124,6 @@ describe('TCC under concurrency', () => {
         else expect(reasons.get(txId)).toBe('EXPIRED'); // the expiry won (a later rollback of it is idempotent)
       }
     });
-    const winners = [...statuses.keys()].map((t) => (statuses.get(t) === 'CONFIRMED' ? 'commit' : reasons.get(t)));
     await expectConsistent(txIds);
   });
 

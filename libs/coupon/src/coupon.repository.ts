@@ -103,7 +103,7 @@ export class CouponRepository {
 
   /** Checkout try: AVAILABLE → FROZEN, only while the coupon is inside its validity window. */
   async freeze(em: EntityManager, userId: string, code: string, txId: string): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE user_coupon uc SET uc.state = 'FROZEN', uc.tx_id = ?, uc.updated_at = UTC_TIMESTAMP(3)
         WHERE uc.user_id = ? AND uc.code = ? AND uc.state = 'AVAILABLE'
           AND EXISTS (SELECT 1 FROM coupon c WHERE c.code = uc.code
@@ -120,7 +120,7 @@ export class CouponRepository {
     change: { userId: string; code: string; from: UserCouponState; to: UserCouponState; txId: string | null; onlyTx?: string },
   ): Promise<boolean> {
     const txCondition = change.onlyTx !== undefined ? ' AND tx_id = ?' : '';
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE user_coupon SET state = ?, tx_id = ?, updated_at = UTC_TIMESTAMP(3)
         WHERE user_id = ? AND code = ? AND state = ?${txCondition}`,
       [change.to, change.txId, change.userId, change.code, change.from, ...(change.onlyTx !== undefined ? [change.onlyTx] : [])],

@@ -28,6 +28,6 @@ export class LiveStockModule {
    * line for it, and Nest never looks for socket.io.
    */
   constructor(appConfig: ApplicationConfig, host: HttpAdapterHost) {
-    if (!appConfig.getIoAdapter()) appConfig.setIoAdapter(new StockWsAdapter(host.httpAdapter.getHttpServer()));
+    if (!appConfig.getIoAdapter()) appConfig.setIoAdapter(new StockWsAdapter(host.httpAdapter.getHttpServer() as object));
   }
 }

@@ -72,7 +72,7 @@ export class OrderRepository {
   /** Compare-and-set of the status along a legal transition; false when the order was not in `from`. */
   async transition(em: EntityManager, orderId: string, from: OrderStatus, to: OrderStatus): Promise<boolean> {
     assertOrderTransition(from, to);
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ? AND status = ?`,
       [to, orderId, from],
     );
@@ -153,7 +153,7 @@ export class OrderRepository {
    * or its lease ran out. False when another attempt holds it or the order is not payable.
    */
   async claimPaymentLock(orderId: string, token: string, leaseSec: number): Promise<boolean> {
-    const result = await this.db.query(
+    const result: unknown = await this.db.query(
       `UPDATE orders SET pay_lock_token = ?, pay_lock_until = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
         WHERE order_id = ? AND status = 'PENDING_PAYMENT' AND (pay_lock_until IS NULL OR pay_lock_until < UTC_TIMESTAMP(3))`,
       [token, leaseSec, orderId],
@@ -170,7 +170,7 @@ export class OrderRepository {
 
   /** Claims the refund of a PAID order for `newTxId`, replacing `expected` (null, or a refund tx that failed). */
   async claimRefund(orderId: string, expected: string | null, newTxId: string): Promise<boolean> {
-    const result = await this.db.query(
+    const result: unknown = await this.db.query(
       `UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3)
         WHERE order_id = ? AND status = 'PAID' AND refund_tx_id <=> ?`,
       [newTxId, orderId, expected],

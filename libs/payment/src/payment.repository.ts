@@ -54,7 +54,7 @@ export class PaymentRepository {
 
   /** Compare-and-set on the payment of a TCC branch. */
   async transitionBranch(em: EntityManager, branchId: string, from: PaymentStatus, to: PaymentStatus): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`,
       [to, branchId, from],
     );
@@ -63,7 +63,7 @@ export class PaymentRepository {
 
   /** Compare-and-set by payment id. */
   async transition(em: EntityManager, paymentId: string, from: PaymentStatus, to: PaymentStatus, txId?: string): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE payment SET status = ?, tx_id = COALESCE(?, tx_id), updated_at = UTC_TIMESTAMP(3)
         WHERE payment_id = ? AND status = ?`,
       [to, txId ?? null, paymentId, from],

@@ -21,7 +21,7 @@ export class WalletRepository {
 
   /** Records a top-up; false when one with this ref exists already (the top-up was applied before). */
   async insertCredit(em: EntityManager, credit: WalletCreditEntity): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `INSERT IGNORE INTO wallet_credit (id, user_id, amount_cents, ref, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))`,
       [credit.id, credit.userId, credit.amountCents, credit.ref],
     );
@@ -75,7 +75,7 @@ export class WalletRepository {
 
   /** Payment cancel: frozen → balance. */
   async releaseFrozen(em: EntityManager, userId: string, amountCents: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE wallet SET frozen_cents = frozen_cents - ?, balance_cents = balance_cents + ?, version = version + 1,
               updated_at = UTC_TIMESTAMP(3)
         WHERE user_id = ? AND frozen_cents >= ?`,

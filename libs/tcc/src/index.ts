@@ -4,6 +4,7 @@ export { TccCoordinator } from './coordinator/tcc.coordinator';
 export { TccConflictError } from './tcc-conflict.error';
 export { TccRecoveryJob } from './recovery/tcc-recovery.job';
 export { FenceCleanupJob } from './recovery/fence-cleanup.job';
+export { FencedBranchRunner, FenceRefusedError } from './fence/fenced-branch.runner';
 export { TccNotices, type TxFlagged } from './tcc-notices';
 export {
   TccParticipant,

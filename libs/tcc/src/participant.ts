@@ -36,7 +36,7 @@ export type CancelReason = 'USER' | 'EXPIRED' | 'TRY_FAILED' | 'OPERATOR';
  * methods) so that a handler is checked strictly against its payload: a handler of one kind of
  * a participant's payloads does not pass for the handler of all of them.
  */
-export interface TccParticipantHandler<P = any> {
+export interface TccParticipantHandler<P = unknown> {
   /**
    * Reserve resources. Runs only if the fence row was newly inserted (first try, not
    * cancelled before). Throw a DomainError to refuse: the local transaction (with the fence

@@ -4,15 +4,15 @@ export const TX_STATUSES = ['TRYING', 'CONFIRMING', 'CONFIRMED', 'CANCELLING', '
 export type TxStatus = (typeof TX_STATUSES)[number];
 
 /** The transaction has ended: every branch is confirmed, or every branch is cancelled. */
-export function isTerminal(status: TxStatus | string | undefined): boolean {
+export function isTerminal(status: string | undefined): boolean {
   return status === 'CONFIRMED' || status === 'CANCELLED';
 }
 /** Commit has won the compare-and-set: the confirms run, or have run. */
-export function isCommitDecided(status: TxStatus | string | undefined): boolean {
+export function isCommitDecided(status: string | undefined): boolean {
   return status === 'CONFIRMING' || status === 'CONFIRMED';
 }
 /** Rollback has won the compare-and-set: the cancels run, or have run. */
-export function isRollbackDecided(status: TxStatus | string | undefined): boolean {
+export function isRollbackDecided(status: string | undefined): boolean {
   return status === 'CANCELLING' || status === 'CANCELLED';
 }
 

@@ -64,7 +64,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
     return {
       statusCode: status,
       error: code,
-      message: messages ? messages.join('; ') : String(body.message ?? exception.message),
+      message: messages ? messages.join('; ') : typeof body.message === 'string' ? body.message : exception.message,
       details: messages ? { problems: messages } : (body.details as Record<string, unknown> | undefined),
     };
   }
@@ -77,7 +77,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const code = errorCodeForStatus(err.statusCode);
     return { statusCode: err.statusCode, error: code, message: err.message ?? code };
   }
-  if (isUnavailable(err as never)) {
+  if (isUnavailable(err)) {
     return { statusCode: 503, error: ErrorCode.SERVICE_UNAVAILABLE, message: 'A dependency is unavailable; retry later' };
   }
   return { statusCode: 500, error: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };

@@ -23,9 +23,9 @@ const labelCache = new Map<string, Map<string, Map<number, Labels>>>();
 
 function labelsOf(route: string, method: string, status: number): Labels {
   let byMethod = labelCache.get(route);
-  if (!byMethod) labelCache.set(route, (byMethod = new Map()));
+  if (!byMethod) labelCache.set(route, (byMethod = new Map<string, Map<number, Labels>>()));
   let byStatus = byMethod.get(method);
-  if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+  if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Labels>()));
   let labels = byStatus.get(status);
   if (!labels) byStatus.set(status, (labels = { method, route, status: String(status) }));
   return labels;

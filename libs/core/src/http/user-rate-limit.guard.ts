@@ -35,25 +35,27 @@ export class UserRateLimitGuard extends ThrottlerGuard {
     super(options, storage, rememberingReflector(reflector));
   }
 
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    return !request.headers['x-user-id'];
+    return Promise.resolve(!request.headers['x-user-id']);
   }
 
-  protected override async getTracker(req: Record<string, any>): Promise<string> {
-    return `user:${String(req.headers['x-user-id'])}`;
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(`user:${String((req as unknown as FastifyRequest).headers['x-user-id'])}`);
   }
 
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
     return `${this.keyPrefixes.get(context)}${name}-${suffix}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    throw new DomainError(ErrorCode.RATE_LIMITED, 'Too many requests from this user; slow down', {
-      limit: detail.limit,
-      windowMs: detail.ttl,
-      retryAfterMs: detail.timeToBlockExpire * 1000,
-    });
+  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    return Promise.reject(
+      new DomainError(ErrorCode.RATE_LIMITED, 'Too many requests from this user; slow down', {
+        limit: detail.limit,
+        windowMs: detail.ttl,
+        retryAfterMs: detail.timeToBlockExpire * 1000,
+      }),
+    );
   }
 }
 

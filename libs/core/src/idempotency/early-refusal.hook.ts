@@ -54,7 +54,7 @@ export class EarlyRefusalHook implements OnApplicationBootstrap {
       const controller = wrapper.metatype as Type | null;
       if (!controller) continue;
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = controller.prototype[name] as EarlyRoute['handler'];
+        const handler = (controller.prototype as Record<string, unknown>)[name] as EarlyRoute['handler'];
         const options = typeof handler === 'function' ? (Reflect.getMetadata(IDEMPOTENT_KEY, handler) as IdempotentOptions | undefined) : undefined;
         if (!options?.refuseEarly) continue;
         const method = HTTP_METHODS[Reflect.getMetadata(METHOD_METADATA, handler) as number];
@@ -91,8 +91,8 @@ export class EarlyRefusalHook implements OnApplicationBootstrap {
 
 function joinPath(...parts: unknown[]): string {
   const path = parts
-    .flatMap((p) => (Array.isArray(p) ? p[0] : p))
-    .map((p) => String(p ?? '').replace(/^\/+|\/+$/g, ''))
+    .flatMap((p) => (Array.isArray(p) ? (p[0] as unknown) : p))
+    .map((p) => (typeof p === 'string' ? p : '').replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
   return `/${path}`;

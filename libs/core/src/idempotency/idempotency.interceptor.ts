@@ -20,7 +20,7 @@ const WAIT_MAX_MS = 10_000;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
+    return `{${Object.keys(value)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
       .join(',')}}`;
@@ -77,7 +77,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
     const run = async () => {
       if (route.early) await this.refuseEarly(route.early, request, scope, key);
-      const routePath = (request.routeOptions?.url as string | undefined) ?? request.url;
+      const routePath = (request.routeOptions?.url) ?? request.url;
       const hash = createHash('sha256')
         .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
         .digest('hex');

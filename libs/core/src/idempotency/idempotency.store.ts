@@ -167,7 +167,7 @@ export class IdempotencyStore {
       );
     const row = rows[0];
     if (!row) return undefined;
-    const body = typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
+    const body: unknown = typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
     return { state: row.state, hash: row.request_hash, statusCode: row.status_code ?? undefined, body };
   }
 

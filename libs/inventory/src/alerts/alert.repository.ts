@@ -40,13 +40,13 @@ export class AlertRepository {
 
   /** Opens an alert if the row is below its threshold and has none open. true = opened now. */
   async openIfBelow(em: EntityManager, key: RowKey): Promise<boolean> {
-    const result = await em.query(OPEN_IF_BELOW, [newId(), key.sku, key.warehouse]);
+    const result: unknown = await em.query(OPEN_IF_BELOW, [newId(), key.sku, key.warehouse]);
     return affectedRows(result) === 1;
   }
 
   /** Resolves the open alert once the row is at or above its threshold. true = resolved now. */
   async resolveIfRecovered(em: EntityManager, key: RowKey): Promise<boolean> {
-    const result = await em.query(RESOLVE_IF_RECOVERED, [key.sku, key.warehouse]);
+    const result: unknown = await em.query(RESOLVE_IF_RECOVERED, [key.sku, key.warehouse]);
     return affectedRows(result) >= 1;
   }
 
@@ -55,13 +55,13 @@ export class AlertRepository {
    * both statements in one round trip (autocommit: each is atomic on its own).
    */
   async recheck(key: RowKey): Promise<AlertChange[]> {
-    const [resolved, opened] = (await this.db.query(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
+    const [resolved, opened] = await this.db.query<[unknown, unknown]>(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
       key.sku,
       key.warehouse,
       newId(),
       key.sku,
       key.warehouse,
-    ])) as [unknown, unknown];
+    ]);
     const changes: AlertChange[] = [];
     if (affectedRows(resolved) >= 1) changes.push({ ...key, change: 'RESOLVED' });
     if (affectedRows(opened) === 1) changes.push({ ...key, change: 'OPENED' });
@@ -75,16 +75,25 @@ export class AlertRepository {
   ): Promise<[AlertView[], number]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    if (filter.sku) (where.push('sku = ?'), params.push(filter.sku));
-    if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.sku) {
+      where.push('sku = ?');
+      params.push(filter.sku);
+    }
+    if (filter.warehouse) {
+      where.push('warehouse = ?');
+      params.push(filter.warehouse);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: RawAlert[] = await this.db.query(
       `SELECT id, sku, warehouse, available, threshold, state, opened_at, resolved_at FROM stock_alert ${clause}
         ORDER BY opened_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock_alert ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.db.query(`SELECT COUNT(*) AS total FROM stock_alert ${clause}`, params);
     return [rows.map(toView), Number(total)];
   }
 }

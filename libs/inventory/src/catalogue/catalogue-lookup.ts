@@ -113,6 +113,6 @@ export class CatalogueLookup {
       const settled = loading.finally(() => todo.forEach((s) => this.inFlight.delete(s)));
       for (const sku of todo) this.inFlight.set(sku, settled);
     }
-    await Promise.all(skus.map((s) => this.inFlight.get(s)));
+    await Promise.all(skus.flatMap((s) => this.inFlight.get(s) ?? []));
   }
 }

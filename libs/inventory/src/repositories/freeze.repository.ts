@@ -100,7 +100,7 @@ export class FreezeRepository {
         [n, userId, sku, n, limit],
       );
     if (affectedRows(await charge()) === 1) return true;
-    const inserted = await em.query(
+    const inserted: unknown = await em.query(
       `INSERT IGNORE INTO purchase_counter (user_id, sku, qty, updated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))`,
       [userId, sku, n],
     );

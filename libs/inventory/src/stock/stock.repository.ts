@@ -47,7 +47,7 @@ export class StockRepository {
 
   /** try: reserve n units if that many are available. false = not enough (or no row). */
   async reserve(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE stock SET reserved = reserved + ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?`,
       [n, key.sku, key.warehouse, n],
@@ -57,7 +57,7 @@ export class StockRepository {
 
   /** confirm: the reserved units leave the warehouse. */
   async commitReserved(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE stock SET on_hand = on_hand - ?, reserved = reserved - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE sku = ? AND warehouse = ? AND reserved >= ? AND on_hand >= ?`,
       [n, n, key.sku, key.warehouse, n, n],
@@ -67,7 +67,7 @@ export class StockRepository {
 
   /** cancel: reserved units become available again. */
   async releaseReserved(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE stock SET reserved = reserved - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE sku = ? AND warehouse = ? AND reserved >= ?`,
       [n, key.sku, key.warehouse, n],
@@ -86,7 +86,7 @@ export class StockRepository {
 
   /** Outbound, transfer out: only available units may leave. false = not enough (or no row). */
   async removeAvailable(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE stock SET on_hand = on_hand - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?`,
       [n, key.sku, key.warehouse, n],
@@ -109,7 +109,7 @@ export class StockRepository {
 
   /** Stocktake on a locked row: on_hand becomes the counted quantity (never below reserved). */
   async setOnHand(em: EntityManager, key: RowKey, counted: number): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE stock SET on_hand = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
         WHERE sku = ? AND warehouse = ? AND reserved <= ?`,
       [counted, key.sku, key.warehouse, counted],
@@ -163,8 +163,14 @@ export class StockRepository {
   ): Promise<[StockRow[], number]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.sku) (where.push('sku = ?'), params.push(filter.sku));
-    if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
+    if (filter.sku) {
+      where.push('sku = ?');
+      params.push(filter.sku);
+    }
+    if (filter.warehouse) {
+      where.push('warehouse = ?');
+      params.push(filter.warehouse);
+    }
     if (filter.lowOnly) where.push('on_hand - reserved < low_stock_threshold');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: RawStock[] = await this.db.query(
@@ -172,7 +178,7 @@ export class StockRepository {
         ORDER BY sku, warehouse LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.db.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
     return [rows.map(toRow), Number(total)];
   }
 
@@ -199,15 +205,21 @@ export class StockRepository {
   ): Promise<[MovementView[], number]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.sku) (where.push('sku = ?'), params.push(filter.sku));
-    if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
+    if (filter.sku) {
+      where.push('sku = ?');
+      params.push(filter.sku);
+    }
+    if (filter.warehouse) {
+      where.push('warehouse = ?');
+      params.push(filter.warehouse);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: RawMovement[] = await this.db.query(
       `SELECT id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at FROM stock_movement ${clause}
         ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.db.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
     return [rows.map(toMovementView), Number(total)];
   }
 }

@@ -118,7 +118,7 @@ export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCo
 function parseMessage(data: RawData, isBinary: boolean): Record<string, unknown> | null {
   if (isBinary) throw DomainError.validation('Messages are JSON text');
   try {
-    const message: unknown = JSON.parse(data.toString());
+    const message: unknown = JSON.parse((data as Buffer).toString()); // ws hands text frames over as a Buffer
     return typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as Record<string, unknown>) : null;
   } catch {
     throw DomainError.validation('Messages are JSON text');

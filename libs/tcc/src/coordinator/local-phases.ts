@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { inTransaction } from '@app/core';
 import { branchIdOf } from '../branch-id';
 import { FenceRepository } from '../fence/fence.repository';
 import { GroupCommit } from '../local/group-commit';

@@ -17,7 +17,7 @@ export class FenceRepository {
 
   /** True when this call created the fence row (nobody had tried or cancelled the branch yet). */
   async insertIfAbsent(em: EntityManager, txId: string, branchId: string, status: 'TRIED' | 'CANCELLED'): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `INSERT IGNORE INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at)
        VALUES (?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
       [txId, branchId, status],
@@ -27,7 +27,7 @@ export class FenceRepository {
 
   /** Every TRIED fence of the tx → `to`; the count moved (the caller compares it with its branches). */
   async moveAllFromTried(em: EntityManager, txId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<number> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE tcc_fence SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE tx_id = ? AND status = 'TRIED'`,
       [to, txId],
     );
@@ -36,7 +36,7 @@ export class FenceRepository {
 
   /** TRIED → `to`; true when this call moved it (the condition makes "matched" mean "changed"). */
   async moveFromTried(em: EntityManager, txId: string, branchId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE tcc_fence SET status = ?, updated_at = UTC_TIMESTAMP(3)
        WHERE tx_id = ? AND branch_id = ? AND status = 'TRIED'`,
       [to, txId, branchId],
@@ -58,7 +58,7 @@ export class FenceRepository {
    * and whose deadline passed at least that long ago (a tombstone must outlive any late try).
    */
   async deleteExpired(retentionSec: number, batch: number): Promise<number> {
-    const result = await this.ds.query(
+    const result: unknown = await this.ds.query(
       `DELETE FROM tcc_fence
        WHERE updated_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
          AND tx_id IN (SELECT t.tx_id FROM tcc_transaction t

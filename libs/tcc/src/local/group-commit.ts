@@ -191,7 +191,7 @@ class PendingWrites {
     const writes = this.writes.splice(0);
     const own = sql.split(';').length;
     try {
-      const results = (await this.em.query([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [...writes.flatMap((w) => w.params), ...params])) as unknown[];
+      const results = await this.em.query<unknown[]>([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [...writes.flatMap((w) => w.params), ...params]);
       checkExpectations(writes, results.slice(0, results.length - own));
       const mine = results.slice(results.length - own);
       return own === 1 ? mine[0] : mine;
@@ -210,13 +210,13 @@ class PendingWrites {
 async function runMember(em: EntityManager, pending: PendingWrites, i: number, work: MemberWork<unknown>): Promise<MemberOutcome> {
   const unit = new MemberUnit();
   let savepointSent = false;
-  const query = async (sql: string, params?: unknown[]) => {
+  const query = async (sql: string, params?: unknown[]): Promise<unknown> => {
     if (savepointSent) return em.query(sql, params);
     savepointSent = true;
     pending.add(`SAVEPOINT m${i}`);
     return pending.flushWith(sql, params);
   };
-  const memberEm = new Proxy(em, { get: (target, prop) => (prop === 'query' ? query : Reflect.get(target, prop)) });
+  const memberEm = new Proxy(em, { get: (target, prop) => (prop === 'query' ? query : (Reflect.get(target, prop) as unknown)) });
   try {
     const value = await work(memberEm, unit);
     if (!savepointSent) pending.add(`SAVEPOINT m${i}`);

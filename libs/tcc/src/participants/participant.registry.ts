@@ -18,7 +18,8 @@ export class ParticipantRegistry implements OnModuleInit {
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
-      const { metatype, instance } = wrapper;
+      const { metatype } = wrapper;
+      const instance: unknown = wrapper.instance;
       if (!metatype || !instance || typeof metatype !== 'function') continue;
       const name = this.reflector.get<string | undefined>(TCC_PARTICIPANT, metatype);
       if (!name) continue;

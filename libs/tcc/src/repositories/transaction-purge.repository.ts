@@ -31,11 +31,11 @@ export class TransactionPurgeRepository {
       if (rows.length === 0) return 0;
       const ids = rows.map((r) => r.txId);
       const list = ids.map(() => '?').join(', ');
-      const [, deleted] = (await em.query(
+      const [, deleted] = await em.query<[unknown, unknown]>(
         `DELETE FROM tcc_branch WHERE tx_id IN (${list});
          DELETE FROM tcc_transaction WHERE tx_id IN (${list}) AND status IN ('CONFIRMED', 'CANCELLED')`,
         [...ids, ...ids],
-      )) as [unknown, unknown];
+      );
       return affectedRows(deleted);
     });
   }

@@ -29,7 +29,7 @@ export class TransactionRepository {
   async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
     const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
-    const result = await this.ds.query(
+    const result: unknown = await this.ds.query(
       `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
        VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
       [txId, name, deadlineArg],
@@ -89,13 +89,13 @@ export class TransactionRepository {
    * transaction (its rollback undoes the decision with them).
    */
   async confirmAndRead(em: EntityManager, txId: string): Promise<{ name: string; branches: BranchRow[] } | null> {
-    const [decided, rows] = (await em.query(
+    const [decided, rows] = await em.query<[unknown, Array<BranchRow & { txName: string }>]>(
       `UPDATE tcc_transaction SET status = 'CONFIRMED', next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
          last_error = NULL, updated_at = ${NOW}
        WHERE tx_id = ? AND status = 'TRYING';
        ${NAME_AND_BRANCHES}`,
       [txId, txId],
-    )) as [unknown, Array<BranchRow & { txName: string }>];
+    );
     return affectedRows(decided) === 1 ? toNameAndBranches(rows) : null;
   }
 
@@ -129,7 +129,7 @@ export class TransactionRepository {
     lease: { owner: string; ms: number },
     cancelReason: CancelReason | null,
   ): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE tcc_transaction
        SET status = ?, cancel_reason = ?, next_retry_at = ${NOW}, lease_owner = ?, lease_until = ${NOW_PLUS_MS}, updated_at = ${NOW}
        WHERE tx_id = ? AND status = 'TRYING'`,
@@ -140,7 +140,7 @@ export class TransactionRepository {
 
   /** Recovery: an expired TRYING tx this worker holds the lease of → CANCELLING (reason EXPIRED). */
   async expire(txId: string, leaseOwner: string): Promise<boolean> {
-    const result = await this.ds.query(
+    const result: unknown = await this.ds.query(
       `UPDATE tcc_transaction SET status = 'CANCELLING', cancel_reason = 'EXPIRED', next_retry_at = ${NOW}, updated_at = ${NOW}
        WHERE tx_id = ? AND status = 'TRYING' AND deadline_at <= ${NOW} AND lease_owner = ?`,
       [txId, leaseOwner],
@@ -151,7 +151,7 @@ export class TransactionRepository {
   /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
   async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.ds.manager): Promise<boolean> {
     const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
          last_error = NULL, updated_at = ${NOW}
        WHERE tx_id = ? AND status = ?`,
@@ -173,7 +173,7 @@ export class TransactionRepository {
     error: string,
     flag: boolean,
   ): Promise<boolean> {
-    const result = await this.ds.query(
+    const result: unknown = await this.ds.query(
       `UPDATE tcc_transaction
        SET retry_count = retry_count + 1, next_retry_at = ${NOW_PLUS_MS}, last_error = ?,
            flagged_at = ${flag ? `COALESCE(flagged_at, ${NOW})` : 'flagged_at'},
@@ -219,7 +219,7 @@ export class TransactionRepository {
    * claimed it since (the lease ran out while earlier txs of the batch were being worked).
    */
   async renewLease(txId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const result = await this.ds.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
+    const result: unknown = await this.ds.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
       leaseMs * 1000,
       txId,
       owner,
@@ -250,8 +250,14 @@ export class TransactionRepository {
   async findPage(filter: { status?: TxStatus; name?: string; flagged?: boolean }, query: PageQueryDto): Promise<[TxRow[], number]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    if (filter.name) (where.push('name = ?'), args.push(filter.name));
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.name) {
+      where.push('name = ?');
+      args.push(filter.name);
+    }
     if (filter.flagged !== undefined) where.push(filter.flagged ? 'flagged_at IS NOT NULL' : 'flagged_at IS NULL');
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const { limit, offset } = limitOffset(query);
@@ -259,13 +265,13 @@ export class TransactionRepository {
       `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
       [...args, limit, offset],
     );
-    const [{ total }] = await this.ds.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
+    const [{ total }]: Array<{ total: number | string }> = await this.ds.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
     return [rows.map(toTx), Number(total)];
   }
 
   /** Age of the oldest non-terminal tx (0 if none) and how many are flagged, for the gauges. */
   async pendingStats(): Promise<{ oldestAgeSec: number; flagged: number }> {
-    const [row] = await this.ds.query(
+    const [row]: Array<{ oldestAgeSec: number | string; flagged: number | string }> = await this.ds.query(
       `SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), ${NOW}), 0) / 1000000 AS oldestAgeSec,
               COALESCE(SUM(flagged_at IS NOT NULL), 0) AS flagged
        FROM tcc_transaction WHERE status IN ('TRYING', 'CONFIRMING', 'CANCELLING')`,

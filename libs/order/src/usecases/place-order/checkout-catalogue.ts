@@ -49,10 +49,11 @@ export class CheckoutCatalogue {
         values[i] = value;
       });
     }
-    const infos = await Promise.all(values);
+    // Every slot holds a promise by now: the missing ones were filled just above.
+    const infos = await Promise.all(values as Array<Promise<ProductInfo | null>>);
     const found = new Map<string, ProductInfo>();
     skus.forEach((sku, i) => {
-      if (infos[i]) found.set(sku, infos[i]!);
+      if (infos[i]) found.set(sku, infos[i]);
     });
     return found;
   }

@@ -19,7 +19,7 @@ export class TransactionQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ description: 'Only transactions flagged for an operator (true) or not (false)' })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   flagged?: boolean;
 }
