@@ -76,7 +76,7 @@ export interface TccParticipantHandler<P = unknown> {
 export interface TccPayloads {}
 
 /** The name of a participant some lib registered in `TccPayloads`. */
-export type ParticipantName = keyof TccPayloads & string;
+export type ParticipantName = Extract<keyof TccPayloads, string>;
 
 /** The payload of participant `N`. */
 export type PayloadOf<N extends ParticipantName> = TccPayloads[N];
@@ -90,7 +90,7 @@ export const TCC_PARTICIPANT = 'tcc:participant';
 
 /** Marks a provider as the handler of TCC branches of participant `name` (its payloads: `TccPayloads[name]`). */
 export function TccParticipant<N extends ParticipantName>(name: N) {
-  return (target: new (...args: any[]) => TccParticipantHandler<TccPayloads[N]>): void => {
+  return (target: new (...args: never[]) => TccParticipantHandler<TccPayloads[N]>): void => {
     SetMetadata(TCC_PARTICIPANT, name)(target);
   };
 }

@@ -24,6 +24,7 @@ export class RestockBranch implements TccParticipantHandler<RestockPayload> {
     private readonly sync: StockSync,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async by the handler contract: a refusal is a rejected promise
   async try(_em: EntityManager, _ctx: BranchContext, payload: RestockPayload): Promise<void> {
     validLines(payload.lines);
     if (typeof payload.warehouse !== 'string' || typeof payload.ref !== 'string' || !payload.ref) {

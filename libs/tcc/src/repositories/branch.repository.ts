@@ -16,7 +16,7 @@ export class BranchRepository {
 
   /** Registers a branch (status TRYING); false when it was registered before. */
   async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
-    const result = await em.query(
+    const result: unknown = await em.query(
       `INSERT IGNORE INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'TRYING', 0, ${NOW}, ${NOW})`,
       [b.branchId, b.txId, b.participant, b.payloadJson],
@@ -64,7 +64,7 @@ export class BranchRepository {
   /** Moves a branch to `to` after a successful phase (one more attempt, error cleared). */
   async markBranch(em: EntityManager, branchId: string, to: BranchStatus, onlyFrom?: BranchStatus[]): Promise<boolean> {
     const from = onlyFrom?.length ? `AND status IN (${onlyFrom.map(() => '?').join(', ')})` : '';
-    const result = await em.query(
+    const result: unknown = await em.query(
       `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
        WHERE branch_id = ? ${from}`,
       [to, branchId, ...(onlyFrom ?? [])],

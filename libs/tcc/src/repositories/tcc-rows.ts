@@ -55,6 +55,6 @@ export function inCreationOrder(a: BranchRow, b: BranchRow): number {
 }
 
 export function toBranch(r: BranchRow): BranchRow {
-  const payload = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
+  const payload: unknown = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
   return { ...r, payload, attempts: Number(r.attempts) };
 }
