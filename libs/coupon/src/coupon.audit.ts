@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
-import { CouponRepository } from './coupon.repository';
+import { CouponRepository } from './repositories/coupon.repository';
 
 const TERMINAL = new Set(['CONFIRMED', 'CANCELLED']);
 /** FROZEN coupons are bounded by the open checkouts; this caps one audit's work. */

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TccModule } from '@app/tcc';
-import { CouponAdminController } from './coupon.admin.controller';
+import { CouponAdminController } from './controllers/coupon.admin.controller';
 import { CouponAudit } from './coupon.audit';
 import { CouponParticipant } from './coupon.participant';
-import { CouponRepository } from './coupon.repository';
-import { CouponService } from './coupon.service';
-import { CouponStorefrontController } from './coupon.storefront.controller';
+import { CouponRepository } from './repositories/coupon.repository';
+import { CouponService } from './usecases/coupon.service';
+import { CouponStorefrontController } from './controllers/coupon.storefront.controller';
 import { CouponEntity } from './entities/coupon.entity';
 import { UserCouponEntity } from './entities/user-coupon.entity';
 

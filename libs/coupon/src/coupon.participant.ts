@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { afterLocalCommit, BranchContext, countRefusal, TccParticipant, TccParticipantHandler } from '@app/tcc';
-import { CouponRepository } from './coupon.repository';
+import { CouponRepository } from './repositories/coupon.repository';
 import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from './dto/coupon.dto';
 import { couponUses } from './coupon.metrics';
 

@@ -1,5 +1,5 @@
 export { CouponModule } from './coupon.module';
-export { CouponService, type CouponQuote } from './coupon.service';
+export { CouponService, type CouponQuote } from './usecases/coupon.service';
 export { CouponParticipant, COUPON_PARTICIPANT, type CouponBranchPayload } from './coupon.participant';
 export { COUPON_CODE_PATTERN } from './dto/coupon.dto';
 export type { CouponType } from './entities/coupon.entity';

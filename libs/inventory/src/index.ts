@@ -1,7 +1,7 @@
 // Public API of the inventory module. Other modules import from '@app/inventory' only.
 export { InventoryModule } from './inventory.module';
 export { InventoryGate } from './gate/inventory-gate';
-export { ReconcileJob } from './reconcile/reconcile.job';
+export { ReconcileJob } from './jobs/reconcile.job';
 export { Reconciler, type ReconcileReport } from './reconcile/reconciler';
 export {
   StockChangeFeed,
@@ -9,8 +9,8 @@ export {
   type StockChangeCause,
   type StockRefusal,
   type AlertNotice,
-} from './notices/stock-change-feed';
-export { StockLevels, type StockLevel } from './stock/stock-levels';
+} from './alerts/stock-change-feed';
+export { StockLevels, type StockLevel } from './usecases/stock-levels';
 export type { InventoryBranchPayload, FreezePayload, RestockPayload, StockLine } from './inventory.types';
 import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
 

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { afterLocalCommit, BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { countOrderOutcome } from './order.metrics';
-import { OrderRepository } from './order.repository';
+import { OrderRepository } from './repositories/order.repository';
 import { statusAfterRollback } from './order-state-machine';
 import type { OrderBranchPayload } from './order.types';
 

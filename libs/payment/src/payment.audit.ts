@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
-import { PaymentRepository } from './payment.repository';
-import { WalletRepository } from './wallet.repository';
+import { PaymentRepository } from './repositories/payment.repository';
+import { WalletRepository } from './repositories/wallet.repository';
 
 const TERMINAL = new Set(['CONFIRMED', 'CANCELLED']);
 const MAX_OPEN_CHECKED = 50_000;

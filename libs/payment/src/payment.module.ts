@@ -10,12 +10,12 @@ import { WalletCreditEntity } from './entities/wallet-credit.entity';
 import { WalletEntity } from './entities/wallet.entity';
 import { PaymentAudit } from './payment.audit';
 import { PaymentParticipant } from './payment.participant';
-import { PaymentRepository } from './payment.repository';
-import { PaymentService } from './payment.service';
-import { WalletAdminController } from './wallet.admin.controller';
-import { WalletRepository } from './wallet.repository';
-import { WalletService } from './wallet.service';
-import { WalletStorefrontController } from './wallet.storefront.controller';
+import { PaymentRepository } from './repositories/payment.repository';
+import { PaymentService } from './usecases/payment.service';
+import { WalletAdminController } from './controllers/wallet.admin.controller';
+import { WalletRepository } from './repositories/wallet.repository';
+import { WalletService } from './usecases/wallet.service';
+import { WalletStorefrontController } from './controllers/wallet.storefront.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WalletEntity, WalletCreditEntity, PaymentEntity, PaymentRefundEntity]), TccModule],

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { RowKey } from '../inventory.types';
 import { lowStockAlertsTotal } from '../inventory.metrics';
-import { StockChangeFeed } from '../notices/stock-change-feed';
-import { AlertChange, AlertRepository } from './alert.repository';
+import { StockChangeFeed } from './stock-change-feed';
+import { AlertChange, AlertRepository } from '../repositories/alert.repository';
 
 /**
  * Low-stock alerts: crossing below the threshold opens one, rising back to or above it

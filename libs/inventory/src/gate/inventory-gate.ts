@@ -5,7 +5,7 @@ import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
-import { StockChangeFeed } from '../notices/stock-change-feed';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { Reconciler } from '../reconcile/reconciler';
 import { RedisStock } from './redis-stock';
 import { SoldOutFlags } from './sold-out-flags';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository, stockRowSum } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../repositories/stock.repository';
 import { validLines } from '../inventory.lines';
 import { FreezePayload, sortedLines } from '../inventory.types';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';

@@ -10,8 +10,8 @@ import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
-import { StockRepository, stockRowSum } from '../stock/stock.repository';
-import { StockChangeFeed } from '../notices/stock-change-feed';
+import { StockRepository, stockRowSum } from '../repositories/stock.repository';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { FreezeRepository, lineFreezeId } from './freeze.repository';
 
 /**

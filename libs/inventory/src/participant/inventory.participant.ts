@@ -6,8 +6,8 @@ import { afterLocalCommit, BranchContext, TccParticipant, TccParticipantHandler 
 import { InventoryGate } from '../gate/inventory-gate';
 import type { FreezePayload, InventoryBranchPayload, RestockPayload } from '../inventory.types';
 import { validLines } from '../inventory.lines';
-import { StockChangeFeed } from '../notices/stock-change-feed';
-import { StockSync } from '../stock/stock-sync';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
+import { StockSync } from '../reconcile/stock-sync';
 import { CommitFreeze } from './commit-freeze';
 import { FreezeStock } from './freeze-stock';
 import { ReleaseFreeze } from './release-freeze';

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { addToSumOrApply, afterLocalCommit, type BranchContext } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository, stockRowSum } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../repositories/stock.repository';
 import { FreezeRepository } from './freeze.repository';
 
 /**

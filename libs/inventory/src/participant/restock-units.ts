@@ -4,7 +4,7 @@ import { afterLocalCommit, type LocalUnit } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { RestockPayload, sortedLines } from '../inventory.types';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository } from '../repositories/stock.repository';
 import { validLines } from '../inventory.lines';
 
 /** TCC confirm of a refund: returned units go back on hand (ledger RESTOCK). */

@@ -6,10 +6,10 @@ import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
 import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository } from '../repositories/stock.repository';
 import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
-import { StockChangeFeed } from '../notices/stock-change-feed';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
 

@@ -6,7 +6,7 @@ import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/t
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
-import { OrderRepository } from '../../order.repository';
+import { OrderRepository } from '../../repositories/order.repository';
 import type { NewOrder, OrderBranchPayload, OrderView } from '../../order.types';
 import { CheckoutCatalogue } from './checkout-catalogue';
 import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
