@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
 import { AdminStockChange } from './usecases/admin-stock-change';
-import { ReceiveStock } from './usecases/receive-stock.usecase';
-import { SetLowStockThreshold } from './usecases/set-low-stock-threshold.usecase';
-import { ShipStock } from './usecases/ship-stock.usecase';
-import { TakeStock } from './usecases/take-stock.usecase';
-import { TransferStock } from './usecases/transfer-stock.usecase';
+import { ReceiveStockUseCase } from './usecases/receive-stock.usecase';
+import { SetLowStockThresholdUseCase } from './usecases/set-low-stock-threshold.usecase';
+import { ShipStockUseCase } from './usecases/ship-stock.usecase';
+import { TakeStockUseCase } from './usecases/take-stock.usecase';
+import { TransferStockUseCase } from './usecases/transfer-stock.usecase';
 import { AlertRepository } from './repositories/alert.repository';
 import { LowStockAlerts } from './alerts/low-stock-alerts';
 import { InventoryAudit } from './inventory.audit';
@@ -24,6 +24,7 @@ import { ReleaseFreeze } from './participant/release-freeze';
 import { RestockUnits } from './participant/restock-units';
 import { ReconcileJob } from './jobs/reconcile.job';
 import { Reconciler } from './reconcile/reconciler';
+import { RedisRowBuilder } from './gate/row-builder';
 import { StockAvailabilityReader } from './usecases/stock-availability.source';
 import { StockQueries } from './usecases/stock-queries';
 import { StockRepository } from './repositories/stock.repository';
@@ -53,6 +54,7 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
     RedisStock,
     SoldOutFlags,
     Reconciler,
+    { provide: RedisRowBuilder, useExisting: Reconciler },
     ReconcileJob,
     InventoryGate,
     StockSync,
@@ -62,11 +64,11 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
     RestockUnits,
     InventoryParticipant,
     AdminStockChange,
-    ReceiveStock,
-    ShipStock,
-    TakeStock,
-    TransferStock,
-    SetLowStockThreshold,
+    ReceiveStockUseCase,
+    ShipStockUseCase,
+    TakeStockUseCase,
+    TransferStockUseCase,
+    SetLowStockThresholdUseCase,
     StockQueries,
     StockAvailabilityReader,
     InventoryAudit,

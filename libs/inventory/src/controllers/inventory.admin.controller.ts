@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Claim, Idempotent, IdempotencyClaim, Page, RequireScope } from '@app/core';
-import { ReceiveStock } from '../usecases/receive-stock.usecase';
-import { SetLowStockThreshold } from '../usecases/set-low-stock-threshold.usecase';
-import { ShipStock } from '../usecases/ship-stock.usecase';
-import { TakeStock } from '../usecases/take-stock.usecase';
-import { TransferStock } from '../usecases/transfer-stock.usecase';
+import { ReceiveStockUseCase } from '../usecases/receive-stock.usecase';
+import { SetLowStockThresholdUseCase } from '../usecases/set-low-stock-threshold.usecase';
+import { ShipStockUseCase } from '../usecases/ship-stock.usecase';
+import { TakeStockUseCase } from '../usecases/take-stock.usecase';
+import { TransferStockUseCase } from '../usecases/transfer-stock.usecase';
 import {
   AlertDto,
   AlertQueryDto,
@@ -29,11 +29,11 @@ import { StockQueries } from '../usecases/stock-queries';
 export class InventoryAdminController {
   constructor(
     private readonly queries: StockQueries,
-    private readonly receiveStock: ReceiveStock,
-    private readonly shipStock: ShipStock,
-    private readonly takeStock: TakeStock,
-    private readonly transferStock: TransferStock,
-    private readonly setThreshold: SetLowStockThreshold,
+    private readonly receiveStock: ReceiveStockUseCase,
+    private readonly shipStock: ShipStockUseCase,
+    private readonly takeStock: TakeStockUseCase,
+    private readonly transferStock: TransferStockUseCase,
+    private readonly setThreshold: SetLowStockThresholdUseCase,
     private readonly reconciler: Reconciler,
   ) {}
 

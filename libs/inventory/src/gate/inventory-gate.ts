@@ -6,8 +6,8 @@ import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { StockChangeFeed } from '../alerts/stock-change-feed';
-import { Reconciler } from '../reconcile/reconciler';
 import { RedisStock } from './redis-stock';
+import { RedisRowBuilder } from './row-builder';
 import { SoldOutFlags } from './sold-out-flags';
 
 /** How long a reserve waits for a row that reconciliation is resetting before it leaves the decision to MySQL. */
@@ -33,7 +33,7 @@ export class InventoryGate implements OnModuleInit {
   constructor(
     private readonly flags: SoldOutFlags,
     private readonly redisStock: RedisStock,
-    private readonly reconciler: Reconciler,
+    private readonly rowBuilder: RedisRowBuilder,
     private readonly catalogue: CatalogueLookup,
     private readonly redisStatus: RedisStatus,
     private readonly feed: StockChangeFeed,
@@ -167,7 +167,7 @@ export class InventoryGate implements OnModuleInit {
           // the sold-out flag) without MySQL, until an inbound, transfer or stocktake syncs it.
           if (!initialised) {
             initialised = true;
-            await this.reconciler.initRow(key);
+            await this.rowBuilder.initRow(key);
             continue;
           }
           gatePassThroughTotal.inc({ reason: 'key_missing' });

@@ -9,6 +9,7 @@ import { FreezeRepository, lineFreezeId } from '../participant/freeze.repository
 import { StockRepository } from '../repositories/stock.repository';
 import { MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
+import { RedisRowBuilder } from '../gate/row-builder';
 import { StockChangeFeed } from '../alerts/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
@@ -70,7 +71,7 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  * refuse early, never make MySQL accept an oversell.
  */
 @Injectable()
-export class Reconciler {
+export class Reconciler implements RedisRowBuilder {
   private readonly logger = new Logger('Reconciler');
   private readonly initialising = new Map<string, Promise<RowResult>>();
 

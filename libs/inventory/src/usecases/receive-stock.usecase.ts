@@ -8,7 +8,7 @@ import { toStockDto } from '../inventory.mapper';
 
 /** Inbound: units arrive (the stock row is created on the first delivery). */
 @Injectable()
-export class ReceiveStock {
+export class ReceiveStockUseCase {
   constructor(
     private readonly stock: StockRepository,
     private readonly catalogue: CatalogueLookup,

@@ -8,7 +8,7 @@ import { AdminStockChange } from './admin-stock-change';
 
 /** Sets the low-stock threshold of a row; the row's alert opens or resolves at once if it must. */
 @Injectable()
-export class SetLowStockThreshold {
+export class SetLowStockThresholdUseCase {
   constructor(
     private readonly stock: StockRepository,
     private readonly catalogue: CatalogueLookup,

@@ -9,7 +9,7 @@ import { toStockDto } from '../inventory.mapper';
 
 /** Outbound: units leave outside an order. Only available units may leave (frozen ones are sold). */
 @Injectable()
-export class ShipStock {
+export class ShipStockUseCase {
   constructor(
     private readonly stock: StockRepository,
     private readonly catalogue: CatalogueLookup,

@@ -11,7 +11,7 @@ import { toStockDto } from '../inventory.mapper';
  * below `reserved` is refused (409 CONFLICT): those units are promised to orders.
  */
 @Injectable()
-export class TakeStock {
+export class TakeStockUseCase {
   constructor(
     private readonly stock: StockRepository,
     private readonly catalogue: CatalogueLookup,

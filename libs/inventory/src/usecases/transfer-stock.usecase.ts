@@ -13,7 +13,7 @@ import { toStockDto } from '../inventory.mapper';
  * the rows in the same order and cannot deadlock.
  */
 @Injectable()
-export class TransferStock {
+export class TransferStockUseCase {
   constructor(
     private readonly stock: StockRepository,
     private readonly catalogue: CatalogueLookup,
