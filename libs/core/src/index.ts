@@ -34,6 +34,18 @@ export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-boo
 export { Core1700000000000 } from './migrations/1700000000000-core';
 export { CORE_MIGRATIONS } from './migrations';
 export { idFloorAt, newId } from './ids/new-id';
+export {
+  SKU_PATTERN,
+  WAREHOUSE_PATTERN,
+  COUPON_CODE_PATTERN,
+  USER_ID_PATTERN,
+  ORDER_ID_PATTERN,
+  PAYMENT_ID_PATTERN,
+  TX_ID_PATTERN,
+  ruleOf,
+  patternMessage,
+  MatchesPattern,
+} from './ids/id-patterns';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
 export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
 export { InFlightWork } from './lifecycle/in-flight-work';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { afterLocalCommit, BranchContext, countRefusal, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { CouponRepository } from './repositories/coupon.repository';
-import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from './dto/coupon.dto';
+import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from '@app/core';
 import { couponUses } from './coupon.metrics';
 
 export const COUPON_PARTICIPANT = 'coupon';

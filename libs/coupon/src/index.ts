@@ -1,7 +1,6 @@
 export { CouponModule } from './coupon.module';
 export { CouponService, type CouponQuote } from './usecases/coupon.service';
 export { CouponParticipant, COUPON_PARTICIPANT, type CouponBranchPayload } from './coupon.participant';
-export { COUPON_CODE_PATTERN } from './dto/coupon.dto';
 export type { CouponType } from './entities/coupon.entity';
 export type { UserCouponState } from './entities/user-coupon.entity';
 import { Coupon1700000004000 } from './migrations/1700000004000-coupon';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
-import { SKU_PATTERN } from '@app/product';
+import { SKU_PATTERN } from '@app/core';
 import { afterLocalCommit, BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 import { InventoryGate } from '../gate/inventory-gate';
 import type { FreezePayload, InventoryBranchPayload, RestockPayload } from '../inventory.types';

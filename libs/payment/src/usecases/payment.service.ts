@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig, DomainError, inTransaction, newId } from '@app/core';
-import { USER_ID_PATTERN } from '../dto/wallet.dto';
+import { AppConfig, DomainError, inTransaction, newId, USER_ID_PATTERN } from '@app/core';
 import { PaymentEntity, PaymentMethod, PaymentStatus } from '../entities/payment.entity';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../repositories/payment.repository';

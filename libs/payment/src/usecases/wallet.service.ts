@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorCode, IdempotencyClaim, inTransaction, newId } from '@app/core';
-import { MAX_CREDIT_CENTS, USER_ID_PATTERN, WalletDto } from '../dto/wallet.dto';
+import { DomainError, ErrorCode, IdempotencyClaim, inTransaction, newId, patternMessage, USER_ID_PATTERN } from '@app/core';
+import { MAX_CREDIT_CENTS, WalletDto } from '../dto/wallet.dto';
 import { WalletEntity } from '../entities/wallet.entity';
 import { walletCredits } from '../payment.metrics';
 import { WalletRepository } from '../repositories/wallet.repository';
@@ -27,7 +27,7 @@ export class WalletService {
    * admin route's idempotency); the same ref with another user or amount is refused (422).
    */
   async credit(userId: string, amountCents: number, ref?: string, claim: IdempotencyClaim | null = null): Promise<Wallet> {
-    if (!USER_ID_PATTERN.test(userId)) throw DomainError.validation('userId must be 1-64 characters of [A-Za-z0-9_-]');
+    if (!USER_ID_PATTERN.test(userId)) throw DomainError.validation(patternMessage('userId', USER_ID_PATTERN));
     if (!Number.isSafeInteger(amountCents) || amountCents < 1 || amountCents > MAX_CREDIT_CENTS) {
       throw DomainError.validation(`amountCents must be an integer from 1 to ${MAX_CREDIT_CENTS}`, { amountCents });
     }
