@@ -49,3 +49,4 @@ export {
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
 export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
 export { InFlightWork } from './lifecycle/in-flight-work';
+export { sleep, pollUntil } from './async/poll';

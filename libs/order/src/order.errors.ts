@@ -1,5 +1,4 @@
 import { DomainError, ErrorCode } from '@app/core';
-import { TccConflictError } from '@app/tcc';
 import type { OrderView } from './order.types';
 
 /** 409 ORDER_STATE_CONFLICT: the order is not in a state that allows the action. */
@@ -13,9 +12,3 @@ export function orderStateConflict(order: Pick<OrderView, 'orderId' | 'status'>,
 export function orderNotFound(orderId: string): DomainError {
   return DomainError.notFound(`Order ${orderId}`, { orderId });
 }
-
-export function isTccConflict(err: unknown): err is TccConflictError {
-  return err instanceof TccConflictError;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

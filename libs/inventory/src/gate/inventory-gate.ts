@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainError, RedisStatus } from '@app/core';
+import { DomainError, RedisStatus, sleep } from '@app/core';
 import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
@@ -174,7 +174,7 @@ export class InventoryGate implements OnModuleInit {
           return { kind: 'passed' };
         case 'BUSY':
           if (Date.now() < busyUntil) {
-            await new Promise((r) => setTimeout(r, 3));
+            await sleep(3);
             continue;
           }
           gatePassThroughTotal.inc({ reason: 'row_busy' });

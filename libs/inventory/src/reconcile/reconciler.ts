@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { newId, stopIfAborted } from '@app/core';
+import { newId, sleep, stopIfAborted } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
@@ -149,7 +149,7 @@ export class Reconciler implements RedisRowBuilder {
           reconcileRowsTotal.inc({ result: 'busy' });
           return { result: 'busy', drifted: false };
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     } catch (err) {
       reconcileRowsTotal.inc({ result: 'failed' });

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BranchView, TccConflictError, TccCoordinator } from '@app/tcc';
-import { orderNotFound, sleep } from '../order.errors';
+import { orderNotFound } from '../order.errors';
 import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
+import { sleep } from '@app/core';
 
 /** What pay, callback and cancel do with an order's `checkout` transaction. */
 @Injectable()

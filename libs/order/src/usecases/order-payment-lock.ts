@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@app/core';
+import { DomainError, newId, sleep } from '@app/core';
 import { OrderRepository } from '../repositories/order.repository';
-import { sleep } from '../order.errors';
 import type { OrderView } from '../order.types';
 
 const LEASE_SEC = 30;

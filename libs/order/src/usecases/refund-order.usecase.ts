@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, newId } from '@app/core';
+import { DomainError, newId, sleep } from '@app/core';
 import { TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from './checkout-transaction';
-import { orderStateConflict, sleep } from '../order.errors';
+import { orderStateConflict } from '../order.errors';
 import { OrderRepository } from '../repositories/order.repository';
 import type { OrderBranchPayload, OrderView } from '../order.types';
 
