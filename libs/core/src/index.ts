@@ -26,7 +26,7 @@ export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from '
 export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
 export { registerHttpMetrics } from './http/http-metrics';
 export { registerRequestHooks, fastifyServerOptions } from './http/request-hooks';
-export { PageQueryDto, pageOf, limitOffset, type Page } from './http/pagination';
+export { PageQueryDto, pageOf, paged, limitOffset, type Page } from './http/pagination';
 export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
 export { bigintToNumber } from './database/bigint.transformer';
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, isDuplicateKeyError, limitOffset, PageQueryDto } from '@app/core';
+import { affectedRows, isDuplicateKeyError } from '@app/core';
 import { CouponEntity } from '../entities/coupon.entity';
 import { UserCouponState } from '../entities/user-coupon.entity';
 
@@ -76,8 +76,7 @@ export class CouponRepository {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
-  async findUserCouponPage(userId: string, state: UserCouponState | undefined, query: PageQueryDto): Promise<[UserCouponRow[], number]> {
-    const { limit, offset } = limitOffset(query);
+  async findUserCouponPage(userId: string, state: UserCouponState | undefined, limit: number, offset: number): Promise<[UserCouponRow[], number]> {
     const where = state ? 'uc.user_id = ? AND uc.state = ?' : 'uc.user_id = ?';
     const params = state ? [userId, state] : [userId];
     const rows: RawUserCoupon[] = await this.db.query(

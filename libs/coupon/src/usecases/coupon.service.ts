@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, Page, pageOf } from '@app/core';
+import { DomainError, ErrorCode, Page, paged } from '@app/core';
 import { discountCents, unusableReason } from '../coupon-rules';
 import { CouponRepository, UserCouponRow } from '../repositories/coupon.repository';
 import { CouponDto, CreateCouponDto, UserCouponDto, UserCouponQueryDto } from '../dto/coupon.dto';
@@ -45,9 +45,8 @@ export class CouponService {
     return { issued: await this.repository.issueToUsers(code, [...new Set(userIds)]) };
   }
 
-  async listUserCoupons(userId: string, query: UserCouponQueryDto): Promise<Page<UserCouponDto>> {
-    const [rows, total] = await this.repository.findUserCouponPage(userId, query.state, query);
-    return pageOf(rows.map(toUserCouponDto), total, query);
+  listUserCoupons(userId: string, query: UserCouponQueryDto): Promise<Page<UserCouponDto>> {
+    return paged(query, (limit, offset) => this.repository.findUserCouponPage(userId, query.state, limit, offset), toUserCouponDto);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { limitOffset, Page, pageOf } from '@app/core';
+import { Page, paged } from '@app/core';
 import { AlertRepository } from '../repositories/alert.repository';
 import { AlertDto, AlertQueryDto, MovementDto, MovementQueryDto, StockDto, StockQueryDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
@@ -13,21 +13,15 @@ export class StockQueries {
     private readonly alerts: AlertRepository,
   ) {}
 
-  async listStock(query: StockQueryDto): Promise<Page<StockDto>> {
-    const { limit, offset } = limitOffset(query);
-    const [rows, total] = await this.stock.findPage(query, limit, offset);
-    return pageOf(rows.map(toStockDto), total, query);
+  listStock(query: StockQueryDto): Promise<Page<StockDto>> {
+    return paged(query, (limit, offset) => this.stock.findPage(query, limit, offset), toStockDto);
   }
 
-  async listMovements(query: MovementQueryDto): Promise<Page<MovementDto>> {
-    const { limit, offset } = limitOffset(query);
-    const [rows, total] = await this.stock.findMovements(query, limit, offset);
-    return pageOf(rows, total, query);
+  listMovements(query: MovementQueryDto): Promise<Page<MovementDto>> {
+    return paged(query, (limit, offset) => this.stock.findMovements(query, limit, offset));
   }
 
-  async listAlerts(query: AlertQueryDto): Promise<Page<AlertDto>> {
-    const { limit, offset } = limitOffset(query);
-    const [rows, total] = await this.alerts.findPage(query, limit, offset);
-    return pageOf(rows, total, query);
+  listAlerts(query: AlertQueryDto): Promise<Page<AlertDto>> {
+    return paged(query, (limit, offset) => this.alerts.findPage(query, limit, offset));
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError, limitOffset, PageQueryDto } from '@app/core';
+import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError } from '@app/core';
 import { expectOrRun, type LocalUnit, writeOrRun } from '@app/tcc';
 import { OrderItemEntity } from '../entities/order-item.entity';
 import { OrderEntity } from '../entities/order.entity';
@@ -137,8 +137,7 @@ export class OrderRepository {
     };
   }
 
-  async findPage(userId: string, status: OrderStatus | undefined, query: PageQueryDto): Promise<[OrderView[], number]> {
-    const { limit, offset } = limitOffset(query);
+  async findPage(userId: string, status: OrderStatus | undefined, limit: number, offset: number): Promise<[OrderView[], number]> {
     const [rows, total] = await this.db.getRepository(OrderEntity).findAndCount({
       where: status ? { userId, status } : { userId },
       order: { createdAt: 'DESC', orderId: 'DESC' },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Page, pageOf } from '@app/core';
+import { Page, paged } from '@app/core';
 import type { ListOrdersQueryDto, OrderDto } from '../dto/order.dto';
 import { toOrderDto } from '../order.mapper';
 import { OrderRepository } from '../repositories/order.repository';
@@ -9,8 +9,7 @@ import { OrderRepository } from '../repositories/order.repository';
 export class ListOrdersUseCase {
   constructor(private readonly orders: OrderRepository) {}
 
-  async execute(userId: string, query: ListOrdersQueryDto): Promise<Page<OrderDto>> {
-    const [orders, total] = await this.orders.findPage(userId, query.status, query);
-    return pageOf(orders.map(toOrderDto), total, query);
+  execute(userId: string, query: ListOrdersQueryDto): Promise<Page<OrderDto>> {
+    return paged(query, (limit, offset) => this.orders.findPage(userId, query.status, limit, offset), toOrderDto);
   }
 }
