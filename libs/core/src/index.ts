@@ -48,5 +48,6 @@ export {
 } from './ids/id-patterns';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
 export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
+export { PeriodicJob } from './jobs/periodic-job';
 export { InFlightWork } from './lifecycle/in-flight-work';
 export { sleep, pollUntil } from './async/poll';

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, JobRounds, RedisStatus } from '@app/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, JobRounds, PeriodicJob, RedisStatus } from '@app/core';
 import { ReconcileReport, Reconciler } from '../reconcile/reconciler';
 
 const JOB_NAME = 'inventory-reconcile';
@@ -7,22 +7,23 @@ const JOB_NAME = 'inventory-reconcile';
 /**
  * Resets Redis from MySQL every config.inventory.reconcileIntervalMs (only with jobs enabled),
  * and once more whenever Redis comes back (it missed every change made while it was away).
- * Passes run through JobRounds: never two at once, each with a deadline.
  */
 @Injectable()
-export class ReconcileJob implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ReconcileJob');
+export class ReconcileJob extends PeriodicJob<ReconcileReport> {
+  private readonly logger = new Logger(ReconcileJob.name);
 
   constructor(
     private readonly reconciler: Reconciler,
     private readonly config: AppConfig,
-    private readonly rounds: JobRounds,
+    rounds: JobRounds,
     private readonly redisStatus: RedisStatus,
-  ) {}
+  ) {
+    super(rounds, JOB_NAME);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.jobsEnabled) return;
-    this.rounds.schedule(JOB_NAME, this.config.inventory.reconcileIntervalMs, (signal) => this.reconciler.reconcileAll(signal));
+    super.onApplicationBootstrap();
     this.redisStatus.onChange((up) => {
       if (up) void this.runOnce();
     });
@@ -30,9 +31,17 @@ export class ReconcileJob implements OnApplicationBootstrap {
 
   /** One full pass; a call while a pass runs joins it instead of starting another. */
   runOnce(): Promise<ReconcileReport> {
-    return this.rounds.run(JOB_NAME, (signal) => this.reconciler.reconcileAll(signal)).catch((err: unknown) => {
+    return this.runRound().catch((err: unknown) => {
       this.logger.error({ err }, 'Reconciliation pass failed');
       return { checked: 0, drifted: 0, fixed: 0 };
     });
+  }
+
+  protected intervalMs(): number {
+    return this.config.inventory.reconcileIntervalMs;
+  }
+
+  protected round(signal: AbortSignal): Promise<ReconcileReport> {
+    return this.reconciler.reconcileAll(signal);
   }
 }
