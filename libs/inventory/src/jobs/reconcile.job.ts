@@ -21,7 +21,7 @@ export class ReconcileJob extends PeriodicJob<ReconcileReport> {
     super(rounds, JOB_NAME);
   }
 
-  onApplicationBootstrap(): void {
+  override onApplicationBootstrap(): void {
     if (!this.config.jobsEnabled) return;
     super.onApplicationBootstrap();
     this.redisStatus.onChange((up) => {
