@@ -21,7 +21,7 @@ export type CouponBranchPayload = { kind: 'use'; userId: string; code: string } 
 @Injectable()
 @TccParticipant(COUPON_PARTICIPANT)
 export class CouponParticipant implements TccParticipantHandler<CouponBranchPayload> {
-  private readonly logger = new Logger('CouponParticipant');
+  private readonly logger = new Logger(CouponParticipant.name);
 
   constructor(private readonly coupons: CouponRepository) {}
 

@@ -16,7 +16,7 @@ import type { OrderBranchPayload } from './order.types';
 @Injectable()
 @TccParticipant('order')
 export class OrderParticipant implements TccParticipantHandler<OrderBranchPayload> {
-  private readonly logger = new Logger('OrderParticipant');
+  private readonly logger = new Logger(OrderParticipant.name);
 
   constructor(private readonly orders: OrderRepository) {}
 

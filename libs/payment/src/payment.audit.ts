@@ -35,7 +35,7 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
     private readonly wallets: WalletRepository,
     private readonly paymentRows: PaymentRepository,
     private readonly coordinator: TccCoordinator,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +43,7 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
   }
 
   async run(): Promise<AuditViolation[]> {
-    const money = await this.db.transaction('REPEATABLE READ', (em) => this.moneyViolations(em));
+    const money = await this.dataSource.transaction('REPEATABLE READ', (em) => this.moneyViolations(em));
     return [...money, ...(await this.openPaymentViolations())];
   }
 
@@ -76,13 +76,13 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
   }
 
   private async openPaymentViolations(): Promise<AuditViolation[]> {
-    const open = await this.paymentRows.findOpen(this.db.manager, MAX_OPEN_CHECKED);
+    const open = await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED);
     if (open.length === 0) return [];
     const statuses = await this.coordinator.statusesOf(open.flatMap((o) => (o.txId ? [o.txId] : [])));
     const suspects = open.filter((o) => !o.txId || TERMINAL.has(statuses.get(o.txId) ?? ''));
     if (suspects.length === 0) return [];
     // Re-read: a payment settled between the two reads is not a violation.
-    const still = new Set((await this.paymentRows.findOpen(this.db.manager, MAX_OPEN_CHECKED)).map((o) => `${o.paymentId}:${o.status}`));
+    const still = new Set((await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED)).map((o) => `${o.paymentId}:${o.status}`));
     return suspects
       .filter((o) => still.has(`${o.paymentId}:${o.status}`))
       .map((o) => ({

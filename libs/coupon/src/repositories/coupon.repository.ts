@@ -37,12 +37,12 @@ const USER_COUPON_COLUMNS = `uc.user_id, uc.code, uc.state, c.type, c.value, c.m
  */
 @Injectable()
 export class CouponRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Inserts; returns false when the code exists. */
   async insertCoupon(coupon: CouponEntity): Promise<boolean> {
     try {
-      await this.db.getRepository(CouponEntity).insert(coupon);
+      await this.dataSource.getRepository(CouponEntity).insert(coupon);
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -51,7 +51,7 @@ export class CouponRepository {
   }
 
   async couponExists(code: string): Promise<boolean> {
-    return (await this.db.getRepository(CouponEntity).countBy({ code })) > 0;
+    return (await this.dataSource.getRepository(CouponEntity).countBy({ code })) > 0;
   }
 
   /** Issues to every listed user who does not hold the coupon yet; returns how many got it now. */
@@ -60,7 +60,7 @@ export class CouponRepository {
     const values = userIds.map(() => `(?, ?, 'AVAILABLE', NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`).join(', ');
     const params = userIds.flatMap((userId) => [userId, code]);
     return affectedRows(
-      await this.db.query(
+      await this.dataSource.query(
         `INSERT IGNORE INTO user_coupon (user_id, code, state, tx_id, created_at, updated_at) VALUES ${values}`,
         params,
       ),
@@ -68,7 +68,7 @@ export class CouponRepository {
   }
 
   async findUserCoupon(userId: string, code: string): Promise<UserCouponRow | null> {
-    const rows: RawUserCoupon[] = await this.db.query(
+    const rows: RawUserCoupon[] = await this.dataSource.query(
       `SELECT ${USER_COUPON_COLUMNS} FROM user_coupon uc JOIN coupon c ON c.code = uc.code
         WHERE uc.user_id = ? AND uc.code = ?`,
       [userId, code],
@@ -79,12 +79,12 @@ export class CouponRepository {
   async findUserCouponPage(userId: string, state: UserCouponState | undefined, limit: number, offset: number): Promise<[UserCouponRow[], number]> {
     const where = state ? 'uc.user_id = ? AND uc.state = ?' : 'uc.user_id = ?';
     const params = state ? [userId, state] : [userId];
-    const rows: RawUserCoupon[] = await this.db.query(
+    const rows: RawUserCoupon[] = await this.dataSource.query(
       `SELECT ${USER_COUPON_COLUMNS} FROM user_coupon uc JOIN coupon c ON c.code = uc.code
         WHERE ${where} ORDER BY uc.created_at DESC, uc.code ASC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }]: Array<{ total: string | number }> = await this.db.query(
+    const [{ total }]: Array<{ total: string | number }> = await this.dataSource.query(
       `SELECT COUNT(*) AS total FROM user_coupon uc WHERE ${where}`,
       params,
     );
@@ -129,7 +129,7 @@ export class CouponRepository {
 
   /** For the audit: coupons held FROZEN, with the transaction holding them. */
   async findFrozen(limit: number): Promise<Array<{ userId: string; code: string; txId: string | null }>> {
-    const rows: Array<{ user_id: string; code: string; tx_id: string | null }> = await this.db.query(
+    const rows: Array<{ user_id: string; code: string; tx_id: string | null }> = await this.dataSource.query(
       `SELECT user_id, code, tx_id FROM user_coupon WHERE state = 'FROZEN' ORDER BY updated_at LIMIT ?`,
       [limit],
     );

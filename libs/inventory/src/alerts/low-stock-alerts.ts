@@ -11,7 +11,7 @@ import { AlertChange, AlertRepository } from '../repositories/alert.repository';
  */
 @Injectable()
 export class LowStockAlerts {
-  private readonly logger = new Logger('LowStockAlerts');
+  private readonly logger = new Logger(LowStockAlerts.name);
 
   /** Per row: the check running now, and the one queued behind it (shared by every caller meanwhile). */
   private readonly rechecks = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();

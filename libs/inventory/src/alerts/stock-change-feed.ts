@@ -35,7 +35,7 @@ type Listener<T> = (event: T) => void;
  */
 @Injectable()
 export class StockChangeFeed {
-  private readonly logger = new Logger('StockChangeFeed');
+  private readonly logger = new Logger(StockChangeFeed.name);
   private readonly changeListeners: Array<Listener<StockChange>> = [];
   private readonly refusalListeners: Array<Listener<StockRefusal>> = [];
   private readonly alertListeners: Array<Listener<AlertNotice>> = [];

@@ -19,7 +19,7 @@ interface Cached {
  */
 @Injectable()
 export class CatalogueLookup {
-  private readonly logger = new Logger('CatalogueLookup');
+  private readonly logger = new Logger(CatalogueLookup.name);
   private readonly products = new Map<string, Cached>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly warehouses = new Set<string>();

@@ -26,7 +26,7 @@ type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'
  */
 @Injectable()
 export class InventoryGate implements OnModuleInit {
-  private readonly logger = new Logger('InventoryGate');
+  private readonly logger = new Logger(InventoryGate.name);
   private readonly soldOutRefusals = new Map<string, DomainError>();
   private redisErrored = false;
 

@@ -27,7 +27,7 @@ export function lineFreezeId(branchId: string, sku: string): string {
 /** The only class that touches `stock_freeze` and `purchase_counter`. */
 @Injectable()
 export class FreezeRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** New FROZEN rows; queued with the rest of the local transaction's rows when there is a unit. */
   async insertFrozen(em: EntityManager, freezes: NewFreeze[], local?: LocalUnit): Promise<void> {
@@ -120,7 +120,7 @@ export class FreezeRepository {
   }
 
   async purchasedQty(userId: string, sku: string): Promise<number> {
-    const rows: Array<{ qty: string | number }> = await this.db.query(
+    const rows: Array<{ qty: string | number }> = await this.dataSource.query(
       'SELECT qty FROM purchase_counter WHERE user_id = ? AND sku = ?',
       [userId, sku],
     );

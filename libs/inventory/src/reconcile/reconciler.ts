@@ -72,11 +72,11 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  */
 @Injectable()
 export class Reconciler implements RedisRowBuilder {
-  private readonly logger = new Logger('Reconciler');
+  private readonly logger = new Logger(Reconciler.name);
   private readonly initialising = new Map<string, Promise<RowResult>>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stock: StockRepository,
     private readonly freezes: FreezeRepository,
     private readonly redisStock: RedisStock,
@@ -168,7 +168,7 @@ export class Reconciler implements RedisRowBuilder {
     const settled = (await this.redisStock.reservationsOf(key)).filter((e) => e.reservedAtMs < Date.now() - SETTLE_MS);
     if (settled.length === 0) return new Set();
     const states = await this.freezes.statesOf(
-      this.db.manager,
+      this.dataSource.manager,
       settled.map((e) => lineFreezeId(e.freezeId, key.sku)),
     );
     const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku).toLowerCase()));
@@ -189,7 +189,7 @@ export class Reconciler implements RedisRowBuilder {
   /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
   private async tryResetRow(key: RowKey): Promise<{ previous: number | null; next: number } | 'busy'> {
     const dead = await this.deadReservations(key);
-    return this.db.transaction('REPEATABLE READ', async (em) => {
+    return this.dataSource.transaction('REPEATABLE READ', async (em) => {
       const token = newId();
       const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
       if (!entries) return 'busy';

@@ -36,7 +36,7 @@ const RESOLVE_IF_RECOVERED = `UPDATE stock_alert a JOIN stock s ON s.sku = a.sku
  */
 @Injectable()
 export class AlertRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Opens an alert if the row is below its threshold and has none open. true = opened now. */
   async openIfBelow(em: EntityManager, key: RowKey): Promise<boolean> {
@@ -55,7 +55,7 @@ export class AlertRepository {
    * both statements in one round trip (autocommit: each is atomic on its own).
    */
   async recheck(key: RowKey): Promise<AlertChange[]> {
-    const [resolved, opened] = (await this.db.query(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
+    const [resolved, opened] = (await this.dataSource.query(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
       key.sku,
       key.warehouse,
       newId(),
@@ -79,12 +79,12 @@ export class AlertRepository {
     if (filter.sku) (where.push('sku = ?'), params.push(filter.sku));
     if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawAlert[] = await this.db.query(
+    const rows: RawAlert[] = await this.dataSource.query(
       `SELECT id, sku, warehouse, available, threshold, state, opened_at, resolved_at FROM stock_alert ${clause}
         ORDER BY opened_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock_alert ${clause}`, params);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock_alert ${clause}`, params);
     return [rows.map(toView), Number(total)];
   }
 }

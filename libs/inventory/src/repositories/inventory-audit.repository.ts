@@ -6,14 +6,14 @@ import type { AuditViolation } from '@app/core';
 /** Read-only SQL over the inventory tables for the consistency audit (DESIGN.md §6). */
 @Injectable()
 export class InventoryAuditRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Invariant 1: no negative quantity, never more reserved than on hand, never more sold than received. */
   async quantityViolations(): Promise<AuditViolation[]> {
-    const bad: Array<{ sku: string; warehouse: string; on_hand: string; reserved: string }> = await this.db.query(
+    const bad: Array<{ sku: string; warehouse: string; on_hand: string; reserved: string }> = await this.dataSource.query(
       `SELECT sku, warehouse, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand`,
     );
-    const oversold: Array<{ sku: string; warehouse: string; sold: string; received: string }> = await this.db.query(
+    const oversold: Array<{ sku: string; warehouse: string; sold: string; received: string }> = await this.dataSource.query(
       `SELECT sku, warehouse,
               -SUM(CASE WHEN reason = 'COMMIT' THEN delta_on_hand ELSE 0 END) AS sold,
               SUM(CASE WHEN reason IN ('INBOUND','TRANSFER_IN','RESTOCK') OR (reason = 'STOCKTAKE' AND delta_on_hand > 0)
@@ -46,7 +46,7 @@ export class InventoryAuditRepository {
       frozen: string;
       ledger_on_hand: string;
       ledger_reserved: string;
-    }> = await this.db.query(
+    }> = await this.dataSource.query(
       `SELECT s.sku, s.warehouse, s.on_hand, s.reserved,
               COALESCE(f.frozen, 0) AS frozen,
               COALESCE(m.on_hand, 0) AS ledger_on_hand,
@@ -58,7 +58,7 @@ export class InventoryAuditRepository {
                       FROM stock_movement GROUP BY sku, warehouse) m ON m.sku = s.sku AND m.warehouse = s.warehouse
         WHERE s.reserved <> COALESCE(f.frozen, 0) OR s.on_hand <> COALESCE(m.on_hand, 0) OR s.reserved <> COALESCE(m.reserved, 0)`,
     );
-    const orphans: Array<{ sku: string; warehouse: string; frozen: string }> = await this.db.query(
+    const orphans: Array<{ sku: string; warehouse: string; frozen: string }> = await this.dataSource.query(
       `SELECT f.sku, f.warehouse, SUM(f.qty) AS frozen FROM stock_freeze f
          LEFT JOIN stock s ON s.sku = f.sku AND s.warehouse = f.warehouse
         WHERE f.state = 'FROZEN' AND s.sku IS NULL GROUP BY f.sku, f.warehouse`,
@@ -83,7 +83,7 @@ export class InventoryAuditRepository {
 
   /** FROZEN freezes with their transaction ids, for invariant 3 (checked against the TCC coordinator). */
   async frozenFreezes(): Promise<Array<{ freezeId: string; txId: string; sku: string; warehouse: string }>> {
-    const rows: Array<{ freeze_id: string; tx_id: string; sku: string; warehouse: string }> = await this.db.query(
+    const rows: Array<{ freeze_id: string; tx_id: string; sku: string; warehouse: string }> = await this.dataSource.query(
       `SELECT freeze_id, tx_id, sku, warehouse FROM stock_freeze WHERE state = 'FROZEN'`,
     );
     return rows.map((r) => ({ freezeId: r.freeze_id, txId: r.tx_id, sku: r.sku, warehouse: r.warehouse }));

@@ -43,7 +43,7 @@ const NEW_ROW = `INSERT INTO stock (sku, warehouse, on_hand, reserved, low_stock
  */
 @Injectable()
 export class StockRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** try: reserve n units if that many are available. false = not enough (or no row). */
   async reserve(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
@@ -138,7 +138,7 @@ export class StockRepository {
     );
   }
 
-  async findRow(key: RowKey, em: EntityManager = this.db.manager): Promise<StockRow | null> {
+  async findRow(key: RowKey, em: EntityManager = this.dataSource.manager): Promise<StockRow | null> {
     const rows: RawStock[] = await em.query(
       'SELECT sku, warehouse, on_hand, reserved, low_stock_threshold FROM stock WHERE sku = ? AND warehouse = ?',
       [key.sku, key.warehouse],
@@ -149,7 +149,7 @@ export class StockRepository {
   /** Available units of these skus in one warehouse, one query (the catalogue's `available`). */
   async availableOf(skus: string[], warehouse: string): Promise<Map<string, number>> {
     if (skus.length === 0) return new Map();
-    const rows: Array<{ sku: string; available: string | number }> = await this.db.query(
+    const rows: Array<{ sku: string; available: string | number }> = await this.dataSource.query(
       `SELECT sku, on_hand - reserved AS available FROM stock WHERE warehouse = ? AND sku IN (${skus.map(() => '?').join(',')})`,
       [warehouse, ...skus],
     );
@@ -167,12 +167,12 @@ export class StockRepository {
     if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
     if (filter.lowOnly) where.push('on_hand - reserved < low_stock_threshold');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawStock[] = await this.db.query(
+    const rows: RawStock[] = await this.dataSource.query(
       `SELECT sku, warehouse, on_hand, reserved, low_stock_threshold FROM stock ${clause}
         ORDER BY sku, warehouse LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
     return [rows.map(toRow), Number(total)];
   }
 
@@ -183,12 +183,12 @@ export class StockRepository {
    */
   async findAllKeys(afterKey: RowKey | null, limit: number): Promise<RowKey[]> {
     const rows: RowKey[] = afterKey
-      ? await this.db.query(
+      ? await this.dataSource.query(
           `SELECT sku, warehouse FROM stock WHERE sku >= ? AND (sku > ? OR warehouse > ?)
             ORDER BY sku, warehouse LIMIT ?`,
           [afterKey.sku, afterKey.sku, afterKey.warehouse, limit],
         )
-      : await this.db.query('SELECT sku, warehouse FROM stock ORDER BY sku, warehouse LIMIT ?', [limit]);
+      : await this.dataSource.query('SELECT sku, warehouse FROM stock ORDER BY sku, warehouse LIMIT ?', [limit]);
     return rows.map((r) => ({ sku: r.sku, warehouse: r.warehouse }));
   }
 
@@ -202,12 +202,12 @@ export class StockRepository {
     if (filter.sku) (where.push('sku = ?'), params.push(filter.sku));
     if (filter.warehouse) (where.push('warehouse = ?'), params.push(filter.warehouse));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawMovement[] = await this.db.query(
+    const rows: RawMovement[] = await this.dataSource.query(
       `SELECT id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at FROM stock_movement ${clause}
         ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }] = await this.db.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
     return [rows.map(toMovementView), Number(total)];
   }
 }

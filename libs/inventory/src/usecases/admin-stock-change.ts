@@ -25,7 +25,7 @@ export interface RowMove {
 @Injectable()
 export class AdminStockChange {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stock: StockRepository,
     private readonly alerts: LowStockAlerts,
     private readonly sync: StockSync,
@@ -41,7 +41,7 @@ export class AdminStockChange {
     answer: (rows: StockRow[]) => T,
     claim: IdempotencyClaim | null,
   ): Promise<T> {
-    const { moves, response, alertChanges } = await inTransaction(this.db, async (em) => {
+    const { moves, response, alertChanges } = await inTransaction(this.dataSource, async (em) => {
       const moves = await change(em);
       const alertChanges: AlertChange[] = [];
       for (const { key, direction } of moves) alertChanges.push(...(await this.checkAlerts(em, key, direction)));

@@ -34,7 +34,7 @@ export const DUPLICATE_IDEMPOTENCY_KEY = 'DUPLICATE_IDEMPOTENCY_KEY';
 /** The only class that touches the `orders` and `order_item` tables. */
 @Injectable()
 export class OrderRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Inside the order participant's try: the order row and its items, or a refusal on a duplicate key. */
   async insertOrder(em: EntityManager, order: NewOrder, local?: LocalUnit): Promise<void> {
@@ -108,7 +108,7 @@ export class OrderRepository {
 
   /** One order with its items: one round trip, plain rows (the hot paths hydrate no entities). */
   private async findOne(where: string, args: unknown[]): Promise<OrderView | null> {
-    const rows: RawOrderWithItem[] = await this.db.query(
+    const rows: RawOrderWithItem[] = await this.dataSource.query(
       `SELECT o.order_id, o.user_id, o.status, o.warehouse, o.coupon_code, o.total_cents, o.discount_cents, o.payable_cents,
               o.tx_id, o.refund_tx_id, o.idempotency_key, o.expires_at, o.created_at, o.updated_at,
               i.sku, i.qty, i.unit_price_cents
@@ -138,7 +138,7 @@ export class OrderRepository {
   }
 
   async findPage(userId: string, status: OrderStatus | undefined, limit: number, offset: number): Promise<[OrderView[], number]> {
-    const [rows, total] = await this.db.getRepository(OrderEntity).findAndCount({
+    const [rows, total] = await this.dataSource.getRepository(OrderEntity).findAndCount({
       where: status ? { userId, status } : { userId },
       order: { createdAt: 'DESC', orderId: 'DESC' },
       take: limit,
@@ -152,7 +152,7 @@ export class OrderRepository {
    * or its lease ran out. False when another attempt holds it or the order is not payable.
    */
   async claimPaymentLock(orderId: string, token: string, leaseSec: number): Promise<boolean> {
-    const result = await this.db.query(
+    const result = await this.dataSource.query(
       `UPDATE orders SET pay_lock_token = ?, pay_lock_until = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
         WHERE order_id = ? AND status = 'PENDING_PAYMENT' AND (pay_lock_until IS NULL OR pay_lock_until < UTC_TIMESTAMP(3))`,
       [token, leaseSec, orderId],
@@ -161,7 +161,7 @@ export class OrderRepository {
   }
 
   async releasePaymentLock(orderId: string, token: string): Promise<void> {
-    await this.db.query(
+    await this.dataSource.query(
       `UPDATE orders SET pay_lock_token = NULL, pay_lock_until = NULL WHERE order_id = ? AND pay_lock_token = ?`,
       [orderId, token],
     );
@@ -169,7 +169,7 @@ export class OrderRepository {
 
   /** Claims the refund of a PAID order for `newTxId`, replacing `expected` (null, or a refund tx that failed). */
   async claimRefund(orderId: string, expected: string | null, newTxId: string): Promise<boolean> {
-    const result = await this.db.query(
+    const result = await this.dataSource.query(
       `UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3)
         WHERE order_id = ? AND status = 'PAID' AND refund_tx_id <=> ?`,
       [newTxId, orderId, expected],
@@ -185,7 +185,7 @@ export class OrderRepository {
     oldSec = 0,
   ): Promise<Array<Pick<OrderView, 'orderId' | 'status' | 'txId' | 'refundTxId' | 'warehouse'> & { old: boolean }>> {
     const rows: Array<{ order_id: string; status: OrderStatus; tx_id: string; refund_tx_id: string | null; warehouse: string; old: number }> =
-      await this.db.query(
+      await this.dataSource.query(
         `SELECT order_id, status, tx_id, refund_tx_id, warehouse,
                 updated_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND) AS old
            FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
@@ -203,7 +203,7 @@ export class OrderRepository {
 
   /** A chunk of (user, Idempotency-Key) of checkouts, keyset by id (ids sort by creation time). */
   async checkoutKeysAfter(afterOrderId: string, limit: number): Promise<Array<{ orderId: string; userId: string; idempotencyKey: string; createdAt: Date }>> {
-    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> = await this.db.query(
+    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> = await this.dataSource.query(
       `SELECT order_id, user_id, idempotency_key, created_at FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
       [afterOrderId, limit],
     );
@@ -212,7 +212,7 @@ export class OrderRepository {
 
   private async withItems(rows: OrderEntity[]): Promise<OrderView[]> {
     if (rows.length === 0) return [];
-    const items = await this.db
+    const items = await this.dataSource
       .getRepository(OrderItemEntity)
       .find({ where: { orderId: In(rows.map((r) => r.orderId)) }, order: { sku: 'ASC' } });
     return rows.map((r) => ({

@@ -22,7 +22,7 @@ export const externalBranchKey = (paymentId: string) => `ext-${paymentId}`;
  */
 @Injectable()
 export class ApplyPaymentCallbackUseCase {
-  private readonly logger = new Logger('PaymentCallback');
+  private readonly logger = new Logger(ApplyPaymentCallbackUseCase.name);
 
   constructor(
     private readonly orders: OrderRepository,

@@ -15,7 +15,7 @@ import { RefundOrderUseCase } from './refund-order.usecase';
  */
 @Injectable()
 export class CancelOrderUseCase {
-  private readonly logger = new Logger('CancelOrder');
+  private readonly logger = new Logger(CancelOrderUseCase.name);
 
   constructor(
     private readonly orders: OrderRepository,

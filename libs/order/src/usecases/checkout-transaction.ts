@@ -8,7 +8,7 @@ import { sleep } from '@app/core';
 /** What pay, callback and cancel do with an order's `checkout` transaction. */
 @Injectable()
 export class CheckoutTransaction {
-  private readonly logger = new Logger('CheckoutTransaction');
+  private readonly logger = new Logger(CheckoutTransaction.name);
 
   constructor(
     private readonly coordinator: TccCoordinator,

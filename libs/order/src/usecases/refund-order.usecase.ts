@@ -20,7 +20,7 @@ const WAIT_MS = 5_000;
  */
 @Injectable()
 export class RefundOrderUseCase {
-  private readonly logger = new Logger('RefundOrder');
+  private readonly logger = new Logger(RefundOrderUseCase.name);
 
   constructor(
     private readonly orders: OrderRepository,

@@ -15,7 +15,7 @@ import { ExternalPaymentPayload } from './payment-branch.payload';
  */
 @Injectable()
 export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaymentPayload> {
-  private readonly logger = new Logger('ExternalPaymentBranch');
+  private readonly logger = new Logger(ExternalPaymentBranch.name);
 
   constructor(
     private readonly paymentRows: PaymentRepository,

@@ -14,7 +14,7 @@ import { RefundPaymentPayload } from './payment-branch.payload';
  */
 @Injectable()
 export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentPayload> {
-  private readonly logger = new Logger('RefundPaymentBranch');
+  private readonly logger = new Logger(RefundPaymentBranch.name);
 
   constructor(
     private readonly wallets: WalletRepository,

@@ -10,7 +10,7 @@ import { WalletPaymentPayload } from './payment-branch.payload';
 /** Pay from the wallet: the money is frozen by the try and leaves the wallet on confirm. */
 @Injectable()
 export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentPayload> {
-  private readonly logger = new Logger('WalletPaymentBranch');
+  private readonly logger = new Logger(WalletPaymentBranch.name);
 
   constructor(
     private readonly wallets: WalletRepository,

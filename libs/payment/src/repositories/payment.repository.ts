@@ -14,7 +14,7 @@ export type NewRefund = Omit<PaymentRefundEntity, 'createdAt'>;
  */
 @Injectable()
 export class PaymentRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Inserts. `duplicate` = a payment with this id exists; `order_already_paying` = the order
@@ -35,7 +35,7 @@ export class PaymentRepository {
     }
   }
 
-  findPayment(paymentId: string, em: EntityManager = this.db.manager): Promise<PaymentEntity | null> {
+  findPayment(paymentId: string, em: EntityManager = this.dataSource.manager): Promise<PaymentEntity | null> {
     return em.getRepository(PaymentEntity).findOneBy({ paymentId });
   }
 
@@ -44,7 +44,7 @@ export class PaymentRepository {
   }
 
   findPaymentsOfOrder(orderId: string): Promise<PaymentEntity[]> {
-    return this.db.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC' } });
+    return this.dataSource.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC' } });
   }
 
   /** The order's captured payment (an order is captured at most once). */

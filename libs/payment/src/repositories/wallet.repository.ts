@@ -13,9 +13,9 @@ import { WalletEntity } from '../entities/wallet.entity';
  */
 @Injectable()
 export class WalletRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findWallet(userId: string, em: EntityManager = this.db.manager): Promise<WalletEntity | null> {
+  findWallet(userId: string, em: EntityManager = this.dataSource.manager): Promise<WalletEntity | null> {
     return em.getRepository(WalletEntity).findOneBy({ userId });
   }
 

@@ -23,13 +23,13 @@ export interface PaymentView {
 
 @Injectable()
 export class PaymentService {
-  private readonly logger = new Logger('PaymentService');
+  private readonly logger = new Logger(PaymentService.name);
 
   constructor(
     private readonly paymentRows: PaymentRepository,
     private readonly wallets: WalletRepository,
     private readonly config: AppConfig,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -66,7 +66,7 @@ export class PaymentService {
     if (!paymentId || paymentId.length > 128 || !orderId || orderId.length > 64 || !USER_ID_PATTERN.test(userId)) {
       throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', { paymentId, orderId });
     }
-    return inTransaction(this.db, async (em, afterCommit) => {
+    return inTransaction(this.dataSource, async (em, afterCommit) => {
       const insert = await this.paymentRows.insertPayment(em, {
         paymentId,
         orderId,

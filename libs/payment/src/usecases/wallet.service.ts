@@ -13,7 +13,7 @@ export type Wallet = WalletDto;
 export class WalletService {
   constructor(
     private readonly wallets: WalletRepository,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** The user's wallet; a user who never had money gets zeros (no row is created). */
@@ -33,7 +33,7 @@ export class WalletService {
     }
     const id = newId();
     const creditRef = ref ?? `credit:${id}`;
-    return inTransaction(this.db, async (em, afterCommit) => {
+    return inTransaction(this.dataSource, async (em, afterCommit) => {
       const applied = await this.wallets.insertCredit(em, { id, userId, amountCents, ref: creditRef, createdAt: new Date() });
       if (applied) {
         await this.wallets.addToBalance(em, userId, amountCents);

@@ -24,7 +24,7 @@ import type { PlaceOrderCommand } from './place-order.command';
  */
 @Injectable()
 export class PlaceOrderUseCase {
-  private readonly logger = new Logger('PlaceOrder');
+  private readonly logger = new Logger(PlaceOrderUseCase.name);
 
   constructor(
     private readonly catalogue: CheckoutCatalogue,
