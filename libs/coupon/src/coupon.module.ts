@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TccModule } from '@app/tcc';
 import { CouponAdminController } from './controllers/coupon.admin.controller';
-import { CouponAudit } from './coupon.audit';
+import { CouponAuditCheck } from './coupon.audit';
 import { CouponParticipant } from './coupon.participant';
 import { CouponRepository } from './repositories/coupon.repository';
 import { CouponService } from './usecases/coupon.service';
@@ -13,7 +13,7 @@ import { UserCouponEntity } from './entities/user-coupon.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([CouponEntity, UserCouponEntity]), TccModule],
   controllers: [CouponStorefrontController, CouponAdminController],
-  providers: [CouponRepository, CouponService, CouponParticipant, CouponAudit],
+  providers: [CouponRepository, CouponService, CouponParticipant, CouponAuditCheck],
   exports: [CouponService],
 })
 export class CouponModule {}

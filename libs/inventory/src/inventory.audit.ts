@@ -1,11 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AuditRegistry, AuditViolation } from '@app/core';
-import { TccCoordinator } from '@app/tcc';
+import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
+import { isTerminal, TccCoordinator } from '@app/tcc';
 import { InventoryAuditRepository } from './repositories/inventory-audit.repository';
 
-/** Registers the inventory's checks with `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3. */
+/** The inventory's checks for `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3. */
 @Injectable()
-export class InventoryAudit implements OnModuleInit {
+export class InventoryAuditCheck implements AuditCheck, OnModuleInit {
+  readonly name = 'inventory';
+
   constructor(
     private readonly registry: AuditRegistry,
     private readonly queries: InventoryAuditRepository,
@@ -13,18 +15,25 @@ export class InventoryAudit implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.register({ name: 'inventory: quantities', run: () => this.queries.quantityViolations() });
-    this.registry.register({ name: 'inventory: freezes and ledger', run: () => this.queries.ledgerViolations() });
-    this.registry.register({ name: 'inventory: freezes of finished transactions', run: () => this.frozenOfFinishedTx() });
+    this.registry.register(this);
+  }
+
+  async run(): Promise<AuditViolation[]> {
+    const [quantities, ledger, finished] = await Promise.all([
+      this.queries.quantityViolations(),
+      this.queries.ledgerViolations(),
+      this.frozenOfFinishedTx(),
+    ]);
+    return [...quantities, ...ledger, ...finished];
   }
 
   /** Invariant 3 (stock part): a CONFIRMED or CANCELLED transaction holds no FROZEN stock. */
-  async frozenOfFinishedTx(): Promise<AuditViolation[]> {
+  private async frozenOfFinishedTx(): Promise<AuditViolation[]> {
     const frozen = await this.queries.frozenFreezes();
     if (frozen.length === 0) return [];
     const statuses = await this.coordinator.statusesOf(frozen.map((f) => f.txId));
     return frozen
-      .filter((f) => ['CONFIRMED', 'CANCELLED'].includes(statuses.get(f.txId) ?? ''))
+      .filter((f) => isTerminal(statuses.get(f.txId)))
       .map((f) => ({
         invariant: 3,
         sku: f.sku,

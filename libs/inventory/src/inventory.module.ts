@@ -9,7 +9,7 @@ import { TakeStockUseCase } from './usecases/take-stock.usecase';
 import { TransferStockUseCase } from './usecases/transfer-stock.usecase';
 import { AlertRepository } from './repositories/alert.repository';
 import { LowStockAlerts } from './alerts/low-stock-alerts';
-import { InventoryAudit } from './inventory.audit';
+import { InventoryAuditCheck } from './inventory.audit';
 import { InventoryAuditRepository } from './repositories/inventory-audit.repository';
 import { CatalogueLookup } from './catalogue/catalogue-lookup';
 import { InventoryGate } from './gate/inventory-gate';
@@ -71,7 +71,7 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
     SetLowStockThresholdUseCase,
     StockQueries,
     StockAvailabilityReader,
-    InventoryAudit,
+    InventoryAuditCheck,
     StockChangeFeed,
     StockLevels,
   ],

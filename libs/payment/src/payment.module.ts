@@ -8,7 +8,7 @@ import { PaymentRefundEntity } from './entities/payment-refund.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { WalletCreditEntity } from './entities/wallet-credit.entity';
 import { WalletEntity } from './entities/wallet.entity';
-import { PaymentAudit } from './payment.audit';
+import { PaymentAuditCheck } from './payment.audit';
 import { PaymentParticipant } from './payment.participant';
 import { PaymentRepository } from './repositories/payment.repository';
 import { PaymentService } from './usecases/payment.service';
@@ -29,7 +29,7 @@ import { WalletStorefrontController } from './controllers/wallet.storefront.cont
     ExternalPaymentBranch,
     RefundPaymentBranch,
     PaymentParticipant,
-    PaymentAudit,
+    PaymentAuditCheck,
   ],
   exports: [WalletService, PaymentService],
 })
