@@ -11,7 +11,6 @@ import { AlertRepository } from './repositories/alert.repository';
 import { LowStockAlerts } from './alerts/low-stock-alerts';
 import { InventoryAuditCheck } from './inventory.audit';
 import { InventoryAuditRepository } from './repositories/inventory-audit.repository';
-import { CatalogueLookup } from './catalogue/catalogue-lookup';
 import { InventoryGate } from './gate/inventory-gate';
 import { RedisStock } from './gate/redis-stock';
 import { SoldOutFlags } from './gate/sold-out-flags';
@@ -49,7 +48,6 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
     FreezeRepository,
     AlertRepository,
     InventoryAuditRepository,
-    CatalogueLookup,
     LowStockAlerts,
     RedisStock,
     SoldOutFlags,

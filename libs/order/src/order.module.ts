@@ -20,7 +20,6 @@ import { CancelOrderUseCase } from './usecases/cancel-order.usecase';
 import { GetOrderUseCase } from './usecases/get-order.usecase';
 import { ListOrdersUseCase } from './usecases/list-orders.usecase';
 import { PayOrderUseCase } from './usecases/pay-order.usecase';
-import { CheckoutCatalogue } from './usecases/place-order/checkout-catalogue';
 import { CheckoutEarlyRefusal } from './usecases/place-order/checkout-early-refusal';
 import { CheckoutKeys } from './usecases/place-order/checkout-keys';
 import { PlaceOrderUseCase } from './usecases/place-order/place-order.usecase';
@@ -44,7 +43,6 @@ import { RefundOrderUseCase } from './usecases/refund-order.usecase';
     OrderAuditCheck,
     OrderPaymentLock,
     CheckoutTransaction,
-    CheckoutCatalogue,
     CheckoutEarlyRefusal,
     PaymentSignatureGuard,
     PlaceOrderUseCase,

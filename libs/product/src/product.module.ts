@@ -6,12 +6,13 @@ import { ProductAdminController } from './controllers/product.admin.controller';
 import { ProductRepository } from './repositories/product.repository';
 import { ProductService } from './usecases/product.service';
 import { ProductStorefrontController } from './controllers/product.storefront.controller';
+import { CatalogueCache } from './usecases/catalogue-cache';
 import { StockAvailability } from './usecases/stock-availability';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, WarehouseEntity])],
   controllers: [ProductStorefrontController, ProductAdminController],
-  providers: [ProductRepository, ProductService, StockAvailability],
-  exports: [ProductService, StockAvailability],
+  providers: [ProductRepository, ProductService, StockAvailability, CatalogueCache],
+  exports: [ProductService, StockAvailability, CatalogueCache],
 })
 export class ProductModule {}

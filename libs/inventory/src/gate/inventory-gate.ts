@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainError, RedisStatus, sleep } from '@app/core';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { CatalogueCache } from '@app/product';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
 import { insufficientStock } from '../inventory.errors';
@@ -34,7 +34,7 @@ export class InventoryGate implements OnModuleInit {
     private readonly flags: SoldOutFlags,
     private readonly redisStock: RedisStock,
     private readonly rowBuilder: RedisRowBuilder,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: CatalogueCache,
     private readonly redisStatus: RedisStatus,
     private readonly feed: StockChangeFeed,
   ) {}
@@ -52,16 +52,13 @@ export class InventoryGate implements OnModuleInit {
    */
   async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
     const sorted = sortedLines(validLines(lines));
-    await this.catalogue.requireKnownWarehouse(warehouse);
+    await this.catalogue.requireWarehouse(warehouse);
     const soldOut = this.soldOutRefusal(warehouse, sorted);
     if (soldOut) throw soldOut;
     if (this.redisStock.isUp) await this.reserveInRedis(freezeId, warehouse, sorted);
     else gatePassThroughTotal.inc({ reason: 'redis_down' });
     // Admitted: warm what the MySQL try will need, while no transaction holds a connection.
-    await this.catalogue.prefetch(
-      sorted.map((l) => l.sku),
-      warehouse,
-    );
+    await this.catalogue.warm(sorted.map((l) => l.sku));
   }
 
   /**

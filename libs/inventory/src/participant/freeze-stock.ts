@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
-import type { ProductInfo } from '@app/product';
+import { CatalogueCache, type ProductInfo } from '@app/product';
 import { addToSumOrApply, afterLocalCommit, countRefusal, type BranchContext, type LocalUnit } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { SoldOutFlags } from '../gate/sold-out-flags';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
@@ -25,7 +24,7 @@ export class FreezeStock {
   constructor(
     private readonly stock: StockRepository,
     private readonly freezes: FreezeRepository,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: CatalogueCache,
     private readonly alerts: LowStockAlerts,
     private readonly flags: SoldOutFlags,
     private readonly feed: StockChangeFeed,
@@ -63,10 +62,8 @@ export class FreezeStock {
 
   private async productsOf(lines: StockLine[], warehouse: string, local?: LocalUnit): Promise<Map<string, ProductInfo>> {
     try {
-      return await this.catalogue.forTry(
-        lines.map((l) => l.sku),
-        warehouse,
-      );
+      await this.catalogue.requireWarehouse(warehouse);
+      return await this.catalogue.productsForTry(lines.map((l) => l.sku));
     } catch (err) {
       countRefusal(local, () => reservationsTotal.inc({ outcome: 'not_found', level: 'mysql' }));
       throw err;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IdempotencyClaim } from '@app/core';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { ProductService } from '@app/product';
 import { StockDto, ThresholdDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
 import { toStockDto } from '../inventory.mapper';
@@ -11,12 +11,12 @@ import { AdminStockChange } from './admin-stock-change';
 export class SetLowStockThresholdUseCase {
   constructor(
     private readonly stock: StockRepository,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: ThresholdDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
-    await this.catalogue.requireRow(dto.sku, dto.warehouse);
+    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     // No units move: no ledger row, no operation metric, nothing for the Redis gate to learn.
     return this.change.apply(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { ProductService } from '@app/product';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
@@ -14,12 +14,12 @@ import { toStockDto } from '../inventory.mapper';
 export class TakeStockUseCase {
   constructor(
     private readonly stock: StockRepository,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
 
   async execute(dto: StocktakeDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
-    await this.catalogue.requireRow(dto.sku, dto.warehouse);
+    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.warehouse);
     const key = { sku: dto.sku, warehouse: dto.warehouse };
     const ref = newId();
     return this.change.apply(

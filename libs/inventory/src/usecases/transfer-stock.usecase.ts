@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { ProductService } from '@app/product';
 import { AdminStockChange } from './admin-stock-change';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
 import { insufficientStock } from '../inventory.errors';
@@ -16,7 +16,7 @@ import { toStockDto } from '../inventory.mapper';
 export class TransferStockUseCase {
   constructor(
     private readonly stock: StockRepository,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
 
@@ -24,8 +24,8 @@ export class TransferStockUseCase {
     // Codes compare without case, as in MySQL: `main` and `MAIN` are one warehouse.
     const [fromCode, toCode] = [dto.from.toLowerCase(), dto.to.toLowerCase()];
     if (fromCode === toCode) throw DomainError.validation('from and to must be different warehouses');
-    await this.catalogue.requireRow(dto.sku, dto.from);
-    await this.catalogue.requireRow(dto.sku, dto.to);
+    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.from);
+    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.to);
     const from = { sku: dto.sku, warehouse: dto.from };
     const to = { sku: dto.sku, warehouse: dto.to };
     const ref = newId();

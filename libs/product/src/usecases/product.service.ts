@@ -4,16 +4,10 @@ import { CreateProductDto, CreateWarehouseDto, ProductDto, UpdateProductDto, War
 import { ProductEntity, ProductStatus } from '../entities/product.entity';
 import { WarehouseEntity } from '../entities/warehouse.entity';
 import { ProductRepository } from '../repositories/product.repository';
+import { toProductInfo, toWarehouseDto } from '../product.mapper';
+import type { ProductInfo } from '../product.types';
+import { CatalogueCache } from './catalogue-cache';
 import { StockAvailability } from './stock-availability';
-
-/** What other modules may know of a product (prices are always taken from here, never from a client). */
-export interface ProductInfo {
-  sku: string;
-  name: string;
-  priceCents: number;
-  status: ProductStatus;
-  maxPerUser: number | null;
-}
 
 @Injectable()
 export class ProductService {
@@ -21,6 +15,7 @@ export class ProductService {
     private readonly repository: ProductRepository,
     private readonly availability: StockAvailability,
     private readonly config: AppConfig,
+    private readonly cache: CatalogueCache,
   ) {}
 
   async createProduct(dto: CreateProductDto): Promise<ProductDto> {
@@ -38,6 +33,7 @@ export class ProductService {
     if (!(await this.repository.insertProduct(product))) {
       throw DomainError.conflict(`Product ${dto.sku} already exists`, { sku: dto.sku });
     }
+    this.cache.forgetProduct(product.sku);
     return (await this.withAvailability([product]))[0];
   }
 
@@ -51,6 +47,7 @@ export class ProductService {
     if (dto.status !== undefined) product.status = dto.status;
     product.updatedAt = new Date();
     await this.repository.save(product);
+    this.cache.forgetProduct(product.sku);
     return (await this.withAvailability([product]))[0];
   }
 
@@ -66,11 +63,17 @@ export class ProductService {
   /** For checkout and inventory: the products of these skus (missing ones are absent from the map). */
   async findProducts(skus: string[]): Promise<Map<string, ProductInfo>> {
     const rows = await this.repository.findBySkus(skus);
-    return new Map(rows.map((p) => [p.sku, toInfo(p)]));
+    return new Map(rows.map((p) => [p.sku, toProductInfo(p)]));
   }
 
   async requireProductInfo(sku: string): Promise<ProductInfo> {
-    return toInfo(await this.requireProduct(sku));
+    return toProductInfo(await this.requireProduct(sku));
+  }
+
+  /** NOT_FOUND unless both exist; always asks the database (admin operations, where a fresh 404 matters more than speed). */
+  async requireSkuAndWarehouse(sku: string, warehouse: string): Promise<void> {
+    await this.requireProduct(sku);
+    await this.requireWarehouse(warehouse);
   }
 
   async createWarehouse(dto: CreateWarehouseDto): Promise<WarehouseDto> {
@@ -78,6 +81,7 @@ export class ProductService {
     if (!(await this.repository.insertWarehouse(warehouse))) {
       throw DomainError.conflict(`Warehouse ${dto.code} already exists`, { code: dto.code });
     }
+    this.cache.forgetWarehouse(warehouse.code);
     return toWarehouseDto(warehouse);
   }
 
@@ -116,12 +120,4 @@ export class ProductService {
       available: available.get(p.sku) ?? 0,
     }));
   }
-}
-
-function toInfo(p: ProductEntity): ProductInfo {
-  return { sku: p.sku, name: p.name, priceCents: p.priceCents, status: p.status, maxPerUser: p.maxPerUser };
-}
-
-function toWarehouseDto(w: WarehouseEntity): WarehouseDto {
-  return { code: w.code, name: w.name, createdAt: w.createdAt.toISOString() };
 }

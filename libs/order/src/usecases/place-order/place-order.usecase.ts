@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError, ErrorCode, newId } from '@app/core';
+import { CatalogueCache } from '@app/product';
 import { CouponService } from '@app/coupon';
 import { InventoryGate } from '@app/inventory';
 import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
@@ -8,7 +9,6 @@ import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
 import { OrderRepository } from '../../repositories/order.repository';
 import type { NewOrder, OrderBranchPayload, OrderView } from '../../order.types';
-import { CheckoutCatalogue } from './checkout-catalogue';
 import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
 import type { PlaceOrderCommand } from './place-order.command';
 
@@ -27,7 +27,7 @@ export class PlaceOrderUseCase {
   private readonly logger = new Logger(PlaceOrderUseCase.name);
 
   constructor(
-    private readonly catalogue: CheckoutCatalogue,
+    private readonly catalogue: CatalogueCache,
     private readonly gate: InventoryGate,
     private readonly coupons: CouponService,
     private readonly coordinator: TccCoordinator,
