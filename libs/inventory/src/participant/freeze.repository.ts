@@ -118,14 +118,6 @@ export class FreezeRepository {
       [n, userId, sku, n],
     );
   }
-
-  async purchasedQty(userId: string, sku: string): Promise<number> {
-    const rows: Array<{ qty: string | number }> = await this.dataSource.query(
-      'SELECT qty FROM purchase_counter WHERE user_id = ? AND sku = ?',
-      [userId, sku],
-    );
-    return rows[0] ? Number(rows[0].qty) : 0;
-  }
 }
 
 interface RawFreeze {

@@ -4,8 +4,6 @@ import { StockChangeFeed } from '@app/inventory';
 import { TccNotices } from '@app/tcc';
 import { ChangeBus } from './change-bus';
 
-export type AdminEventKind = 'sales' | 'alert' | 'tx' | 'gate';
-
 export interface AdminSink {
   send(kind: string, data: Record<string, unknown>): void;
 }

@@ -39,10 +39,6 @@ export class PaymentRepository {
     return em.getRepository(PaymentEntity).findOneBy({ paymentId });
   }
 
-  findByBranch(em: EntityManager, branchId: string): Promise<PaymentEntity | null> {
-    return em.getRepository(PaymentEntity).findOneBy({ branchId });
-  }
-
   findPaymentsOfOrder(orderId: string): Promise<PaymentEntity[]> {
     return this.dataSource.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC' } });
   }

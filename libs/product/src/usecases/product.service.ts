@@ -66,10 +66,6 @@ export class ProductService {
     return new Map(rows.map((p) => [p.sku, toProductInfo(p)]));
   }
 
-  async requireProductInfo(sku: string): Promise<ProductInfo> {
-    return toProductInfo(await this.requireProduct(sku));
-  }
-
   /** NOT_FOUND unless both exist; always asks the database (admin operations, where a fresh 404 matters more than speed). */
   async requireSkuAndWarehouse(sku: string, warehouse: string): Promise<void> {
     await this.requireProduct(sku);
