@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, Page, paged } from '@app/core';
 import { discountCents, unusableReason } from '../coupon-rules';
-import { CouponRepository, UserCouponRow } from '../repositories/coupon.repository';
+import { toCouponDto, toUserCouponDto } from '../coupon.mapper';
+import { CouponRepository, type UserCouponRow } from '../repositories/coupon.repository';
 import { CouponDto, CreateCouponDto, UserCouponDto, UserCouponQueryDto } from '../dto/coupon.dto';
 import { CouponEntity } from '../entities/coupon.entity';
 
@@ -89,28 +90,4 @@ function parseUtc(field: string, value: string): Date {
     throw DomainError.validation(`${field} must be an ISO 8601 time between 1970 and 9999`, { [field]: value });
   }
   return date;
-}
-
-function toCouponDto(c: CouponEntity): CouponDto {
-  return {
-    code: c.code,
-    type: c.type,
-    value: c.value,
-    minOrderCents: c.minOrderCents,
-    validFrom: c.validFrom?.toISOString() ?? null,
-    validTo: c.validTo?.toISOString() ?? null,
-    createdAt: c.createdAt.toISOString(),
-  };
-}
-
-function toUserCouponDto(r: UserCouponRow): UserCouponDto {
-  return {
-    code: r.code,
-    type: r.type,
-    value: r.value,
-    state: r.state,
-    minOrderCents: r.minOrderCents,
-    validFrom: r.validFrom?.toISOString() ?? null,
-    validTo: r.validTo?.toISOString() ?? null,
-  };
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -6,16 +7,15 @@ import { MatchesPattern, PageQueryDto, SKU_PATTERN, WAREHOUSE_PATTERN } from '@a
 /** Largest quantity one operation may move; keeps every sum far inside BIGINT and JS integers. */
 export const MAX_QTY = 1_000_000_000;
 
+/** A sku or warehouse code of a request: documented, a string, in its one shape. */
+const CodeField = (pattern: RegExp, field: string, example: string) =>
+  applyDecorators(MatchesPattern(pattern, field), IsString(), ApiProperty({ example }));
 
 class RowRefDto {
-  @ApiProperty({ example: 'A-1' })
-  @IsString()
-  @MatchesPattern(SKU_PATTERN, 'sku')
+  @CodeField(SKU_PATTERN, 'sku', 'A-1')
   sku: string;
 
-  @ApiProperty({ example: 'main' })
-  @IsString()
-  @MatchesPattern(WAREHOUSE_PATTERN, 'warehouse')
+  @CodeField(WAREHOUSE_PATTERN, 'warehouse', 'main')
   warehouse: string;
 }
 
@@ -51,19 +51,13 @@ export class ThresholdDto extends RowRefDto {
 }
 
 export class TransferDto {
-  @ApiProperty({ example: 'A-1' })
-  @IsString()
-  @MatchesPattern(SKU_PATTERN, 'sku')
+  @CodeField(SKU_PATTERN, 'sku', 'A-1')
   sku: string;
 
-  @ApiProperty({ example: 'main' })
-  @IsString()
-  @MatchesPattern(WAREHOUSE_PATTERN, 'from')
+  @CodeField(WAREHOUSE_PATTERN, 'from', 'main')
   from: string;
 
-  @ApiProperty({ example: 'east' })
-  @IsString()
-  @MatchesPattern(WAREHOUSE_PATTERN, 'to')
+  @CodeField(WAREHOUSE_PATTERN, 'to', 'east')
   to: string;
 
   @ApiProperty({ minimum: 1, maximum: MAX_QTY })

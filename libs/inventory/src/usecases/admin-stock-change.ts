@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { IdempotencyClaim, inTransaction } from '@app/core';
+import { ProductService } from '@app/product';
+import type { StockDto } from '../dto/stock.dto';
+import { toStockDto } from '../inventory.mapper';
 import { AlertChange } from '../repositories/alert.repository';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import type { RowKey, StockRow } from '../inventory.types';
@@ -29,7 +32,23 @@ export class AdminStockChange {
     private readonly stock: StockRepository,
     private readonly alerts: LowStockAlerts,
     private readonly sync: StockSync,
+    private readonly catalogue: ProductService,
   ) {}
+
+  /**
+   * An operation on one row: NOT_FOUND unless the sku and the warehouse exist (asked fresh: a
+   * 404 matters more than speed here), then `apply`; `change` says which way the row moved.
+   */
+  async applyToRow(
+    reason: string | null,
+    row: RowKey,
+    change: (em: EntityManager, key: RowKey) => Promise<RowMove['direction']>,
+    claim: IdempotencyClaim | null,
+  ): Promise<StockDto> {
+    await this.catalogue.requireSkuAndWarehouse(row.sku, row.warehouse);
+    const key = { sku: row.sku, warehouse: row.warehouse };
+    return this.apply(reason, async (em) => [{ key, direction: await change(em, key) }], ([stock]) => toStockDto(stock), claim);
+  }
 
   /**
    * `change` returns the rows it moved, in the order `answer` wants them. `reason` null: no

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IdempotencyClaim } from '@app/core';
-import { ProductService } from '@app/product';
 import { StockDto, ThresholdDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
-import { toStockDto } from '../inventory.mapper';
 import { AdminStockChange } from './admin-stock-change';
 
 /** Sets the low-stock threshold of a row; the row's alert opens or resolves at once if it must. */
@@ -11,21 +9,18 @@ import { AdminStockChange } from './admin-stock-change';
 export class SetLowStockThresholdUseCase {
   constructor(
     private readonly stock: StockRepository,
-    private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: ThresholdDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
-    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.warehouse);
-    const key = { sku: dto.sku, warehouse: dto.warehouse };
+  execute(dto: ThresholdDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     // No units move: no ledger row, no operation metric, nothing for the Redis gate to learn.
-    return this.change.apply(
+    return this.change.applyToRow(
       null,
-      async (em) => {
+      dto,
+      async (em, key) => {
         await this.stock.setThreshold(em, key, dto.threshold);
-        return [{ key, direction: 'either' }];
+        return 'either';
       },
-      ([row]) => toStockDto(row),
       claim,
     );
   }

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
-import { ProductService } from '@app/product';
 import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
-import { toStockDto } from '../inventory.mapper';
 
 /**
  * Stocktake: on_hand becomes the counted quantity; the difference goes to the ledger. A count
@@ -14,17 +12,15 @@ import { toStockDto } from '../inventory.mapper';
 export class TakeStockUseCase {
   constructor(
     private readonly stock: StockRepository,
-    private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
 
-  async execute(dto: StocktakeDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
-    await this.catalogue.requireSkuAndWarehouse(dto.sku, dto.warehouse);
-    const key = { sku: dto.sku, warehouse: dto.warehouse };
+  execute(dto: StocktakeDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     const ref = newId();
-    return this.change.apply(
+    return this.change.applyToRow(
       'STOCKTAKE',
-      async (em) => {
+      dto,
+      async (em, key) => {
         // The delta needs the old value: lock the row first (created empty if missing), then write.
         const before = await this.stock.lockRow(em, key);
         if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
@@ -37,9 +33,8 @@ export class TakeStockUseCase {
         }
         const delta = dto.countedQty - before.onHand;
         await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);
-        return [{ key, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'either' }];
+        return delta > 0 ? 'up' : delta < 0 ? 'down' : 'either';
       },
-      ([row]) => toStockDto(row),
       claim,
     );
   }
