@@ -24,11 +24,20 @@ const users = Array.from({ length: USERS }, (_, i) => `demo-${RUN}-u${i}`);
 /** Every fourth user holds the coupon and uses it on their first checkout. */
 const couponHolders = users.filter((_, i) => i % 4 === 0);
 
+/**
+ * On a terminal, one bar redrawn in place. Into a file or a pipe (no TTY), carriage-return frames
+ * would flood the log, so it prints a plain line each time another tenth is done.
+ */
 function progress(label: string, done: number, total: number, extra: string): void {
   const width = 30;
   const filled = Math.round((done / total) * width);
-  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${extra}   `);
-  if (done === total) process.stdout.write('\n');
+  const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${extra}`;
+  if (process.stdout.isTTY) {
+    process.stdout.write(`\r${line}   `);
+    if (done === total) process.stdout.write('\n');
+  } else if (Math.floor((done * 10) / total) > Math.floor(((done - 1) * 10) / total)) {
+    console.log(line.trimEnd());
+  }
 }
 
 function tally(map: Map<string, number>, key: string): void {

@@ -17,8 +17,10 @@
  * SOAK_HEAP_TOLERANCE_MB (10), SOAK_RSS_TOLERANCE_MB (40), SOAK_MEMORY_MIN_MINUTES (4),
  * SOAK_HEAP_SNAPSHOTS (0; 1 = write a heap snapshot to the temp folder at the end of warm-up and of
  * the load),
- * SOAK_KEEP_DB (0; 1 = keep the database and Redis keys, which a failed run always keeps).
+ * SOAK_KEEP_DB (0; 1 = keep the database and Redis keys, which a failed run always keeps),
+ * SOAK_SERVER_LOG (a file path: the server's whole log is written there at the end).
  */
+import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { call, must, setBaseUrl } from './http-client';
@@ -45,6 +47,8 @@ export interface SoakOptions {
   /** Drop the soak's database and Redis keys after a clean run. */
   cleanup: boolean;
   log: (line: string) => void;
+  /** Where to write the server's whole log at the end (SOAK_SERVER_LOG); by default only its warn/error lines are counted. */
+  serverLogPath?: string;
 }
 
 export interface SoakResult {
@@ -90,6 +94,7 @@ export function optionsFromEnv(argv = process.argv.slice(2)): SoakOptions {
     heapSnapshots: process.env.SOAK_HEAP_SNAPSHOTS === '1',
     serverEnv: {},
     cleanup: process.env.SOAK_KEEP_DB !== '1',
+    serverLogPath: process.env.SOAK_SERVER_LOG || undefined,
     log: (line) => console.log(line),
   };
 }
@@ -240,6 +245,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const code = await server.exited;
     o.log(`server exited ${code}; its warn/error log lines:`);
     for (const line of serverComplaints(server.output()).slice(0, 30)) o.log(line);
+    if (o.serverLogPath) {
+      writeFileSync(o.serverLogPath, server.output());
+      o.log(`the server's whole log: ${o.serverLogPath}`);
+    }
     if (result?.ok && o.cleanup) {
       await dropDatabase(scratch.DB_NAME);
       await deleteRedisKeys(scratch.REDIS_KEY_PREFIX);

@@ -1,7 +1,7 @@
 import { ProbeModule } from '../helpers/probe.module';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
-/** The error shape and auth rules of API.md "Conventions", through the real app. */
+/** The error shape and auth rules of the REST contract (docs/api.md#conventions), through the real app. */
 describe('HTTP contract: errors and auth', () => {
   let t: TestApp;
   const product = { sku: 'ERR-1', name: 'Widget', category: 'tools', priceCents: 1000 };

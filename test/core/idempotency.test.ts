@@ -2,7 +2,7 @@ import { ProbeModule } from '../helpers/probe.module';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { sleep } from '@app/core';
 
-/** Idempotency-Key per API.md, on probe routes that insert one probe_write row per execution. */
+/** Idempotency-Key per docs/api.md#idempotency-key, on probe routes that insert one probe_write row per execution. */
 describe('Idempotency-Key', () => {
   let t: TestApp;
 

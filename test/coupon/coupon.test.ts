@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
-import { CouponParticipant, CouponService } from '@app/coupon';
-import { TccCoordinator } from '@app/tcc';
+import { COUPON_PARTICIPANT, CouponParticipant, CouponService } from '@app/coupon';
+import { branchIdOf, TccCoordinator } from '@app/tcc';
 import type { BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -26,7 +26,7 @@ describe('coupons', () => {
   const issue = (code: string, userIds: unknown) => t.request('POST', `/v1/admin/coupons/${code}/issue`, { body: { userIds } });
   const stateOf = async (userId: string, code: string): Promise<string | undefined> =>
     (await t.db.query('SELECT state FROM user_coupon WHERE user_id = ? AND code = ?', [userId, code]))[0]?.state;
-  const ctx = (txId = ulid()): BranchContext => ({ txId, branchId: `${txId}:coupon`, txName: 'checkout' });
+  const ctx = (txId = ulid()): BranchContext => ({ txId, branchId: branchIdOf(txId, COUPON_PARTICIPANT), txName: 'checkout' });
 
   describe('admin create', () => {
     it('creates a coupon and returns it with 201', async () => {

@@ -9,6 +9,12 @@ import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { TCC_TEST_MIGRATIONS } from '../tcc/support/tcc-test-module';
 import { TestParticipantsModule } from '../tcc/support/test-participants';
 
+declare module '@app/tcc' {
+  interface TccPayloads {
+    deadlocker: null;
+  }
+}
+
 /** Its first try fails as an InnoDB deadlock victim would: the whole local transaction runs again. */
 let deadlocksLeft = 0;
 

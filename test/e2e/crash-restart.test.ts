@@ -4,8 +4,9 @@ import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-
 import { sleep } from '@app/core';
 
 /**
- * DESIGN.md invariant 5: the built server is SIGKILLed in the middle of a flash sale (checkouts
- * and payments in flight), then started again. Its recovery job must drive every transaction to
+ * Invariant 5, "no transaction left hanging" (docs/invariants.md#i5-no-transaction-left-hanging):
+ * the built server is SIGKILLed in the middle of a flash sale (checkouts and payments in
+ * flight), then started again. Its recovery job must drive every transaction to
  * an end within the deadline plus a few intervals, with stock, money and the audit consistent.
  */
 describe.each([

@@ -3,7 +3,7 @@ import { countPoolCheckouts, startTestApp, TestApp } from '../helpers/test-app';
 import { Shop } from './shop';
 
 /**
- * DESIGN.md §5: in a flash-sale flood most requests are refusals, and a refusal must cost no
+ * docs/architecture.md#request-paths: in a flash-sale flood most requests are refusals, and a refusal must cost no
  * MySQL round trip (auth and the sold-out flag from memory, idempotency in Redis). Counted at
  * the app's own connection pool: every statement TypeORM runs first checks out a connection.
  */

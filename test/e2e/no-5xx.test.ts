@@ -2,7 +2,7 @@ import { startTestApp, TestApp } from '../helpers/test-app';
 import { Shop } from './shop';
 
 /**
- * API.md: "No input, however malformed, produces a 5xx." Every route of the OpenAPI document
+ * docs/api.md#errors: "No input, however malformed, produces a 5xx." Every route of the OpenAPI document
  * is hit with hostile path parameters, bodies and headers; every answer must be a 4xx (or a
  * success) in the contract's error shape.
  */

@@ -26,7 +26,7 @@ describe('storefront order flows, end to end', () => {
   });
 
   describe('checkout', () => {
-    it('creates a PENDING_PAYMENT order priced from the catalogue, in the API.md shape', async () => {
+    it('creates a PENDING_PAYMENT order priced from the catalogue, in the shape of docs/api.md', async () => {
       const before = await shop.stock('TEE');
       const res = await shop.place('alice', [{ sku: 'TEE', qty: 2 }, { sku: 'MUG', qty: 1 }]);
       expect(res.status).toBe(201);

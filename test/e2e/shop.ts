@@ -89,7 +89,7 @@ export class Shop {
     return res.body.items.find((c: { code: string }) => c.code === code)?.state;
   }
 
-  /** Sum of the ledger deltas of one stock row (DESIGN.md invariant 2). */
+  /** Sum of the ledger deltas of one stock row (invariant 2, docs/invariants.md#i2-stock-adds-up). */
   async ledger(sku: string, warehouse = 'main'): Promise<{ onHand: number; reserved: number }> {
     const [row] = await this.t.db.query(
       'SELECT COALESCE(SUM(delta_on_hand), 0) AS on_hand, COALESCE(SUM(delta_reserved), 0) AS reserved FROM stock_movement WHERE sku = ? AND warehouse = ?',

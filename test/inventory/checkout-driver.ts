@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import { DomainError } from '@app/core';
-import { InventoryGate } from '@app/inventory';
-import { TccCoordinator } from '@app/tcc';
+import { INVENTORY_PARTICIPANT, InventoryGate } from '@app/inventory';
+import { branchIdOf, TccCoordinator } from '@app/tcc';
 import type { TestApp } from '../helpers/test-app';
 
 export interface CheckoutResult {
@@ -20,13 +20,13 @@ export function checkoutDriver(t: TestApp) {
   async function freeze(userId: string, lines: Array<{ sku: string; qty: number }>, warehouse = 'main'): Promise<CheckoutResult> {
     const txId = ulid();
     try {
-      await gate.reserve(`${txId}:inventory`, warehouse, lines);
+      await gate.reserve(branchIdOf(txId, INVENTORY_PARTICIPANT), warehouse, lines);
     } catch (err) {
       return { txId, outcome: codeOf(err) };
     }
     await coordinator.begin({ name: 'checkout', txId, timeoutMs: 120_000 });
     try {
-      await coordinator.tryBranch(txId, 'inventory', { kind: 'freeze', warehouse, userId, lines });
+      await coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, { kind: 'freeze', warehouse, userId, lines });
       return { txId, outcome: 'FROZEN' };
     } catch (err) {
       await coordinator.rollback(txId, 'TRY_FAILED');

@@ -2,7 +2,9 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '@app/core';
-import { InventoryParticipant } from '../../libs/inventory/src/participant/inventory.participant';
+import { INVENTORY_PARTICIPANT } from '@app/inventory';
+import { branchIdOf } from '@app/tcc';
+import { InventoryParticipant } from '../../libs/inventory/src/branches/inventory.participant';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
 
@@ -83,7 +85,7 @@ describe('inventory participant', () => {
   });
 
   it('makes gate reserve and release idempotent per freeze id and refuses a reserve after its release', async () => {
-    const freezeId = `${ulid()}:inventory`;
+    const freezeId = branchIdOf(ulid(), INVENTORY_PARTICIPANT);
     await driver.gate.reserve(freezeId, 'main', [{ sku: 'ID-1', qty: 2 }]);
     await driver.gate.reserve(freezeId, 'main', [{ sku: 'ID-1', qty: 2 }]);
     expect((await rowState(t, 'ID-1')).redisAvailable).toBe(3);
@@ -94,20 +96,20 @@ describe('inventory participant', () => {
       code: 'INSUFFICIENT_STOCK',
     });
     // A release that arrives before its reserve leaves a tombstone: the late reserve is refused.
-    const early = `${ulid()}:inventory`;
+    const early = branchIdOf(ulid(), INVENTORY_PARTICIPANT);
     await driver.gate.releaseFreeze(early, 'main', ['ID-1']);
     await expect(driver.gate.reserve(early, 'main', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
     expect((await rowState(t, 'ID-1')).redisAvailable).toBe(5);
   });
 
   it('refuses an unknown warehouse at the gate with NOT_FOUND and an unknown sku in the try with NOT_FOUND', async () => {
-    await expect(driver.gate.reserve(`${ulid()}:inventory`, 'atlantis', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({
+    await expect(driver.gate.reserve(branchIdOf(ulid(), INVENTORY_PARTICIPANT), 'atlantis', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
     const txId = ulid();
     await driver.coordinator.begin({ name: 'checkout', txId });
     await expect(
-      driver.coordinator.tryBranch(txId, 'inventory', { kind: 'freeze', warehouse: 'main', userId: 'u', lines: [{ sku: 'GHOST', qty: 1 }] }),
+      driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, { kind: 'freeze', warehouse: 'main', userId: 'u', lines: [{ sku: 'GHOST', qty: 1 }] }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await driver.coordinator.rollback(txId, 'TRY_FAILED');
   });
@@ -116,7 +118,7 @@ describe('inventory participant', () => {
     const txId = ulid();
     await driver.coordinator.begin({ name: 'checkout', txId });
     await expect(
-      driver.coordinator.tryBranch(txId, 'inventory', {
+      driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, {
         kind: 'freeze',
         warehouse: 'main',
         userId: 'u',
@@ -139,7 +141,8 @@ describe('inventory participant', () => {
     ]) {
       const txId = ulid();
       await driver.coordinator.begin({ name: 'checkout', txId });
-      await expect(driver.coordinator.tryBranch(txId, 'inventory', payload)).rejects.toBeDefined();
+      // malformed on purpose: past the compiler, as a payload from an old or foreign caller would be
+      await expect(driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, payload as never)).rejects.toBeDefined();
       expect(await driver.coordinator.rollback(txId, 'TRY_FAILED')).toEqual({ txId, status: 'CANCELLED' });
     }
     expect(await rowState(t, 'ID-1')).toMatchObject({ reserved: 0 });
@@ -153,7 +156,7 @@ describe('inventory participant', () => {
     ]) {
       const txId = ulid();
       await driver.coordinator.begin({ name: 'refund', txId });
-      await expect(driver.coordinator.tryBranch(txId, 'inventory', payload)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, payload as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(await driver.coordinator.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
     }
   });
@@ -162,7 +165,7 @@ describe('inventory participant', () => {
     const handler = t.app.get(InventoryParticipant);
     const db = t.app.get<DataSource>(getDataSourceToken());
     const txId = ulid();
-    const ctx = { txId, branchId: `${txId}:inventory`, txName: 'checkout' };
+    const ctx = { txId, branchId: branchIdOf(txId, INVENTORY_PARTICIPANT), txName: 'checkout' };
     const payload = { kind: 'freeze' as const, warehouse: 'main', userId: 'direct', lines: [{ sku: 'ID-1', qty: 2 }] };
     await inTransaction(db, (em) => handler.try(em, ctx, payload));
     await inTransaction(db, (em) => handler.confirm(em, ctx, payload));
@@ -176,7 +179,7 @@ describe('inventory participant', () => {
   it('restocks a refund on confirm (ledger RESTOCK, Redis in step) and holds nothing before', async () => {
     await t.request('POST', '/v1/admin/reconcile');
     const txId = await driver.coordinator.begin({ name: 'refund' });
-    await driver.coordinator.tryBranch(txId, 'inventory', { kind: 'restock', warehouse: 'main', lines: [{ sku: 'RS-1', qty: 3 }], ref: 'order-42' });
+    await driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, { kind: 'restock', warehouse: 'main', lines: [{ sku: 'RS-1', qty: 3 }], ref: 'order-42' });
     expect(await rowState(t, 'RS-1')).toMatchObject({ onHand: 5, redisAvailable: 5 });
     expect(await driver.coordinator.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
     expect(await rowState(t, 'RS-1')).toMatchObject({ onHand: 8, reserved: 0, ledgerOnHand: 8, redisAvailable: 8 });

@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
-import { Reconciler } from '@app/inventory';
+import { INVENTORY_PARTICIPANT, Reconciler } from '@app/inventory';
+import { branchIdOf } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
 import { sleep } from '@app/core';
@@ -123,14 +124,14 @@ describe('reconciliation under load', () => {
     const key = { sku: 'REC-1', warehouse: 'main' };
     await reconciler.reconcileAll();
     const before = (await rowState(t, 'REC-1')).redisAvailable!;
-    await driver.gate.reserve('crashed-checkout:inventory', 'main', [{ sku: 'REC-1', qty: 3 }]);
-    await driver.gate.reserve('slow-checkout:inventory', 'main', [{ sku: 'REC-1', qty: 2 }]);
+    await driver.gate.reserve(branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT), 'main', [{ sku: 'REC-1', qty: 3 }]);
+    await driver.gate.reserve(branchIdOf('slow-checkout', INVENTORY_PARTICIPANT), 'main', [{ sku: 'REC-1', qty: 2 }]);
     // Make the first one look old: the process that reserved it died minutes ago.
-    await t.redis.hset('inv:{rec-1:main}:r', 'crashed-checkout:inventory', `3:${Date.now() - 10 * 60_000}`);
+    await t.redis.hset('inv:{rec-1:main}:r', branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT), `3:${Date.now() - 10 * 60_000}`);
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 2);
     // The slow checkout's release later gives exactly its 2 units back.
-    await driver.gate.releaseFreeze('slow-checkout:inventory', 'main', ['REC-1']);
+    await driver.gate.releaseFreeze(branchIdOf('slow-checkout', INVENTORY_PARTICIPANT), 'main', ['REC-1']);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
   });
 
@@ -139,7 +140,7 @@ describe('reconciliation under load', () => {
     await reconciler.reconcileAll();
     const before = (await rowState(t, 'REC-1')).redisAvailable!;
     const txId = ulid();
-    await driver.gate.reserve(`${txId}:inventory`, 'main', [{ sku: 'REC-1', qty: 4 }]);
+    await driver.gate.reserve(branchIdOf(txId, INVENTORY_PARTICIPANT), 'main', [{ sku: 'REC-1', qty: 4 }]);
     await driver.coordinator.begin({ name: 'checkout', txId });
     // The rollback happened while Redis was unreachable: MySQL knows, Redis still holds the units.
     await t.db.query(`UPDATE tcc_transaction SET status = 'CANCELLED' WHERE tx_id = ?`, [txId]);
@@ -148,11 +149,11 @@ describe('reconciliation under load', () => {
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 4);
     // ... a settled one (seconds old) is dropped.
-    await t.redis.hset('inv:{rec-1:main}:r', `${txId}:inventory`, `4:${Date.now() - 10_000}`);
+    await t.redis.hset('inv:{rec-1:main}:r', branchIdOf(txId, INVENTORY_PARTICIPANT), `4:${Date.now() - 10_000}`);
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
     // The late release, if it ever comes, gives nothing back a second time.
-    await driver.gate.releaseFreeze(`${txId}:inventory`, 'main', ['REC-1']);
+    await driver.gate.releaseFreeze(branchIdOf(txId, INVENTORY_PARTICIPANT), 'main', ['REC-1']);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before);
   });
 });

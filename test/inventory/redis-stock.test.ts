@@ -46,7 +46,7 @@ describe('Redis stock scripts', () => {
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     expect(entries).toMatchObject([{ freezeId: 'f1', qty: 2 }]);
     // MySQL says 7 available (the try of f1 is not in it yet).
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 5, next: 5 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 5, next: 5, releasing: 0, adopted: 0 });
     // Its cancel comes later and gives the 2 back exactly once.
     expect(await rs.release(key, 'f1')).toBe(2);
     expect(await rs.release(key, 'f1')).toBe(0);
@@ -56,7 +56,7 @@ describe('Redis stock scripts', () => {
   it('does not subtract a reservation MySQL already counts (FROZEN)', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 3, next: 3 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
   });
 
   it('adds back a FROZEN reservation released between snapshot and apply (the cancel committed after the snapshot)', async () => {
@@ -64,13 +64,13 @@ describe('Redis stock scripts', () => {
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     expect(await rs.release(key, 'f1')).toBe(4);
     // The snapshot said 3 available with f1 FROZEN; the release after it must still count.
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 7, next: 7 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 7, next: 7, releasing: 0, adopted: 0 });
   });
 
   it('marks a reservation MySQL already released as released, so its late release gives nothing twice', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'R' }])).toEqual({ previous: 3, next: 7 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'R' }])).toEqual({ previous: 3, next: 7, releasing: 4, adopted: 0 });
     expect(await rs.release(key, 'f1')).toBe(0);
     expect(await available(key)).toBe(7);
     expect((await rs.reserve(key, 'f1', 4)).code).toBe('RELEASED');
@@ -79,7 +79,7 @@ describe('Redis stock scripts', () => {
   it('forgets a reservation MySQL confirmed, and keeps available as MySQL says', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'C' }])).toEqual({ previous: 3, next: 3 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'C' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
     expect(await t.redis.hlen(`inv:{${key.sku.toLowerCase()}:main}:r`)).toBe(0);
     expect(await rs.release(key, 'f1')).toBe(0);
   });
@@ -88,13 +88,13 @@ describe('Redis stock scripts', () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     await rs.markCommitted(key, 'f1');
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 3, next: 3 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
   });
 
   it('drops a reservation that can never be frozen (D) without subtracting it', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'D' }])).toEqual({ previous: 3, next: 7 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'D' }])).toEqual({ previous: 3, next: 7, releasing: 0, adopted: 0 });
     expect(await rs.release(key, 'f1')).toBe(0);
     expect(await available(key)).toBe(7);
   });
@@ -106,6 +106,8 @@ describe('Redis stock scripts', () => {
     expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }], [{ freezeId: 'm1', qty: 5 }])).toEqual({
       previous: 3,
       next: 3,
+      releasing: 0,
+      adopted: 5,
     });
     expect(await rs.reserve(key, 'm1', 5)).toEqual({ code: 'RESERVED', available: 0 }); // idempotent, held
     expect(await rs.release(key, 'm1')).toBe(5);
@@ -122,7 +124,7 @@ describe('Redis stock scripts', () => {
       { freezeId: 'm1', qty: 5 },
       { freezeId: 'm2', qty: 2 },
     ];
-    expect(await rs.apply(key, 'tok', 3, [], adopt)).toEqual({ previous: 3, next: 8 });
+    expect(await rs.apply(key, 'tok', 3, [], adopt)).toEqual({ previous: 3, next: 8, releasing: 0, adopted: 0 });
     expect(await t.redis.hlen(`inv:{${key.sku.toLowerCase()}:main}:r`)).toBe(0);
     expect(await rs.release(key, 'm2')).toBe(0);
   });

@@ -1,8 +1,8 @@
 import { createHmac } from 'crypto';
 import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
-import { PaymentBranchPayload, PaymentParticipant, PaymentService, WalletService } from '@app/payment';
-import { TccCoordinator } from '@app/tcc';
+import { PAYMENT_PARTICIPANT, PaymentBranchPayload, PaymentParticipant, PaymentService, WalletService } from '@app/payment';
+import { branchIdOf, TccCoordinator } from '@app/tcc';
 import type { BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { WEBHOOK_SECRET } from '../helpers/test-env';
@@ -28,7 +28,7 @@ describe('payments', () => {
 
   const ctx = (txName = 'checkout'): BranchContext => {
     const txId = ulid();
-    return { txId, branchId: `${txId}:payment`, txName };
+    return { txId, branchId: branchIdOf(txId, PAYMENT_PARTICIPANT), txName };
   };
   const run = (step: 'try' | 'confirm' | 'cancel', c: BranchContext, payload: PaymentBranchPayload) =>
     inTransaction(t.db, (em) => participant[step](em, c, payload));

@@ -38,6 +38,7 @@ describe('TCC participant discovery', () => {
       const tcc = moduleRef.get(TccCoordinator);
       const txId = await tcc.begin({ name: 'discovery' });
       await expect(tcc.tryBranch(txId, 'note', { text: 'x' })).resolves.toBe(`${txId}:note`);
+      // @ts-expect-error an unregistered name does not compile; at run time it is refused as well
       await expect(tcc.tryBranch(txId, 'nobody', {})).rejects.toThrow("No TCC participant named 'nobody'");
     } finally {
       await moduleRef.close();

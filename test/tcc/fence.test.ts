@@ -8,7 +8,7 @@ import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { effectCounts, holdStates, startTccModule } from './support/tcc-test-module';
 import { HoldParticipant, HoldPayload, probe } from './support/test-participants';
 
-/** Every fence case of DESIGN.md §3, run on the fence layer directly (no coordinator in the way). */
+/** Every fence case of docs/tcc.md#fences, run on the fence layer directly (no coordinator in the way). */
 describe('TCC fence', () => {
   let testEnv: TestEnv;
   let moduleRef: TestingModule;

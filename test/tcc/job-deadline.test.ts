@@ -7,6 +7,12 @@ import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { sleep, TCC_TEST_MIGRATIONS } from './support/tcc-test-module';
 import { TestParticipantsModule } from './support/test-participants';
 
+declare module '@app/tcc' {
+  interface TccPayloads {
+    sticky: { hang: boolean };
+  }
+}
+
 /** A cancel that never returns until the test lets it go: a recovery round stuck in one await. */
 const stuck: Array<() => void> = [];
 

@@ -8,6 +8,12 @@ import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { effectCounts, holdStates, sleep, TCC_TEST_MIGRATIONS } from './support/tcc-test-module';
 import { TestParticipantsModule } from './support/test-participants';
 
+declare module '@app/tcc' {
+  interface TccPayloads {
+    flaky: { amount: number };
+  }
+}
+
 /** Try calls per branch: the first attempt refuses slowly, the retry succeeds slowly. */
 const calls = new Map<string, number>();
 

@@ -47,7 +47,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     app,
     new DocumentBuilder()
       .setTitle('Oversell-proof inventory')
-      .setDescription('Storefront, admin and operations API (see API.md). Errors: {statusCode, error, message, details}.')
+      .setDescription('Storefront, admin and operations API (docs/api.md in the repository). Errors: {statusCode, error, message, details}.')
       .setVersion('1')
       .addBearerAuth()
       .build(),

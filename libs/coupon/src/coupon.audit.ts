@@ -7,8 +7,9 @@ import { CouponRepository } from './repositories/coupon.repository';
 const MAX_FROZEN_CHECKED = 50_000;
 
 /**
- * Invariant 3, coupon part: a coupon is FROZEN only while its checkout is open. A FROZEN
- * coupon of a CONFIRMED tx should be USED, one of a CANCELLED tx AVAILABLE again.
+ * Invariant 3, "settled orders hold nothing" (docs/invariants.md#i3-settled-orders-hold-nothing),
+ * coupon part: a coupon is FROZEN only while its checkout is open. A FROZEN coupon of a
+ * CONFIRMED tx should be USED, one of a CANCELLED tx AVAILABLE again.
  */
 @Injectable()
 export class CouponAuditCheck implements AuditCheck, OnModuleInit {

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TccModule } from '@app/tcc';
+import { CouponParticipant } from './branches/coupon.participant';
+import { CouponReturnBranch } from './branches/coupon-return.branch';
+import { CouponUseBranch } from './branches/coupon-use.branch';
 import { CouponAdminController } from './controllers/coupon.admin.controller';
 import { CouponAuditCheck } from './coupon.audit';
-import { CouponParticipant } from './coupon.participant';
 import { CouponRepository } from './repositories/coupon.repository';
 import { CouponService } from './usecases/coupon.service';
 import { CouponStorefrontController } from './controllers/coupon.storefront.controller';
@@ -13,7 +15,7 @@ import { UserCouponEntity } from './entities/user-coupon.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([CouponEntity, UserCouponEntity]), TccModule],
   controllers: [CouponStorefrontController, CouponAdminController],
-  providers: [CouponRepository, CouponService, CouponParticipant, CouponAuditCheck],
+  providers: [CouponRepository, CouponService, CouponUseBranch, CouponReturnBranch, CouponParticipant, CouponAuditCheck],
   exports: [CouponService],
 })
 export class CouponModule {}

@@ -1,6 +1,7 @@
 // Public API of the inventory module. Other modules import from '@app/inventory' only.
 export { InventoryModule } from './inventory.module';
 export { InventoryGate } from './gate/inventory-gate';
+export { INVENTORY_PARTICIPANT } from './branches/inventory.participant';
 export { ReconcileJob } from './jobs/reconcile.job';
 export { Reconciler, type ReconcileReport } from './reconcile/reconciler';
 export {

@@ -3,7 +3,7 @@ import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { isTerminal, TccCoordinator } from '@app/tcc';
 import { InventoryAuditRepository } from './repositories/inventory-audit.repository';
 
-/** The inventory's checks for `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3. */
+/** The inventory's checks for `GET /v1/admin/audit`: invariants 1, 2 and the stock part of 3 (docs/invariants.md). */
 @Injectable()
 export class InventoryAuditCheck implements AuditCheck, OnModuleInit {
   readonly name = 'inventory';
@@ -27,7 +27,10 @@ export class InventoryAuditCheck implements AuditCheck, OnModuleInit {
     return [...quantities, ...ledger, ...finished];
   }
 
-  /** Invariant 3 (stock part): a CONFIRMED or CANCELLED transaction holds no FROZEN stock. */
+  /**
+   * Invariant 3, "settled orders hold nothing" (docs/invariants.md#i3-settled-orders-hold-nothing),
+   * stock part: a CONFIRMED or CANCELLED transaction holds no FROZEN stock.
+   */
   private async frozenOfFinishedTx(): Promise<AuditViolation[]> {
     const frozen = await this.queries.frozenFreezes();
     if (frozen.length === 0) return [];

@@ -14,14 +14,12 @@ import { InventoryAuditRepository } from './repositories/inventory-audit.reposit
 import { InventoryGate } from './gate/inventory-gate';
 import { RedisStock } from './gate/redis-stock';
 import { SoldOutFlags } from './gate/sold-out-flags';
+import { InventoryParticipant } from './branches/inventory.participant';
+import { RestockBranch } from './branches/restock.branch';
+import { StockFreezeBranch } from './branches/stock-freeze.branch';
 import { InventoryAdminController } from './controllers/inventory.admin.controller';
-import { CommitFreeze } from './participant/commit-freeze';
-import { FreezeRepository } from './participant/freeze.repository';
-import { FreezeStock } from './participant/freeze-stock';
-import { InventoryParticipant } from './participant/inventory.participant';
-import { ReleaseFreeze } from './participant/release-freeze';
-import { RestockUnits } from './participant/restock-units';
 import { ReconcileJob } from './jobs/reconcile.job';
+import { FreezeRepository } from './repositories/freeze.repository';
 import { Reconciler } from './reconcile/reconciler';
 import { RedisRowBuilder } from './gate/row-builder';
 import { StockAvailabilityReader } from './usecases/stock-availability.source';
@@ -33,7 +31,7 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
 
 /**
  * Stock per (sku, warehouse). Where things happen:
- *  - frozen / committed / released: participant/ (TCC participant `inventory`)
+ *  - frozen / committed / released: branches/stock-freeze.branch.ts (TCC participant `inventory`)
  *  - the fast path in front of it: gate/ (sold-out flag, Redis Lua)
  *  - admin stock operations: admin/; reads: stock/stock-queries.ts
  *  - Redis reset from MySQL: reconcile/
@@ -56,10 +54,8 @@ import { StockChangeFeed } from './alerts/stock-change-feed';
     ReconcileJob,
     InventoryGate,
     StockSync,
-    FreezeStock,
-    CommitFreeze,
-    ReleaseFreeze,
-    RestockUnits,
+    StockFreezeBranch,
+    RestockBranch,
     InventoryParticipant,
     AdminStockChange,
     ReceiveStockUseCase,

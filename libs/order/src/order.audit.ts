@@ -6,7 +6,7 @@ import type { OrderStatus } from './order-state-machine';
 
 const CHUNK = 1000;
 
-/** The checkout (and refund) tx status each order status requires (invariant 3). */
+/** The checkout (and refund) tx status each order status requires (invariant 3, docs/invariants.md#i3-settled-orders-hold-nothing). */
 const REQUIRED: Record<OrderStatus, { checkout: TxStatus[]; refund?: TxStatus[] }> = {
   // TRYING while payable; CONFIRMING/CANCELLING only for the moment a pay/cancel/expiry is finishing.
   PENDING_PAYMENT: { checkout: ['TRYING', 'CONFIRMING', 'CANCELLING'] },
@@ -17,9 +17,10 @@ const REQUIRED: Record<OrderStatus, { checkout: TxStatus[]; refund?: TxStatus[] 
 };
 
 /**
- * Audit (invariant 3) over the orders table: a PAID order's checkout tx is CONFIRMED (all its
- * branches confirmed), a CANCELLED/EXPIRED order's is CANCELLED (nothing held), a REFUNDED
- * order's refund tx is CONFIRMED, and a pending order's tx has not ended without it.
+ * Invariant 3, "settled orders hold nothing" (docs/invariants.md#i3-settled-orders-hold-nothing),
+ * over the orders table: a PAID order's checkout tx is CONFIRMED (all its branches confirmed),
+ * a CANCELLED/EXPIRED order's is CANCELLED (nothing held), a REFUNDED order's refund tx is
+ * CONFIRMED, and a pending order's tx has not ended without it.
  */
 @Injectable()
 export class OrderAuditCheck implements AuditCheck, OnModuleInit {

@@ -1,7 +1,7 @@
 import type { OrderDto } from './dto/order.dto';
 import type { OrderView } from './order.types';
 
-/** The API.md Order: exactly these fields (internal columns such as refundTxId stay inside). */
+/** The Order of the REST contract (docs/api.md#storefront): exactly these fields (internal columns such as refundTxId stay inside). */
 export function toOrderDto(o: OrderView): OrderDto {
   return {
     orderId: o.orderId,

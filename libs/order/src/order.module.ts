@@ -5,11 +5,13 @@ import { InventoryModule } from '@app/inventory';
 import { PaymentModule } from '@app/payment';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
+import { OrderParticipant } from './branches/order.participant';
+import { OrderPlaceBranch } from './branches/order-place.branch';
+import { OrderRefundBranch } from './branches/order-refund.branch';
 import { CheckoutTransaction } from './usecases/checkout-transaction';
 import { OrderItemEntity } from './entities/order-item.entity';
 import { OrderEntity } from './entities/order.entity';
 import { OrderAuditCheck } from './order.audit';
-import { OrderParticipant } from './order.participant';
 import { OrderPaymentLock } from './usecases/order-payment-lock';
 import { OrderRepository } from './repositories/order.repository';
 import { OrderStorefrontController } from './controllers/order.storefront.controller';
@@ -39,6 +41,8 @@ import { RefundOrderUseCase } from './usecases/refund-order.usecase';
   providers: [
     OrderRepository,
     CheckoutKeys,
+    OrderPlaceBranch,
+    OrderRefundBranch,
     OrderParticipant,
     OrderAuditCheck,
     OrderPaymentLock,

@@ -43,7 +43,13 @@ export interface OrderView {
   items: OrderLine[];
 }
 
-/** Payload of a branch of participant `order`. */
-export type OrderBranchPayload =
-  | { kind: 'place'; order: NewOrder }
-  | { kind: 'refund'; orderId: string };
+/** Payloads of the branches of participant `order`: a checkout places the order, a refund refunds it. */
+export interface OrderPlacePayload {
+  kind: 'place';
+  order: NewOrder;
+}
+export interface OrderRefundPayload {
+  kind: 'refund';
+  orderId: string;
+}
+export type OrderBranchPayload = OrderPlacePayload | OrderRefundPayload;

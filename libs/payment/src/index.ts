@@ -1,7 +1,7 @@
 export { PaymentModule } from './payment.module';
 export { PaymentService, type PaymentView } from './usecases/payment.service';
 export { WalletService, type Wallet } from './usecases/wallet.service';
-export { PaymentParticipant, PAYMENT_PARTICIPANT } from './payment.participant';
+export { PaymentParticipant, PAYMENT_PARTICIPANT } from './branches/payment.participant';
 export type {
   PaymentBranchPayload,
   WalletPaymentPayload,

@@ -9,7 +9,7 @@ import { WalletRepository } from './repositories/wallet.repository';
 const MAX_OPEN_CHECKED = 50_000;
 
 /**
- * Invariant 6, money is conserved, defined over wallet money:
+ * Invariant 6, "money is conserved" (docs/invariants.md#i6-money-is-conserved), defined over wallet money:
  *
  *   credited = balances + frozen + captured - refunded, where
  *   credited = Σ wallet_credit.amount_cents      (top-ups: all money that entered wallets from outside)
@@ -22,7 +22,7 @@ const MAX_OPEN_CHECKED = 50_000;
  * A gateway payment's money never sat in a wallet, so it is not "captured"; when it is refunded
  * to the wallet it is both in a balance and in "refunded", which cancel out. Also checked: each
  * wallet's frozen_cents equals its FROZEN wallet payments, each refund belongs to a REFUNDED
- * payment of at least its amount (so refunds cannot mint money), and (invariant 3) no payment
+ * payment of at least its amount (so refunds cannot mint money), and (invariant 3, settled orders hold nothing) no payment
  * is still FROZEN/PENDING when its transaction has ended. All sums come from one snapshot.
  */
 @Injectable()

@@ -8,6 +8,10 @@ export { TccNotices, type TxFlagged } from './tcc-notices';
 export {
   TccParticipant,
   TCC_PARTICIPANT,
+  type TccPayloads,
+  type ParticipantName,
+  type PayloadOf,
+  type BranchSpec,
   type TccParticipantHandler,
   type BranchContext,
   type CancelReason,
@@ -26,7 +30,7 @@ export {
   type TryBranchOptions,
 } from './tcc.types';
 export { branchIdOf } from './branch-id';
-export type { BranchSpec } from './coordinator/local-phases';
+export type { CommitOptions } from './coordinator/tcc.coordinator';
 export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, countRefusal, expectOrRun, writeOrRun } from './local/local-unit';
 import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
 

@@ -31,34 +31,66 @@ export interface BranchContext {
 /** USER: client cancelled; EXPIRED: deadline passed (recovery job); TRY_FAILED: a try was refused; OPERATOR: admin cancel. */
 export type CancelReason = 'USER' | 'EXPIRED' | 'TRY_FAILED' | 'OPERATOR';
 
+/**
+ * What a participant does with its branches. The members are function-typed properties (not
+ * methods) so that a handler is checked strictly against its payload: a handler of one kind of
+ * a participant's payloads does not pass for the handler of all of them.
+ */
 export interface TccParticipantHandler<P = any> {
   /**
    * Reserve resources. Runs only if the fence row was newly inserted (first try, not
    * cancelled before). Throw a DomainError to refuse: the local transaction (with the fence
    * row) rolls back, the branch is TRY_FAILED and the error reaches the caller of tryBranch.
    */
-  try(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  try: (em: EntityManager, ctx: BranchContext, payload: P) => Promise<void>;
   /** Make the reservation final. Runs once per branch (fence TRIED → CONFIRMED). Must not refuse. */
-  confirm(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  confirm: (em: EntityManager, ctx: BranchContext, payload: P) => Promise<void>;
   /** Release a reservation that was tried. Runs once (fence TRIED → CANCELLED); not on an empty rollback. */
-  cancel(em: EntityManager, ctx: BranchContext, payload: P): Promise<void>;
+  cancel: (em: EntityManager, ctx: BranchContext, payload: P) => Promise<void>;
   /**
    * Optional: runs after every cancel attempt of the branch once its local transaction has
    * committed, including an empty rollback and a repeated cancel. For work outside MySQL
    * that must be released idempotently (e.g. a Redis reservation made before the try).
    */
-  afterCancel?(ctx: BranchContext, payload: P): Promise<void>;
+  afterCancel?: (ctx: BranchContext, payload: P) => Promise<void>;
   /** Optional: runs after a confirm's local transaction committed (outside MySQL side effects). */
-  afterConfirm?(ctx: BranchContext, payload: P): Promise<void>;
+  afterConfirm?: (ctx: BranchContext, payload: P) => Promise<void>;
   /**
    * Optional: false for a branch whose work is not in this service's MySQL (e.g. a gateway
    * payment). Such a branch keeps a local transaction of its own per phase; co-located
    * branches (the default) share one per phase.
    */
-  isColocated?(payload: P): boolean;
+  isColocated?: (payload: P) => boolean;
 }
+
+/**
+ * The payload type of each participant, by name. The library declares none; each lib that
+ * registers a participant adds its own next to its name constant:
+ *
+ *   declare module '@app/tcc' { interface TccPayloads { inventory: InventoryBranchPayload } }
+ *
+ * `tryBranch`, `beginWithBranches`, `commit`'s `last` and `@TccParticipant` then compile only
+ * with a registered name and a payload (or handler) of its type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TccPayloads {}
+
+/** The name of a participant some lib registered in `TccPayloads`. */
+export type ParticipantName = keyof TccPayloads & string;
+
+/** The payload of participant `N`. */
+export type PayloadOf<N extends ParticipantName> = TccPayloads[N];
+
+/** A branch to add: a participant, a payload of its type and (for two of one participant) a key. */
+export type BranchSpec = {
+  [N in ParticipantName]: { participant: N; payload: TccPayloads[N]; key?: string };
+}[ParticipantName];
 
 export const TCC_PARTICIPANT = 'tcc:participant';
 
-/** Marks a provider as the handler of TCC branches of participant `name`. */
-export const TccParticipant = (name: string) => SetMetadata(TCC_PARTICIPANT, name);
+/** Marks a provider as the handler of TCC branches of participant `name` (its payloads: `TccPayloads[name]`). */
+export function TccParticipant<N extends ParticipantName>(name: N) {
+  return (target: new (...args: any[]) => TccParticipantHandler<TccPayloads[N]>): void => {
+    SetMetadata(TCC_PARTICIPANT, name)(target);
+  };
+}

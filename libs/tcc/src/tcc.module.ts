@@ -5,12 +5,13 @@ import { TccAdminService } from './admin/tcc-admin.service';
 import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
-import { TransactionPurgeRepository } from './coordinator/transaction-purge.repository';
-import { TransactionRepository } from './coordinator/transaction.repository';
 import { FenceRepository } from './fence/fence.repository';
 import { FencedBranchRunner } from './fence/fenced-branch.runner';
 import { GroupCommit } from './local/group-commit';
 import { ParticipantRegistry } from './participants/participant.registry';
+import { BranchRepository } from './repositories/branch.repository';
+import { TransactionPurgeRepository } from './repositories/transaction-purge.repository';
+import { TransactionRepository } from './repositories/transaction.repository';
 import { FenceCleanupJob } from './recovery/fence-cleanup.job';
 import { TccRecoveryJob } from './recovery/tcc-recovery.job';
 import { TccNotices } from './tcc-notices';
@@ -25,6 +26,7 @@ import { TccNotices } from './tcc-notices';
   providers: [
     ParticipantRegistry,
     TransactionRepository,
+    BranchRepository,
     TransactionPurgeRepository,
     FenceRepository,
     FencedBranchRunner,

@@ -37,6 +37,13 @@ export class TccTestTables1700000090000 implements MigrationInterface {
   }
 }
 
+declare module '@app/tcc' {
+  interface TccPayloads {
+    hold: HoldPayload;
+    note: { text: string };
+  }
+}
+
 export interface HoldPayload {
   amount: number;
   /** try refuses with INSUFFICIENT_STOCK */

@@ -10,7 +10,7 @@ export class AuditController {
   constructor(private readonly audit: AuditRegistry) {}
 
   @Get()
-  @ApiOperation({ summary: 'Check the invariants of DESIGN.md §6 (1-3 and 6) in SQL and list violations' })
+  @ApiOperation({ summary: 'Check invariants 1-3 and 6 (docs/invariants.md) in SQL and list violations' })
   run(): Promise<{ ok: boolean; violations: AuditViolation[] }> {
     return this.audit.runAll();
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 export interface AuditViolation {
-  /** Invariant number of DESIGN.md §6. */
+  /** Number of the invariant violated: 1-6 of docs/invariants.md (`#i1-no-oversell` ...). */
   invariant: number;
   sku?: string | null;
   warehouse?: string | null;

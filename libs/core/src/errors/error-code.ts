@@ -1,4 +1,4 @@
-/** Every error code a client can see (API.md "Errors"), and the HTTP status it travels with. */
+/** Every error code a client can see (docs/api.md#errors), and the HTTP status it travels with. */
 export enum ErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
   UNAUTHORIZED = 'UNAUTHORIZED',

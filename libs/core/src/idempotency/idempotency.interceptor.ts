@@ -35,9 +35,10 @@ function durableRecord(options: IdempotentOptions, via: AcquiredVia): boolean {
 }
 
 /**
- * `Idempotency-Key` per API.md: the first request runs; a repeat with the same body gets
- * the first response again (`Idempotent-Replayed: true`); a different body gets 422; a
- * concurrent duplicate waits for the first or gets 409 while it is still running.
+ * `Idempotency-Key` per the REST contract (docs/api.md#idempotency-key): the first request
+ * runs; a repeat with the same body gets the first response again (`Idempotent-Replayed:
+ * true`); a different body gets 422; a concurrent duplicate waits for the first or gets 409
+ * while it is still running.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {

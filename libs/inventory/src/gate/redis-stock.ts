@@ -16,8 +16,13 @@ export interface SnapshotEntry {
 export type MysqlFreezeState = 'A' | 'F' | 'C' | 'R' | 'D';
 
 export interface ApplyResult {
+  /** Redis `available` before the reset; null when the row had none. */
   previous: number | null;
   next: number;
+  /** Units released in MySQL whose Redis release was still to come: `previous` lacked them, rightly. */
+  releasing: number;
+  /** Units of freezes MySQL holds that the gate let through without holding: `previous` counted them as available. */
+  adopted: number;
 }
 
 /** The scripts as commands on the client (ioredis sends EVALSHA, loading the script once per connection). */
@@ -131,7 +136,7 @@ export class RedisStock {
     for (const a of adopt) args.push(a.freezeId, a.qty);
     const out = await this.scripts.invApply(keys.length, ...keys, ...args);
     if (Number(out[0]) !== 1) return null;
-    return { previous: Number(out[1]) === 1 ? Number(out[2]) : null, next: Number(out[3]) };
+    return { previous: Number(out[1]) === 1 ? Number(out[2]) : null, next: Number(out[3]), releasing: Number(out[4]), adopted: Number(out[5]) };
   }
 
   async unlock(key: RowKey, token: string): Promise<void> {

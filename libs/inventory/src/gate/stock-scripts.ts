@@ -76,7 +76,10 @@ return out
  * (absent and never to be frozen: its transaction is cancelling or cancelled or never began).
  * Adopted freezes are FROZEN in the snapshot but unknown to the index (frozen while Redis was
  * down or passed by): Redis starts holding them, so their later release gives the units back.
- * Returns {1, hadValue, previous, new} or {-1} when the lock was lost (nothing changed).
+ * Returns {1, hadValue, previous, new, releasing, adopted} or {-1} when the lock was lost (nothing
+ * changed). Two parts of new - previous are work in flight, not drift: `releasing`, units released
+ * in MySQL whose own Redis release has not run yet (it will, as a no-op now); `adopted`, units of
+ * adopted freezes, which the gate let through to MySQL (Redis down, row busy) without holding them.
  * The reasoning is in reconciler.ts.
  */
 export const APPLY_LUA = `
@@ -85,6 +88,8 @@ local e = tonumber(ARGV[2])
 local ttl = ARGV[3]
 local ne = tonumber(ARGV[4])
 local now = ARGV[5]
+local releasing = 0
+local adopted = 0
 for i = 1, ne do
   local k = KEYS[3 + i]
   local j = 6 + (i - 1) * 3
@@ -98,6 +103,7 @@ for i = 1, ne do
   if s == 'X' then
     if ms == 'F' then e = e + n end
   elseif ms == 'R' or (ms == 'D' and s == 'R') then
+    if ms == 'R' then releasing = releasing + n end
     redis.call('SET', k, 'X', 'EX', ttl)
     redis.call('HDEL', KEYS[2], id)
   elseif ms == 'C' then
@@ -115,6 +121,7 @@ for i = 4 + ne, #KEYS do
   if not f then
     redis.call('SET', KEYS[i], 'R:' .. n, 'EX', ttl)
     redis.call('HSET', KEYS[2], id, n .. ':' .. now)
+    adopted = adopted + n
   elseif string.sub(f, 1, 1) == 'X' then
     e = e + n
   end
@@ -122,8 +129,8 @@ end
 local prev = redis.call('HGET', KEYS[1], 'available')
 redis.call('HSET', KEYS[1], 'available', e)
 redis.call('DEL', KEYS[3])
-if prev then return {1, 1, tonumber(prev), e} end
-return {1, 0, 0, e}
+if prev then return {1, 1, tonumber(prev), e, releasing, adopted} end
+return {1, 0, 0, e, releasing, adopted}
 `;
 
 /** KEYS: lock. ARGV: token. */

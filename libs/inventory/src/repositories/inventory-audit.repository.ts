@@ -3,12 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuditViolation } from '@app/core';
 
-/** Read-only SQL over the inventory tables for the consistency audit (DESIGN.md §6). */
+/** Read-only SQL over the inventory tables for the consistency audit (docs/invariants.md). */
 @Injectable()
 export class InventoryAuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Invariant 1: no negative quantity, never more reserved than on hand, never more sold than received. */
+  /**
+   * Invariant 1, "no oversell" (docs/invariants.md#i1-no-oversell): no negative quantity, never
+   * more reserved than on hand, never more sold than received.
+   */
   async quantityViolations(): Promise<AuditViolation[]> {
     const bad: Array<{ sku: string; warehouse: string; on_hand: string; reserved: string }> = await this.dataSource.query(
       `SELECT sku, warehouse, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand`,
@@ -36,7 +39,10 @@ export class InventoryAuditRepository {
     ];
   }
 
-  /** Invariant 2: reserved = sum of FROZEN freezes; on_hand and reserved = sums of their ledger deltas. */
+  /**
+   * Invariant 2, "stock adds up" (docs/invariants.md#i2-stock-adds-up): reserved = sum of FROZEN
+   * freezes; on_hand and reserved = sums of their ledger deltas.
+   */
   async ledgerViolations(): Promise<AuditViolation[]> {
     const rows: Array<{
       sku: string;
@@ -81,7 +87,10 @@ export class InventoryAuditRepository {
     ];
   }
 
-  /** FROZEN freezes with their transaction ids, for invariant 3 (checked against the TCC coordinator). */
+  /**
+   * FROZEN freezes with their transaction ids, for invariant 3
+   * (docs/invariants.md#i3-settled-orders-hold-nothing; checked against the TCC coordinator).
+   */
   async frozenFreezes(): Promise<Array<{ freezeId: string; txId: string; sku: string; warehouse: string }>> {
     const rows: Array<{ freeze_id: string; tx_id: string; sku: string; warehouse: string }> = await this.dataSource.query(
       `SELECT freeze_id, tx_id, sku, warehouse FROM stock_freeze WHERE state = 'FROZEN'`,

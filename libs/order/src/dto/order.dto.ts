@@ -94,7 +94,7 @@ export class OrderItemDto {
   @ApiProperty() unitPriceCents: number;
 }
 
-/** The Order of API.md. */
+/** The Order of the REST contract (docs/api.md#storefront). */
 export class OrderDto {
   @ApiProperty() orderId: string;
   @ApiProperty() userId: string;

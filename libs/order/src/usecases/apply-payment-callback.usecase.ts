@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/core';
-import { PaymentService, PaymentView } from '@app/payment';
-import { branchIdOf, TccConflictError, TccCoordinator } from '@app/tcc';
+import { PAYMENT_PARTICIPANT, PaymentService, PaymentView } from '@app/payment';
+import { branchIdOf, isCommitDecided, isRollbackDecided, TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from './checkout-transaction';
 import type { PaymentCallbackDto, PaymentCallbackResultDto } from '../dto/payment-callback.dto';
 import { orderNotFound } from '../order.errors';
@@ -57,7 +57,7 @@ export class ApplyPaymentCallbackUseCase {
   private async captureHoldingLock(order: OrderView, paymentId: string): Promise<PaymentCallbackResultDto | null> {
     const known = await this.answerFromPayment(await this.payments.findPayment(paymentId), order);
     if (known) return known;
-    const ours = branchIdOf(order.txId, 'payment', externalBranchKey(paymentId));
+    const ours = branchIdOf(order.txId, PAYMENT_PARTICIPANT, externalBranchKey(paymentId));
     const others = (await this.checkout.paymentBranches(order.txId)).filter((b) => b.branchId !== ours);
     // Another payment (e.g. a wallet pay whose caller died after its try) already holds the
     // order: it pays the order, and this money goes back.
@@ -68,7 +68,7 @@ export class ApplyPaymentCallbackUseCase {
     try {
       await this.coordinator.tryBranch(
         order.txId,
-        'payment',
+        PAYMENT_PARTICIPANT,
         { kind: 'external', paymentId, userId: order.userId, orderId: order.orderId, amountCents: order.payableCents },
         { key: externalBranchKey(paymentId) },
       );
@@ -110,8 +110,8 @@ export class ApplyPaymentCallbackUseCase {
     if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') decided = payment.status;
     else if (payment.status === 'PENDING' && payment.txId) {
       const tx = await this.coordinator.findTransaction(payment.txId);
-      if (tx?.status === 'CONFIRMING' || tx?.status === 'CONFIRMED') decided = 'CAPTURED';
-      if (tx?.status === 'CANCELLING' || tx?.status === 'CANCELLED') decided = 'REFUNDED';
+      if (isCommitDecided(tx?.status)) decided = 'CAPTURED';
+      if (isRollbackDecided(tx?.status)) decided = 'REFUNDED';
     }
     if (!decided) return null;
     // A commit or rollback may still be finishing: answer with the order's final status.

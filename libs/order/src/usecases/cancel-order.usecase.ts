@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TccConflictError, TccCoordinator } from '@app/tcc';
+import { isRollbackDecided, TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from './checkout-transaction';
 import type { OrderDto } from '../dto/order.dto';
 import { orderNotFound, orderStateConflict } from '../order.errors';
@@ -60,6 +60,6 @@ export class CancelOrderUseCase {
 
   private async cancelIsDecided(txId: string): Promise<boolean> {
     const tx = await this.coordinator.findTransaction(txId);
-    return (tx?.status === 'CANCELLING' || tx?.status === 'CANCELLED') && tx.cancelReason !== 'EXPIRED';
+    return isRollbackDecided(tx?.status) && tx?.cancelReason !== 'EXPIRED';
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BranchView, TccConflictError, TccCoordinator } from '@app/tcc';
+import { PAYMENT_PARTICIPANT } from '@app/payment';
+import { BranchView, isCommitDecided, TccConflictError, TccCoordinator } from '@app/tcc';
 import { orderNotFound } from '../order.errors';
 import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
@@ -18,14 +19,14 @@ export class CheckoutTransaction {
   /** The payment branches added so far (wallet `…:payment:wallet`, gateway `…:payment:ext-<paymentId>`). */
   async paymentBranches(txId: string): Promise<BranchView[]> {
     const tx = await this.coordinator.findTransaction(txId);
-    return (tx?.branches ?? []).filter((b) => b.participant === 'payment');
+    return (tx?.branches ?? []).filter((b) => b.participant === PAYMENT_PARTICIPANT);
   }
 
   /** Commit; false when the tx went another way (cancelled, expired) or cannot commit. */
   async commit(txId: string): Promise<boolean> {
     try {
       const outcome = await this.coordinator.commit(txId);
-      return outcome.status === 'CONFIRMED' || outcome.status === 'CONFIRMING';
+      return isCommitDecided(outcome.status);
     } catch (err) {
       if (err instanceof TccConflictError) return false;
       throw err;

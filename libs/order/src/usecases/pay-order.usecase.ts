@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/core';
+import { PAYMENT_PARTICIPANT } from '@app/payment';
 import { BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
 import { CheckoutTransaction } from './checkout-transaction';
 import type { OrderDto } from '../dto/order.dto';
@@ -76,7 +77,7 @@ export class PayOrderUseCase {
 
 function walletBranch(order: OrderView): BranchSpec {
   return {
-    participant: 'payment',
+    participant: PAYMENT_PARTICIPANT,
     key: WALLET_BRANCH_KEY,
     payload: { kind: 'wallet', userId: order.userId, orderId: order.orderId, amountCents: order.payableCents },
   };

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, newId, sleep } from '@app/core';
+import { COUPON_PARTICIPANT } from '@app/coupon';
+import { INVENTORY_PARTICIPANT } from '@app/inventory';
+import { PAYMENT_PARTICIPANT } from '@app/payment';
 import { TccConflictError, TccCoordinator } from '@app/tcc';
+import { ORDER_PARTICIPANT } from '../branches/order.participant';
 import { CheckoutTransaction } from './checkout-transaction';
 import { orderStateConflict } from '../order.errors';
 import { OrderRepository } from '../repositories/order.repository';
@@ -61,21 +65,21 @@ export class RefundOrderUseCase {
     await this.coordinator.begin({ name: 'refund', txId, timeoutMs: REFUND_TIMEOUT_MS });
     try {
       const orderPayload: OrderBranchPayload = { kind: 'refund', orderId: order.orderId };
-      await this.coordinator.tryBranch(txId, 'order', orderPayload);
-      await this.coordinator.tryBranch(txId, 'inventory', {
+      await this.coordinator.tryBranch(txId, ORDER_PARTICIPANT, orderPayload);
+      await this.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, {
         kind: 'restock',
         warehouse: order.warehouse,
         lines: order.items.map(({ sku, qty }) => ({ sku, qty })),
         ref: order.orderId,
       });
-      await this.coordinator.tryBranch(txId, 'payment', {
+      await this.coordinator.tryBranch(txId, PAYMENT_PARTICIPANT, {
         kind: 'refund',
         userId: order.userId,
         orderId: order.orderId,
         amountCents: order.payableCents,
       });
       if (order.couponCode) {
-        await this.coordinator.tryBranch(txId, 'coupon', { kind: 'return', userId: order.userId, code: order.couponCode });
+        await this.coordinator.tryBranch(txId, COUPON_PARTICIPANT, { kind: 'return', userId: order.userId, code: order.couponCode });
       }
     } catch (err) {
       await this.coordinator.rollback(txId, 'TRY_FAILED').catch((e: unknown) => this.logger.warn({ txId, err: e }, 'refund rollback incomplete'));

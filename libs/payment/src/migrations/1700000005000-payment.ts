@@ -18,7 +18,7 @@ export class Payment1700000005000 implements MigrationInterface {
         CONSTRAINT chk_wallet_balance CHECK (balance_cents >= 0),
         CONSTRAINT chk_wallet_frozen CHECK (frozen_cents >= 0)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
-    // Every top-up: money that entered the wallets from outside (the "credited" of invariant 6).
+    // Every top-up: money that entered the wallets from outside (the "credited" of invariant 6, docs/invariants.md#i6-money-is-conserved).
     await q.query(`
       CREATE TABLE wallet_credit (
         id            VARCHAR(26) COLLATE utf8mb4_bin NOT NULL,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, Page, pageOf } from '@app/core';
 import { TccCoordinator } from '../coordinator/tcc.coordinator';
-import { TransactionRepository, TxRow } from '../coordinator/transaction.repository';
+import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import { TccRecoveryJob } from '../recovery/tcc-recovery.job';
 import type { TxView } from '../tcc.types';
 import { TransactionDetailDto, TransactionDto, TransactionQueryDto } from './dto/transaction.dto';

@@ -6,18 +6,12 @@ import { branchIdOf } from '../branch-id';
 import { FenceRepository } from '../fence/fence.repository';
 import { GroupCommit } from '../local/group-commit';
 import type { LocalUnit } from '../local/local-unit';
-import type { BranchContext, CancelReason, TccParticipantHandler } from '../participant';
+import type { BranchContext, BranchSpec, CancelReason, TccParticipantHandler } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
+import { BranchRepository } from '../repositories/branch.repository';
+import { BranchRow, TransactionRepository } from '../repositories/transaction.repository';
 import { tccMetrics } from '../tcc.metrics';
 import type { FailedBranch } from './transaction-driver';
-import { BranchRow, TransactionRepository } from './transaction.repository';
-
-/** A branch to add: its participant, payload and (for two of one participant) key. */
-export interface BranchSpec<P = unknown> {
-  participant: string;
-  payload: P;
-  key?: string;
-}
 
 interface Planned {
   participant: string;
@@ -48,8 +42,8 @@ export class LastTryRefused extends Error {
 }
 
 /**
- * Each phase of co-located branches in ONE local transaction (DESIGN §3 fences unchanged, one
- * row per branch): begin + every try; decide + every confirm; decide + every cancel. The
+ * Each phase of co-located branches in ONE local transaction (the fences of docs/tcc.md#fences
+ * unchanged, one row per branch): begin + every try; decide + every confirm; decide + every cancel. The
  * participants still get one call each, with the shared `em` and the local unit, so a hot
  * row's update is deferred to the end and summed across group-committed transactions.
  */
@@ -58,8 +52,9 @@ export class LocalPhases {
   private readonly logger = new Logger(LocalPhases.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRepository,
+    private readonly branches: BranchRepository,
     private readonly fences: FenceRepository,
     private readonly participants: ParticipantRegistry,
     private readonly group: GroupCommit,
@@ -147,7 +142,7 @@ export class LocalPhases {
     for (const b of [...branches].reverse()) {
       try {
         await b.handler.afterCancel?.({ ...contextOf(txId, name, b.branchId), cancelReason: reason }, b.payload);
-        await this.transactions.markBranch(this.ds.manager, b.branchId, 'CANCELLED');
+        await this.branches.markBranch(this.dataSource.manager, b.branchId, 'CANCELLED');
       } catch (error) {
         failed.push({ branchId: b.branchId, phase: 'cancel', error });
       }
@@ -172,7 +167,7 @@ export class LocalPhases {
   private async tryLast(em: EntityManager, txId: string, name: string, last: BranchSpec, local: LocalUnit, others: Planned[]): Promise<Planned> {
     const b = this.plan(txId, last);
     if (b.handler.isColocated?.(b.payload) === false || others.some((o) => o.branchId === b.branchId)) throw new NotPlain();
-    this.transactions.queueConfirmedBranch(local, txId, b);
+    this.branches.queueConfirmedBranch(local, txId, b);
     try {
       await b.handler.try(em, contextOf(txId, name, b.branchId, local), b.payload);
     } catch (err) {

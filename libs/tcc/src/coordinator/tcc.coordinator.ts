@@ -4,16 +4,17 @@ import { DataSource } from 'typeorm';
 import { AppConfig, DomainError, inTransaction, newId } from '@app/core';
 import { branchIdOf, TX_ID_PATTERN } from '../branch-id';
 import { FencedBranchRunner, FenceRefusedError } from '../fence/fenced-branch.runner';
-import type { BranchContext, CancelReason } from '../participant';
+import type { BranchContext, BranchSpec, CancelReason, ParticipantName, TccPayloads } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
+import { BranchRepository } from '../repositories/branch.repository';
+import { TransactionRepository } from '../repositories/transaction.repository';
 import { TccConflictError } from '../tcc-conflict.error';
 import { tccMetrics } from '../tcc.metrics';
-import type { BeginOptions, TryBranchOptions, TxOutcome, TxStatus, TxView } from '../tcc.types';
+import { type BeginOptions, isCommitDecided, isRollbackDecided, type TryBranchOptions, type TxOutcome, type TxStatus, type TxView } from '../tcc.types';
 import { leaseOwnerId } from './lease-owner';
-import { BranchPhaseFailed, BranchSpec, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
+import { BranchPhaseFailed, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
 import type { FailedBranch } from './transaction-driver';
 import { TransactionDriver } from './transaction-driver';
-import { TransactionRepository } from './transaction.repository';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -38,8 +39,9 @@ export class TccCoordinator {
   private readonly logger = new Logger(TccCoordinator.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRepository,
+    private readonly branches: BranchRepository,
     private readonly participants: ParticipantRegistry,
     private readonly runner: FencedBranchRunner,
     private readonly driver: TransactionDriver,
@@ -82,7 +84,7 @@ export class TccCoordinator {
    * refused unless the tx is TRYING and before its deadline, so a rollback that wins afterwards
    * always sees (and cancels) it. A participant's refusal (DomainError) is rethrown unchanged.
    */
-  async tryBranch<P>(txId: string, participant: string, payload: P, options: TryBranchOptions = {}): Promise<string> {
+  async tryBranch<N extends ParticipantName>(txId: string, participant: N, payload: TccPayloads[N], options: TryBranchOptions = {}): Promise<string> {
     const handler = this.participants.require(participant);
     const branchId = branchIdOf(txId, participant, options.key);
     const payloadJson = JSON.stringify(payload ?? null);
@@ -96,7 +98,7 @@ export class TccCoordinator {
       if (!(err instanceof FenceRefusedError)) tccMetrics.branchFailures.inc({ participant, phase: 'try' });
       const message = `${participant} try: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
       // bookkeeping only: never let it hide the participant's own error
-      await this.transactions
+      await this.branches
         .recordBranchFailure(branchId, message, { to: 'TRY_FAILED', onlyFrom: 'TRYING' })
         .catch((e: unknown) => this.logger.warn({ txId, branchId, err: e }, 'could not record the failed try'));
       if (err instanceof FenceRefusedError) {
@@ -131,24 +133,25 @@ export class TccCoordinator {
         if (err instanceof LastTryRefused) throw err.refusal;
         // Confirms never refuse: a refusal here is the last branch's try decided with the writes (a queued 402).
         if (err instanceof DomainError && options.last) throw err;
-        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
+        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', isCommitDecided);
         // A confirm that failed has had this round's attempt: the per-branch path records it, runs the others.
         if (err instanceof BranchPhaseFailed) failed.push(err.failed);
         else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
       }
     }
-    if (options.last) await this.tryBranch(txId, options.last.participant, options.last.payload, { key: options.last.key });
+    const { last } = options;
+    if (last) await this.tryBranch<ParticipantName>(txId, last.participant, last.payload, { key: last.key });
     return this.commitBranchByBranch(txId, failed);
   }
 
   private async commitBranchByBranch(txId: string, failed: FailedBranch[]): Promise<TxOutcome> {
     const owner = leaseOwnerId('commit');
-    const won = await inTransaction(this.ds, async (em) => {
+    const won = await inTransaction(this.dataSource, async (em) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
       // We hold the tx row lock now; every branch registered before is visible.
       // A try still in flight (or cut off by a crash) has an unknown outcome: wait for it or let
       // the tx expire. A refused try (TRY_FAILED) held nothing: it is abandoned, not confirmed.
-      const pending = (await this.transactions.branchesOf(txId, em)).filter((b) => b.status === 'TRYING');
+      const pending = (await this.branches.branchesOf(txId, em)).filter((b) => b.status === 'TRYING');
       if (pending.length) {
         throw new TccConflictError(txId, 'TRYING', `Transaction ${txId} has branches whose try is still running`, {
           branches: pending.map((b) => ({ branchId: b.branchId, status: b.status })),
@@ -156,7 +159,7 @@ export class TccCoordinator {
       }
       return true;
     });
-    if (!won) return this.lostCompareAndSet(txId, 'commit', ['CONFIRMING', 'CONFIRMED']);
+    if (!won) return this.lostCompareAndSet(txId, 'commit', isCommitDecided);
     this.logger.debug({ txId }, 'transaction confirming');
     return { txId, status: await this.completeAfterWin(txId, owner, 'CONFIRMING', failed) };
   }
@@ -176,15 +179,15 @@ export class TccCoordinator {
         // Decided and cancelled in MySQL; the per-branch driver records and retries what failed outside it.
         return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING', failedAfterCancels) };
       } catch (err) {
-        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
+        if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', isRollbackDecided);
         if (err instanceof BranchPhaseFailed) failed.push(err.failed);
         else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
       }
     }
-    const won = await inTransaction(this.ds, (em) =>
+    const won = await inTransaction(this.dataSource, (em) =>
       this.transactions.startCompletion(em, txId, 'CANCELLING', this.lease(owner), reason),
     );
-    if (!won) return this.lostCompareAndSet(txId, 'rollback', ['CANCELLING', 'CANCELLED']);
+    if (!won) return this.lostCompareAndSet(txId, 'rollback', isRollbackDecided);
     this.logger.debug({ txId, reason }, 'transaction cancelling');
     return { txId, status: await this.completeAfterWin(txId, owner, 'CANCELLING', failed) };
   }
@@ -192,7 +195,7 @@ export class TccCoordinator {
   async findTransaction(txId: string): Promise<TxView | null> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) return null;
-    const branches = await this.transactions.branchesOf(txId);
+    const branches = await this.branches.branchesOf(txId);
     const { leaseOwner: _o, leaseUntil: _u, ...view } = tx;
     return {
       ...view,
@@ -214,20 +217,20 @@ export class TccCoordinator {
   }
 
   private async registerBranch(txId: string, branchId: string, participant: string, payloadJson: string): Promise<string> {
-    return inTransaction(this.ds, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const tx = await this.transactions.lockForBranch(em, txId);
       if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
       if (tx.status !== 'TRYING' || !tx.open) {
         throw new TccConflictError(txId, tx.status, `Transaction ${txId} accepts no more branches (${tx.open ? tx.status : 'past its deadline'})`);
       }
-      if (!(await this.transactions.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
-        const existing = await this.transactions.findBranch(branchId, em);
+      if (!(await this.branches.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
+        const existing = await this.branches.findBranch(branchId, em);
         // canonical form: MySQL's JSON type may reorder keys, MariaDB's keeps the text
         if (existing && canonicalJson(existing.payload) !== canonicalJson(JSON.parse(payloadJson))) {
           throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, { branchId });
         }
         // a retry of a refused try: its outcome is unknown again until it returns
-        if (existing?.status === 'TRY_FAILED') await this.transactions.reopenFailedBranch(em, branchId);
+        if (existing?.status === 'TRY_FAILED') await this.branches.reopenFailedBranch(em, branchId);
       }
       return tx.name;
     });
@@ -247,10 +250,10 @@ export class TccCoordinator {
   }
 
   /** A lost compare-and-set: idempotent success if the tx already went our way, else a conflict. */
-  private async lostCompareAndSet(txId: string, action: string, sameWay: TxStatus[]): Promise<TxOutcome> {
+  private async lostCompareAndSet(txId: string, action: string, wentOurWay: (status: TxStatus) => boolean): Promise<TxOutcome> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
-    if (sameWay.includes(tx.status)) return { txId, status: tx.status };
+    if (wentOurWay(tx.status)) return { txId, status: tx.status };
     throw new TccConflictError(txId, tx.status, `Cannot ${action} transaction ${txId}: it is ${tx.status}`);
   }
 

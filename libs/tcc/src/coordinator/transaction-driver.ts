@@ -3,11 +3,12 @@ import { AppConfig } from '@app/core';
 import { FencedBranchRunner } from '../fence/fenced-branch.runner';
 import type { BranchContext } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
-import { backoffDelayMs } from '../recovery/backoff';
+import { BranchRepository } from '../repositories/branch.repository';
+import { BranchRow, TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import { tccMetrics } from '../tcc.metrics';
 import { TccNotices } from '../tcc-notices';
-import type { TxStatus } from '../tcc.types';
-import { BranchRow, TransactionRepository, TxRow } from './transaction.repository';
+import { isCommitDecided, isTerminal, type TxStatus } from '../tcc.types';
+import { backoffDelayMs } from './backoff';
 
 /** A branch whose confirm or cancel (or afterCancel) failed in a one-transaction attempt of this round. */
 export interface FailedBranch {
@@ -28,6 +29,7 @@ export class TransactionDriver {
 
   constructor(
     private readonly transactions: TransactionRepository,
+    private readonly branches: BranchRepository,
     private readonly runner: FencedBranchRunner,
     private readonly participants: ParticipantRegistry,
     private readonly config: AppConfig,
@@ -41,7 +43,8 @@ export class TransactionDriver {
   async completeBranches(txId: string, leaseOwner: string, failedThisRound: FailedBranch[] = []): Promise<TxStatus | null> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) return null;
-    if (tx.status !== 'CONFIRMING' && tx.status !== 'CANCELLING') {
+    // Only a decided tx that is not finished has a second phase to run.
+    if (tx.status === 'TRYING' || isTerminal(tx.status)) {
       await this.transactions.releaseLease(txId, leaseOwner);
       return tx.status;
     }
@@ -52,8 +55,8 @@ export class TransactionDriver {
 
   /** Every branch is attempted even if an earlier one failed, so the others make progress. */
   private async runSecondPhase(tx: TxRow, failedThisRound: FailedBranch[]): Promise<string[]> {
-    const confirming = tx.status === 'CONFIRMING';
-    const branches = await this.transactions.branchesOf(tx.txId);
+    const confirming = isCommitDecided(tx.status);
+    const branches = await this.branches.branchesOf(tx.txId);
     // Cancel in reverse order of the tries, like unwinding a stack.
     const todo = confirming
       ? branches.filter((b) => b.status !== 'CONFIRMED' && b.status !== 'CANCELLED')
@@ -93,7 +96,7 @@ export class TransactionDriver {
     const message = `${branch.participant} ${phase}: ${errorText(err)}`.slice(0, 1000);
     tccMetrics.branchFailures.inc({ participant: branch.participant, phase });
     this.logger.warn({ txId: tx.txId, branchId: branch.branchId, err }, `branch ${phase} failed`);
-    await this.transactions.recordBranchFailure(branch.branchId, message).catch(() => undefined);
+    await this.branches.recordBranchFailure(branch.branchId, message).catch(() => undefined);
     return message;
   }
 

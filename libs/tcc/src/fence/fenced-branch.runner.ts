@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TransactionRepository } from '../coordinator/transaction.repository';
+import { BranchRepository } from '../repositories/branch.repository';
 import type { BranchContext, TccParticipantHandler } from '../participant';
 import { GroupCommit } from '../local/group-commit';
 import { FenceRepository } from './fence.repository';
@@ -24,16 +24,17 @@ export type CancelResult = 'CANCELLED' | 'EMPTY_ROLLBACK' | 'ALREADY_CANCELLED';
 
 /**
  * Runs one phase of one branch: the fence row and the participant's business change in ONE
- * local transaction (the participant gets its EntityManager), exactly per DESIGN.md §3.
+ * local transaction (the participant gets its EntityManager), exactly per the fence rules of
+ * docs/tcc.md#fences.
  */
 @Injectable()
 export class FencedBranchRunner {
   private readonly logger = new Logger(FencedBranchRunner.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly fences: FenceRepository,
-    private readonly transactions: TransactionRepository,
+    private readonly branches: BranchRepository,
     private readonly group: GroupCommit,
   ) {}
 
@@ -45,7 +46,7 @@ export class FencedBranchRunner {
     return this.group.runAlone(async (em, local) => {
       if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'TRIED')) {
         await handler.try(em, { ...ctx, local }, payload);
-        await this.transactions.markBranch(em, ctx.branchId, 'TRIED', ['TRYING', 'TRY_FAILED']);
+        await this.branches.markBranch(em, ctx.branchId, 'TRIED', ['TRYING', 'TRY_FAILED']);
         return 'TRIED';
       }
       const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
@@ -62,12 +63,12 @@ export class FencedBranchRunner {
     const result = await this.group.runAlone(async (em, local): Promise<ConfirmResult> => {
       if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CONFIRMED')) {
         await handler.confirm(em, { ...ctx, local }, payload);
-        await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+        await this.branches.markBranch(em, ctx.branchId, 'CONFIRMED');
         return 'CONFIRMED';
       }
       const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
       if (status !== 'CONFIRMED') throw new FenceRefusedError(ctx.branchId, 'confirm', status);
-      await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+      await this.branches.markBranch(em, ctx.branchId, 'CONFIRMED');
       return 'ALREADY_CONFIRMED';
     });
     if (result === 'CONFIRMED' && handler.afterConfirm) {
@@ -93,11 +94,11 @@ export class FencedBranchRunner {
       if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'CANCELLED')) return 'EMPTY_ROLLBACK';
       if (await this.fences.moveFromTried(em, ctx.txId, ctx.branchId, 'CONFIRMED')) {
         await handler.confirm(em, { ...ctx, local }, payload);
-        await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+        await this.branches.markBranch(em, ctx.branchId, 'CONFIRMED');
         return 'CONFIRMED';
       }
       const status = await this.fences.statusOf(em, ctx.txId, ctx.branchId);
-      if (status === 'CONFIRMED') await this.transactions.markBranch(em, ctx.branchId, 'CONFIRMED');
+      if (status === 'CONFIRMED') await this.branches.markBranch(em, ctx.branchId, 'CONFIRMED');
       return status === 'CONFIRMED' ? 'ALREADY_CONFIRMED' : 'ALREADY_CANCELLED';
     });
     if (result === 'CONFIRMED' && handler.afterConfirm) {
@@ -107,7 +108,7 @@ export class FencedBranchRunner {
     }
     if (result === 'EMPTY_ROLLBACK' || result === 'ALREADY_CANCELLED') {
       if (handler.afterCancel) await handler.afterCancel(cancelCtx, payload);
-      await this.transactions.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+      await this.branches.markBranch(this.dataSource.manager, ctx.branchId, 'CANCELLED');
     }
     return result;
   }
@@ -130,7 +131,7 @@ export class FencedBranchRunner {
       return 'ALREADY_CANCELLED';
     });
     if (handler.afterCancel) await handler.afterCancel(ctx, payload);
-    await this.transactions.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+    await this.branches.markBranch(this.dataSource.manager, ctx.branchId, 'CANCELLED');
     return result;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, JobRounds, PeriodicJob, stopIfAborted } from '@app/core';
-import { TransactionPurgeRepository } from '../coordinator/transaction-purge.repository';
+import { TransactionPurgeRepository } from '../repositories/transaction-purge.repository';
 import { FenceRepository } from '../fence/fence.repository';
 
 const JOB_NAME = 'tcc-fence-cleanup';

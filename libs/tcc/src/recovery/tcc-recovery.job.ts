@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, JobRounds, PeriodicJob } from '@app/core';
 import { leaseOwnerId } from '../coordinator/lease-owner';
 import { TransactionDriver } from '../coordinator/transaction-driver';
-import { TransactionRepository, TxRow } from '../coordinator/transaction.repository';
+import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import { tccMetrics } from '../tcc.metrics';
 
 const JOB_NAME = 'tcc-recovery';

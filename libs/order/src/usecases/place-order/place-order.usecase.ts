@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError, ErrorCode, newId } from '@app/core';
 import { CatalogueCache } from '@app/product';
-import { CouponService } from '@app/coupon';
-import { InventoryGate } from '@app/inventory';
+import { COUPON_PARTICIPANT, CouponService } from '@app/coupon';
+import { INVENTORY_PARTICIPANT, InventoryGate } from '@app/inventory';
 import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
+import { ORDER_PARTICIPANT } from '../../branches/order.participant';
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
@@ -43,7 +44,7 @@ export class PlaceOrderUseCase {
       const warehouse = await this.catalogue.requireWarehouse(cmd.warehouse ?? this.config.inventory.defaultWarehouse);
       const cart = priceCart(cmd.items, await this.catalogue.productsOf(cmd.items.map((i) => i.sku)));
       const txId = newId();
-      await this.gate.reserve(branchIdOf(txId, 'inventory'), warehouse, stockLines(cart));
+      await this.gate.reserve(branchIdOf(txId, INVENTORY_PARTICIPANT), warehouse, stockLines(cart));
       const { order, replayed } = await this.placeInTransaction(cmd, txId, warehouse, cart);
       if (!replayed) countOrderOutcome('placed');
       return { order: toOrderDto(order), replayed };
@@ -82,9 +83,9 @@ export class PlaceOrderUseCase {
         items: cart.lines,
       };
       const branches: BranchSpec[] = [];
-      if (couponCode) branches.push({ participant: 'coupon', payload: { kind: 'use', userId: cmd.userId, code: couponCode } });
-      branches.push({ participant: 'order', payload: { kind: 'place', order } satisfies OrderBranchPayload });
-      branches.push({ participant: 'inventory', payload: { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) } });
+      if (couponCode) branches.push({ participant: COUPON_PARTICIPANT, payload: { kind: 'use', userId: cmd.userId, code: couponCode } });
+      branches.push({ participant: ORDER_PARTICIPANT, payload: { kind: 'place', order } satisfies OrderBranchPayload });
+      branches.push({ participant: INVENTORY_PARTICIPANT, payload: { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) } });
       tried = true;
       await this.coordinator.beginWithBranches({ name: 'checkout', txId, deadlineAt, batchKey: stockBatchKey(warehouse, cart.lines) }, branches);
       return { order: viewOf(order), replayed: false };
@@ -92,7 +93,7 @@ export class PlaceOrderUseCase {
       // Refused before the tries (the coupon quote): the Redis hold is ours to give back. A
       // refused try gave it back already (the inventory branch's afterCancel).
       if (!tried) {
-        await this.gate.releaseFreeze(branchIdOf(txId, 'inventory'), warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
+        await this.gate.releaseFreeze(branchIdOf(txId, INVENTORY_PARTICIPANT), warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
       }
       return { order: await this.existingOrderOr(cmd, warehouse, cart, err), replayed: true };
     }

@@ -4,57 +4,32 @@ import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, limitOffset, PageQueryDto } from '@app/core';
 import type { LocalUnit } from '../local/local-unit';
 import type { CancelReason } from '../participant';
-import type { BranchStatus, BranchView, TxStatus } from '../tcc.types';
+import type { TxStatus } from '../tcc.types';
+import { BranchRow, NOW, NOW_PLUS_MS, toNameAndBranches, toTx, TX_COLUMNS, TxRow } from './tcc-rows';
 
-export interface TxRow {
-  txId: string;
-  name: string;
-  status: TxStatus;
-  deadlineAt: Date;
-  nextRetryAt: Date | null;
-  retryCount: number;
-  leaseOwner: string | null;
-  leaseUntil: Date | null;
-  lastError: string | null;
-  cancelReason: CancelReason | null;
-  flaggedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { BranchRow, TxRow } from './tcc-rows';
 
-export interface BranchRow extends BranchView {
-  txId: string;
-  payload: unknown;
-}
-
-const TX_COLUMNS = `tx_id AS txId, name, status, deadline_at AS deadlineAt, next_retry_at AS nextRetryAt,
-  retry_count AS retryCount, lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError,
-  cancel_reason AS cancelReason, flagged_at AS flaggedAt, created_at AS createdAt, updated_at AS updatedAt`;
-const BRANCH_COLUMNS = `branch_id AS branchId, tx_id AS txId, participant, payload, status, attempts,
-  last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
-const NOW = 'UTC_TIMESTAMP(3)';
 const NAME_AND_BRANCHES = `SELECT t.name AS txName, b.branch_id AS branchId, b.tx_id AS txId, b.participant, b.payload, b.status,
     b.attempts, b.last_error AS lastError, b.created_at AS createdAt, b.updated_at AS updatedAt
   FROM tcc_transaction t LEFT JOIN tcc_branch b ON b.tx_id = t.tx_id
   WHERE t.tx_id = ?`;
-/** `? ms from now`, in database time so every instance agrees on the clock. */
-const NOW_PLUS_MS = 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)';
 const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
 
 /**
- * The only class that touches `tcc_transaction` and `tcc_branch` (and, for branches it creates
- * already TRIED, their new `tcc_fence` rows in the same round trip; FenceRepository moves them). Every status change is a
- * compare-and-set (`WHERE status = ?`) whose affected-row count says who won.
+ * The only class that touches `tcc_transaction` (and, for a tx begun with its branches already
+ * TRIED, their `tcc_branch` and new `tcc_fence` rows in the same round trip; FenceRepository moves
+ * fences, BranchRepository single branches). Every status change is a compare-and-set
+ * (`WHERE status = ?`) whose affected-row count says who won.
  */
 @Injectable()
 export class TransactionRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Inserts a TRYING tx; false when the id exists. */
   async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
     const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
-    const result = await this.ds.query(
+    const result = await this.dataSource.query(
       `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
        VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
       [txId, name, deadlineArg],
@@ -62,7 +37,7 @@ export class TransactionRepository {
     return affectedRows(result) === 1;
   }
 
-  async findTransaction(txId: string, em: EntityManager = this.ds.manager): Promise<TxRow | null> {
+  async findTransaction(txId: string, em: EntityManager = this.dataSource.manager): Promise<TxRow | null> {
     const rows: TxRow[] = await em.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE tx_id = ?`, [txId]);
     return rows[0] ? toTx(rows[0]) : null;
   }
@@ -77,16 +52,6 @@ export class TransactionRepository {
       [txId],
     );
     return rows[0] ? { name: rows[0].name, status: rows[0].status, open: Number(rows[0].open) === 1 } : null;
-  }
-
-  /** Registers a branch (status TRYING); false when it was registered before. */
-  async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
-    const result = await em.query(
-      `INSERT IGNORE INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'TRYING', 0, ${NOW}, ${NOW})`,
-      [b.branchId, b.txId, b.participant, b.payloadJson],
-    );
-    return affectedRows(result) === 1;
   }
 
   /**
@@ -116,35 +81,6 @@ export class TransactionRepository {
         ...branches.flatMap((b) => [tx.txId, b.branchId]),
       ],
     );
-  }
-
-  /**
-   * A branch tried and confirmed in the local transaction of its commit: its row and fence are
-   * written CONFIRMED at once (queued in the unit; a refused try rolls them back with the rest).
-   */
-  queueConfirmedBranch(local: LocalUnit, txId: string, b: { branchId: string; participant: string; payloadJson: string }): void {
-    local.write(
-      `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'CONFIRMED', 2, ${NOW}, ${NOW});
-       INSERT INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at) VALUES (?, ?, 'CONFIRMED', ${NOW}, ${NOW})`,
-      [b.branchId, txId, b.participant, b.payloadJson, txId, b.branchId],
-    );
-  }
-
-  /**
-   * A refused branch is being tried again: back to TRYING (under the tx row lock), so a commit
-   * waits for this try's outcome instead of rolling the branch back under the caller's feet.
-   */
-  async reopenFailedBranch(em: EntityManager, branchId: string): Promise<void> {
-    await em.query(
-      `UPDATE tcc_branch SET status = 'TRYING', updated_at = ${NOW} WHERE branch_id = ? AND status = 'TRY_FAILED'`,
-      [branchId],
-    );
-  }
-
-  async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
-    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
-    return rows[0] ? toBranch(rows[0]) : null;
   }
 
   /**
@@ -182,35 +118,6 @@ export class TransactionRepository {
     return toNameAndBranches(await em.query(NAME_AND_BRANCHES, [txId]));
   }
 
-  async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
-    const rows: BranchRow[] = await em.query(
-      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`,
-      [txId],
-    );
-    return rows.map(toBranch).sort(inCreationOrder);
-  }
-
-  /** Moves a branch to `to` after a successful phase (one more attempt, error cleared). */
-  async markBranch(em: EntityManager, branchId: string, to: BranchStatus, onlyFrom?: BranchStatus[]): Promise<boolean> {
-    const from = onlyFrom?.length ? `AND status IN (${onlyFrom.map(() => '?').join(', ')})` : '';
-    const result = await em.query(
-      `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW}
-       WHERE branch_id = ? ${from}`,
-      [to, branchId, ...(onlyFrom ?? [])],
-    );
-    return affectedRows(result) === 1;
-  }
-
-  /** Records a failed attempt; `to` moves the status too (a refused try → TRY_FAILED) if still `onlyFrom`. */
-  async recordBranchFailure(branchId: string, error: string, move?: { to: BranchStatus; onlyFrom: BranchStatus }): Promise<void> {
-    const status = move ? `, status = IF(status = ?, ?, status)` : '';
-    const args = move ? [move.onlyFrom, move.to] : [];
-    await this.ds.query(
-      `UPDATE tcc_branch SET attempts = attempts + 1, last_error = ?${status}, updated_at = ${NOW} WHERE branch_id = ?`,
-      [error, ...args, branchId],
-    );
-  }
-
   /**
    * TRYING → CONFIRMING/CANCELLING: the compare-and-set that decides a tx's fate. The winner
    * takes the lease, so the recovery job leaves the tx alone while the winner drives it.
@@ -233,7 +140,7 @@ export class TransactionRepository {
 
   /** Recovery: an expired TRYING tx this worker holds the lease of → CANCELLING (reason EXPIRED). */
   async expire(txId: string, leaseOwner: string): Promise<boolean> {
-    const result = await this.ds.query(
+    const result = await this.dataSource.query(
       `UPDATE tcc_transaction SET status = 'CANCELLING', cancel_reason = 'EXPIRED', next_retry_at = ${NOW}, updated_at = ${NOW}
        WHERE tx_id = ? AND status = 'TRYING' AND deadline_at <= ${NOW} AND lease_owner = ?`,
       [txId, leaseOwner],
@@ -242,7 +149,7 @@ export class TransactionRepository {
   }
 
   /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
-  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.ds.manager): Promise<boolean> {
+  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.dataSource.manager): Promise<boolean> {
     const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
     const result = await em.query(
       `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
@@ -266,7 +173,7 @@ export class TransactionRepository {
     error: string,
     flag: boolean,
   ): Promise<boolean> {
-    const result = await this.ds.query(
+    const result = await this.dataSource.query(
       `UPDATE tcc_transaction
        SET retry_count = retry_count + 1, next_retry_at = ${NOW_PLUS_MS}, last_error = ?,
            flagged_at = ${flag ? `COALESCE(flagged_at, ${NOW})` : 'flagged_at'},
@@ -283,7 +190,7 @@ export class TransactionRepository {
    * statement, so two workers can never claim the same row (InnoDB row locks decide).
    */
   async claimDue(owner: string, leaseMs: number, limit: number): Promise<TxRow[]> {
-    await this.ds.query(
+    await this.dataSource.query(
       `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
        WHERE ((status IN ('CONFIRMING', 'CANCELLING') AND next_retry_at <= ${NOW})
               OR (status = 'TRYING' AND deadline_at <= ${NOW}))
@@ -297,7 +204,7 @@ export class TransactionRepository {
 
   /** Claims one tx now (operator "retry"), ignoring its backoff but never someone else's lease. */
   async claimOne(txId: string, owner: string, leaseMs: number): Promise<TxRow | null> {
-    await this.ds.query(
+    await this.dataSource.query(
       `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
        WHERE tx_id = ?
          AND (status IN ('CONFIRMING', 'CANCELLING') OR (status = 'TRYING' AND deadline_at <= ${NOW}))
@@ -312,7 +219,7 @@ export class TransactionRepository {
    * claimed it since (the lease ran out while earlier txs of the batch were being worked).
    */
   async renewLease(txId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const result = await this.ds.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
+    const result = await this.dataSource.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
       leaseMs * 1000,
       txId,
       owner,
@@ -321,7 +228,7 @@ export class TransactionRepository {
   }
 
   async releaseLease(txId: string, owner: string): Promise<void> {
-    await this.ds.query(
+    await this.dataSource.query(
       'UPDATE tcc_transaction SET lease_owner = NULL, lease_until = NULL WHERE tx_id = ? AND lease_owner = ?',
       [txId, owner],
     );
@@ -331,7 +238,7 @@ export class TransactionRepository {
     const out = new Map<string, TxStatus>();
     for (let i = 0; i < txIds.length; i += 1000) {
       const chunk = txIds.slice(i, i + 1000);
-      const rows: Array<{ txId: string; status: TxStatus }> = await this.ds.query(
+      const rows: Array<{ txId: string; status: TxStatus }> = await this.dataSource.query(
         `SELECT tx_id AS txId, status FROM tcc_transaction WHERE tx_id IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
       );
@@ -348,17 +255,17 @@ export class TransactionRepository {
     if (filter.flagged !== undefined) where.push(filter.flagged ? 'flagged_at IS NOT NULL' : 'flagged_at IS NULL');
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const { limit, offset } = limitOffset(query);
-    const rows: TxRow[] = await this.ds.query(
+    const rows: TxRow[] = await this.dataSource.query(
       `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
       [...args, limit, offset],
     );
-    const [{ total }] = await this.ds.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
     return [rows.map(toTx), Number(total)];
   }
 
   /** Age of the oldest non-terminal tx (0 if none) and how many are flagged, for the gauges. */
   async pendingStats(): Promise<{ oldestAgeSec: number; flagged: number }> {
-    const [row] = await this.ds.query(
+    const [row] = await this.dataSource.query(
       `SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), ${NOW}), 0) / 1000000 AS oldestAgeSec,
               COALESCE(SUM(flagged_at IS NOT NULL), 0) AS flagged
        FROM tcc_transaction WHERE status IN ('TRYING', 'CONFIRMING', 'CANCELLING')`,
@@ -367,33 +274,7 @@ export class TransactionRepository {
   }
 
   private async leasedBy(owner: string): Promise<TxRow[]> {
-    const rows: TxRow[] = await this.ds.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
+    const rows: TxRow[] = await this.dataSource.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
     return rows.map(toTx);
   }
-}
-
-function toTx(r: TxRow): TxRow {
-  return { ...r, retryCount: Number(r.retryCount) };
-}
-
-function toNameAndBranches(rows: Array<BranchRow & { txName: string }>): { name: string; branches: BranchRow[] } | null {
-  if (!rows[0]) return null;
-  const branches = rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b));
-  return { name: rows[0].txName, branches: branches.sort(inCreationOrder) };
-}
-
-/**
- * Branches in the order they were registered. Sorted here, not by ORDER BY: a sort in MySQL
- * of rows with a JSON column goes through an on-disk temporary table, for a handful of rows,
- * and MariaDB 10.11 crashed freeing exactly that table under load (signal 11 in
- * ha_maria::drop_table from JOIN::cleanup).
- */
-function inCreationOrder(a: BranchRow, b: BranchRow): number {
-  const byTime = new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime();
-  return byTime || (a.branchId < b.branchId ? -1 : a.branchId > b.branchId ? 1 : 0);
-}
-
-function toBranch(r: BranchRow): BranchRow {
-  const payload = typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload;
-  return { ...r, payload, attempts: Number(r.attempts) };
 }

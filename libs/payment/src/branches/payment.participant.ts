@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
-import { ExternalPaymentBranch } from './branches/external-payment.branch';
-import { assertValidPaymentPayload, PaymentBranchPayload } from './branches/payment-branch.payload';
-import { RefundPaymentBranch } from './branches/refund-payment.branch';
-import { WalletPaymentBranch } from './branches/wallet-payment.branch';
+import { ExternalPaymentBranch } from './external-payment.branch';
+import { assertValidPaymentPayload, PaymentBranchPayload } from './payment-branch.payload';
+import { RefundPaymentBranch } from './refund-payment.branch';
+import { WalletPaymentBranch } from './wallet-payment.branch';
 
 export const PAYMENT_PARTICIPANT = 'payment';
+
+declare module '@app/tcc' {
+  interface TccPayloads {
+    [PAYMENT_PARTICIPANT]: PaymentBranchPayload;
+  }
+}
 
 /**
  * The `payment` TCC participant: routes each branch to the handler of its kind. The

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
 import { type LocalUnit, writeOrRun } from '@app/tcc';
 import { FreezeState, sortedLines } from '../inventory.types';
@@ -27,8 +26,6 @@ export function lineFreezeId(branchId: string, sku: string): string {
 /** The only class that touches `stock_freeze` and `purchase_counter`. */
 @Injectable()
 export class FreezeRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
   /** New FROZEN rows; queued with the rest of the local transaction's rows when there is a unit. */
   async insertFrozen(em: EntityManager, freezes: NewFreeze[], local?: LocalUnit): Promise<void> {
     if (freezes.length === 0) return;
