@@ -23,6 +23,7 @@ import { randomUUID } from 'crypto';
 import { runLoad } from './load';
 import { dropDatabase } from './scratch-db';
 import { startBuiltServer } from './server-process';
+import { sleep } from './sleep';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SSE_CLIENTS = env('BENCH_SSE_CLIENTS', 5000);
@@ -43,7 +44,6 @@ interface Report {
 const RUN = Date.now().toString(36);
 const ADMIN = 'dev-admin-key';
 const STOREFRONT = 'dev-storefront-key';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let baseUrl = '';
 

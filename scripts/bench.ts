@@ -17,6 +17,7 @@
 import { randomUUID } from 'crypto';
 import { BASE_URL, call, inBatches, must, positiveEnv, STOREFRONT_KEY } from './http-client';
 import { LoadRequest, LoadResult, runLoad } from './load';
+import { sleep } from './sleep';
 
 const DURATION = positiveEnv('BENCH_DURATION', 10);
 const CONCURRENCY = positiveEnv('BENCH_CONCURRENCY', 64);
@@ -32,7 +33,6 @@ interface Placed {
   userId: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const userOf = (i: number) => `bench-${RUN}-u${i % USERS}`;
 
 /** POST /v1/orders of one unit of `sku`, as user i % USERS, with a fresh Idempotency-Key. */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'crypto';
 import { call, callbackSignature, CallOptions, inBatches, must, Reply } from './http-client';
 import { Recorder } from './soak-stats';
+import { sleep } from './sleep';
 
 export const SCENARIOS = ['pay', 'flash', 'cancel', 'expire', 'refund', 'read', 'admin'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -43,7 +44,6 @@ interface Placed {
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 const between = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAIN = 'main';
 
 export class World {

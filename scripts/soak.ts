@@ -28,6 +28,7 @@ import { deleteRedisKeys, dropDatabase } from './scratch-db';
 import { PROJECT_ROOT, ServerProcess, startBuiltServer } from './server-process';
 import { DEFAULT_MIX, Mix, parseMix, World } from './soak-mix';
 import { FlatRule, formatMinute, judgeMemory, MemorySample, Recorder } from './soak-stats';
+import { sleep } from './sleep';
 
 export interface SoakOptions {
   minutes: number;
@@ -63,7 +64,6 @@ export interface SoakResult {
 }
 
 const OPEN = ['TRYING', 'CONFIRMING', 'CANCELLING'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function envNumber(name: string, fallback: number, min = 0): number {
   const value = Number(process.env[name] ?? fallback);

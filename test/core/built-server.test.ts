@@ -5,6 +5,7 @@ import { ProbeModule } from '../helpers/probe.module';
 import { BUILT_MAIN as MAIN, startBuiltServer } from '../helpers/server-process';
 import { startTestApp } from '../helpers/test-app';
 import { ADMIN_KEY, newTestEnv } from '../helpers/test-env';
+import { sleep } from '@app/core';
 
 /** The built server (npm run build && npm run start:prod), as black-box tests start it. */
 describe('built server', () => {
@@ -61,7 +62,7 @@ describe('graceful shutdown', () => {
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'idempotency-key': 'drain-1' },
         body: JSON.stringify({ label: 'drain', delayMs: 700 }),
       });
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       const closing = t.app.close();
       const res = await slow;
       await closing;

@@ -1,5 +1,6 @@
 import { ProbeModule } from '../helpers/probe.module';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { sleep } from '@app/core';
 
 /** Idempotency-Key per docs/api.md#idempotency-key, on probe routes that insert one probe_write row per execution. */
 describe('Idempotency-Key', () => {
@@ -92,7 +93,7 @@ describe('Idempotency-Key', () => {
   it('executes once when Redis loses the in-flight marker while the first request is still running', async () => {
     const body = { label: 'lost-in-flight', delayMs: 600 };
     const first = t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-7' });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const keys = await t.redis.keys(`${t.testEnv.redisPrefix}idem:*key-7`);
     expect(keys).toHaveLength(1);
     await t.redis.del(...keys.map((k) => k.slice(t.testEnv.redisPrefix.length)));

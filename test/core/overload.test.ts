@@ -1,4 +1,5 @@
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { sleep } from '@app/core';
 
 /** Overload is shed, not queued: a saturated pool answers 503 + Retry-After at once; /health pings MySQL at most once per period. */
 describe('overload shedding', () => {
@@ -32,14 +33,14 @@ describe('overload shedding', () => {
   }
 
   it('answers a burst of 200 concurrent /health requests with at most one MySQL ping per period', async () => {
-    await new Promise((r) => setTimeout(r, PING_INTERVAL_MS + 50)); // the boot-time probe's ping is stale now
+    await sleep(PING_INTERVAL_MS + 50); // the boot-time probe's ping is stale now
     const before = await pings();
     const burst = await Promise.all(Array.from({ length: 200 }, () => t.request('GET', '/health', { as: 'none' })));
     expect(burst.map((r) => r.status)).toEqual(Array(200).fill(200));
     expect(burst.every((r) => r.body.info.mysql.status === 'up')).toBe(true);
     expect((await pings()) - before).toBe(1);
 
-    await new Promise((r) => setTimeout(r, PING_INTERVAL_MS + 50));
+    await sleep(PING_INTERVAL_MS + 50);
     await Promise.all(Array.from({ length: 200 }, () => t.request('GET', '/health', { as: 'none' })));
     expect((await pings()) - before).toBe(2);
   });
@@ -47,7 +48,7 @@ describe('overload shedding', () => {
   it('sheds requests past a saturated pool with 503 SERVICE_UNAVAILABLE and Retry-After, within the acquire deadline', async () => {
     // Slow work holds both connections for 3 s.
     const slow = [t.db.query('SELECT SLEEP(3)'), t.db.query('SELECT SLEEP(3)')];
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => t.request('GET', '/v1/orders', { user: `shed-${i}` }).then((r) => ({ ...r, ms: Date.now() - started }))),

@@ -1,5 +1,6 @@
 import { ProbeModule } from '../helpers/probe.module';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { sleep } from '@app/core';
 
 describe('per-user rate limit', () => {
   let t: TestApp;
@@ -19,7 +20,7 @@ describe('per-user rate limit', () => {
   });
 
   it('lets the user in again after the window', async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     expect((await t.request('GET', '/__probe/user', { user: 'greedy' })).status).toBe(200);
   });
 

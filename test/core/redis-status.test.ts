@@ -1,4 +1,4 @@
-import { RedisStatus } from '@app/core';
+import { pollUntil, RedisStatus, sleep } from '@app/core';
 import { ThrowawayRedis } from '../helpers/redis-server';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -22,11 +22,7 @@ describe('Redis status decided by the connection', () => {
     await redis?.kill();
   });
 
-  async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return condition();
-  }
+  const until = (condition: () => boolean, timeoutMs: number) => pollUntil(condition, { timeoutMs, intervalMs: 20 });
 
   async function metric(name: string, labels = ''): Promise<number | undefined> {
     const text: string = (await t.request('GET', '/metrics', { as: 'none' })).body;
@@ -58,7 +54,7 @@ describe('Redis status decided by the connection', () => {
     expect(await metric('redis_up')).toBe(0);
     expect(await metric('inventory_gate_redis_mode')).toBe(0);
     // Still down a while later: reconnect attempts and failed pings change nothing more.
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     expect(await modeChanges()).toEqual({ up: before.up, down: before.down + 1 });
 
     await redis.start();

@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer, untilSaleUnderway } from '../helpers/server-process';
 import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
+import { sleep } from '@app/core';
 
 /**
  * Invariant 5, "no transaction left hanging" (docs/invariants.md#i5-no-transaction-left-hanging):
@@ -88,7 +89,7 @@ describe.each([
       while (Date.now() < deadline) {
         open = await openNow();
         if (open === 0) break;
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
       }
       expect(open).toBe(0);
 

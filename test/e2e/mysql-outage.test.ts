@@ -2,6 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import { MariaDbInstance } from '../helpers/mariadb-instance';
 import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer, untilSaleUnderway } from '../helpers/server-process';
 import { ADMIN_KEY, deleteRedisKeys, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
+import { sleep } from '@app/core';
 
 /**
  * MySQL dies in the middle of a flash sale and comes back (a MariaDB of the test's own, SIGKILLed
@@ -88,7 +89,7 @@ describe.each([
     while (!until()) {
       placed = await api('POST', '/v1/orders', { user, key: `o-${user}`, body: { items: [{ sku: 'OUTAGE', qty: 1 }] } });
       if (!retryable(placed)) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     if (placed?.status !== 201) return { paid: false };
     const orderId: string = placed.body.orderId;
@@ -96,7 +97,7 @@ describe.each([
       const paid = await api('POST', `/v1/orders/${orderId}/pay`, { user, body: { method: 'WALLET' } });
       if (paid.status === 200) return { orderId, paid: true };
       if (!retryable(paid)) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     return { orderId, paid: false };
   }
@@ -120,9 +121,9 @@ describe.each([
     const killedAt = Date.now();
     if (mode === 'kill') await mariadb.kill();
     else mariadb.freeze();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
+    await sleep(OUTAGE_MS / 2);
     const health = await api('GET', '/health');
-    await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
+    await sleep(OUTAGE_MS / 2);
     expect(server.child.exitCode).toBeNull();
     expect(health.status).toBe(503);
     if (mode === 'kill') await mariadb.start();

@@ -131,4 +131,4 @@ export function statusCounts(results: HttpResult[]): Record<string, number> {
   return counts;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '@app/core';

@@ -2,6 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import { ulid } from 'ulid';
 import { startBuiltServer } from '../helpers/server-process';
 import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY } from '../helpers/test-env';
+import { sleep } from '@app/core';
 
 /** SIGTERM of the built server while many checkouts and pays are running. */
 describe('SIGTERM under load', () => {
@@ -49,7 +50,7 @@ describe('SIGTERM under load', () => {
           if (paid.status !== 200) return;
         }
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       cut.abort();
       server.child.kill('SIGTERM');
       await Promise.all(loops);

@@ -16,7 +16,7 @@ class ProbeWriteDto {
  */
 @Controller('__probe')
 class ProbeController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Get('user')
   @RequireScope('storefront')
@@ -41,12 +41,12 @@ class ProbeController {
 
   private async write(dto: ProbeWriteDto) {
     if (dto.label === 'refuse') throw DomainError.conflict('refused on purpose');
-    await this.db.query(
+    await this.dataSource.query(
       'CREATE TABLE IF NOT EXISTS probe_write (id VARCHAR(26) PRIMARY KEY, label VARCHAR(100) NOT NULL)',
     );
     await new Promise((r) => setTimeout(r, dto.delayMs));
     const id = ulid();
-    await this.db.query('INSERT INTO probe_write (id, label) VALUES (?, ?)', [id, dto.label]);
+    await this.dataSource.query('INSERT INTO probe_write (id, label) VALUES (?, ?)', [id, dto.label]);
     return { id, label: dto.label };
   }
 }

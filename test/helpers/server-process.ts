@@ -1,5 +1,6 @@
 import { ChildProcess } from 'child_process';
 import type { Connection } from 'mysql2/promise';
+import { pollUntil } from '@app/core';
 
 // The built-server starter lives under scripts/ so the soak script shares it.
 export { BUILT_MAIN, freePort, startBuiltServer } from '../../scripts/server-process';
@@ -20,12 +21,14 @@ export const FAST_RECOVERY_ENV = {
 
 /** Polls a database until checkouts and at least one payment committed (or 20 s passed): a crash test's moment to strike. */
 export async function untilSaleUnderway(db: Connection): Promise<void> {
-  for (const giveUpAt = Date.now() + 20_000; Date.now() < giveUpAt; ) {
-    const [rows] = await db.query(`SELECT COUNT(*) AS placed, COALESCE(SUM(status = 'PAID'), 0) AS paid FROM orders`);
-    const { placed, paid } = (rows as Array<{ placed: number; paid: string }>)[0];
-    if (Number(placed) >= 5 && Number(paid) >= 1) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await pollUntil(
+    async () => {
+      const [rows] = await db.query(`SELECT COUNT(*) AS placed, COALESCE(SUM(status = 'PAID'), 0) AS paid FROM orders`);
+      const { placed, paid } = (rows as Array<{ placed: number; paid: string }>)[0];
+      return Number(placed) >= 5 && Number(paid) >= 1;
+    },
+    { timeoutMs: 20_000, intervalMs: 5 },
+  );
 }
 
 /** SIGKILL, and wait until the process is gone (a no-op when it already is). */

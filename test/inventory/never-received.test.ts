@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { Shop } from '../e2e/shop';
 import { newTestEnv } from '../helpers/test-env';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { sleep } from '@app/core';
 
 /**
  * A sku on sale that was never received (no stock row in MySQL, no counter in Redis): the
@@ -41,7 +42,7 @@ describe('a sku that was never received', () => {
     const deadline = Date.now() + 2000;
     let res = await place(shopB, sku, user);
     while (res.status !== 201 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       res = await place(shopB, sku, user);
     }
     return res;

@@ -1,6 +1,7 @@
 import { ReconcileJob } from '@app/inventory';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { createProduct, inbound, rowState } from './checkout-driver';
+import { sleep } from '@app/core';
 
 /** The scheduled reconciliation (jobs enabled) and the on-demand endpoint. */
 describe('reconciliation job', () => {
@@ -24,7 +25,7 @@ describe('reconciliation job', () => {
     const deadline = Date.now() + 5000;
     let rows = [await rowState(t, 'JOB-1'), await rowState(t, 'JOB-2')];
     while (Date.now() < deadline && (rows[0].redisAvailable !== 40 || rows[1].redisAvailable !== 7)) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       rows = [await rowState(t, 'JOB-1'), await rowState(t, 'JOB-2')];
     }
     expect(rows.map((r) => r.redisAvailable)).toEqual([40, 7]);

@@ -1,4 +1,4 @@
-import { StockRepository } from '../../libs/inventory/src/stock/stock.repository';
+import { StockRepository } from '../../libs/inventory/src/repositories/stock.repository';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 /**

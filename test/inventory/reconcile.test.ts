@@ -3,6 +3,7 @@ import { INVENTORY_PARTICIPANT, Reconciler } from '@app/inventory';
 import { branchIdOf } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
+import { sleep } from '@app/core';
 
 /**
  * Reconciliation while checkouts run: Redis keys vanish mid-sale, resets race reservations and
@@ -41,7 +42,7 @@ describe('reconciliation under load', () => {
         );
         const sample = { reserved: Number(row.reserved), onHand: Number(row.on_hand), frozen: Number(row.frozen) };
         if (sample.reserved - sample.onHand > worst.reserved - worst.onHand || sample.frozen > worst.frozen) worst = sample;
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
     })();
     return async () => {
@@ -57,7 +58,7 @@ describe('reconciliation under load', () => {
       Promise.all(Array.from({ length: n }, (_, i) => driver.freeze(`user-${(from + i) % 300}`, [{ sku: 'REC-1', qty: 1 }])));
 
     const first = wave(0, 600);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     // The row's Redis state disappears while reservations are in flight (as after a flush).
     const keys = await t.redis.keys(`${t.testEnv.redisPrefix}inv:{rec-1:main}*`);
     expect(keys.length).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,4 @@
-import { RedisStatus } from '@app/core';
+import { RedisStatus, sleep } from '@app/core';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, createProduct, inbound, rowState } from './checkout-driver';
 
@@ -30,7 +30,7 @@ describe('Redis coming back after an outage', () => {
     const deadline = Date.now() + 3000;
     let seen = (await rowState(t, 'BACK-1')).redisAvailable;
     while (seen !== expected && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
       seen = (await rowState(t, 'BACK-1')).redisAvailable;
     }
     return seen;

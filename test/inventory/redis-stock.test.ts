@@ -1,5 +1,6 @@
 import { RedisStock } from '../../libs/inventory/src/gate/redis-stock';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { sleep } from '@app/core';
 
 /**
  * The Redis scripts one case at a time: each row of the reconciliation table in
@@ -131,7 +132,7 @@ describe('Redis stock scripts', () => {
   it('changes nothing when its lock expired before the apply', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 20))!;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(await rs.apply(key, 'tok', 100, [{ ...entries[0], mysqlState: 'F' }])).toBeNull();
     expect(await available(key)).toBe(3);
   });

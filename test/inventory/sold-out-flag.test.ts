@@ -1,6 +1,7 @@
 import { newTestEnv } from '../helpers/test-env';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { checkoutDriver, createProduct, inbound } from './checkout-driver';
+import { sleep } from '@app/core';
 
 /** Two instances on one database and Redis: a release on one clears the sold-out flag on the other. */
 describe('sold-out flag across instances', () => {
@@ -37,7 +38,7 @@ describe('sold-out flag across instances', () => {
     let outcome = 'INSUFFICIENT_STOCK';
     while (outcome !== 'FROZEN' && Date.now() < deadline) {
       outcome = (await onB.freeze('second', [{ sku: 'SO-1', qty: 1 }])).outcome;
-      if (outcome !== 'FROZEN') await new Promise((r) => setTimeout(r, 50));
+      if (outcome !== 'FROZEN') await sleep(50);
     }
     expect(outcome).toBe('FROZEN');
   });

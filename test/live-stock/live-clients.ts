@@ -1,6 +1,7 @@
 import { get, IncomingMessage } from 'http';
 import { ulid } from 'ulid';
 import WebSocket from 'ws';
+import { pollUntil } from '@app/core';
 import { ADMIN_KEY, STOREFRONT_KEY } from '../helpers/test-env';
 
 export interface StockEvent {
@@ -144,11 +145,7 @@ export function refusedUpgrade(base: string, headers: Record<string, string>, qu
 }
 
 export async function until(what: string, check: () => boolean, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  if (!(await pollUntil(check, { timeoutMs, intervalMs: 20 }))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Each value no higher than the one before: the count only falls during a sale. */
@@ -157,9 +154,5 @@ export function nonIncreasing(values: number[]): boolean {
 }
 
 export async function untilAsync(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (!(await pollUntil(check, { timeoutMs, intervalMs: 100 }))) throw new Error(`timed out waiting for ${what}`);
 }

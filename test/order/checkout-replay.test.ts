@@ -1,4 +1,4 @@
-import { IdempotencyEpoch } from '@app/core';
+import { IdempotencyEpoch, sleep } from '@app/core';
 import { ulid } from 'ulid';
 import { Shop } from '../e2e/shop';
 import { countPoolCheckouts, startTestApp, TestApp } from '../helpers/test-app';
@@ -106,7 +106,7 @@ describe('checkout retries after Redis lost the idempotency record', () => {
   it('once Redis knows every used key again, sold-out refusals cost no MySQL', async () => {
     // This instance learns of the rebuild on its next check; Redis has the word first.
     const rebuilt = async () => (await t.redis.get('idem-epoch')) === 'complete' && epoch().recordsComplete;
-    for (let i = 0; i < 100 && !(await rebuilt()); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !(await rebuilt()); i++) await sleep(50);
     expect(await rebuilt()).toBe(true);
     // The rebuild wrote back the keys used before the flush: the replay still works.
     const [sold] = await t.db.query(`SELECT idempotency_key AS k, order_id AS id FROM orders WHERE user_id = 'rp-a'`);

@@ -26,13 +26,28 @@ export { REDIS, InjectRedis, RedisStatus, RedisNames, createRedisClient } from '
 export { counter, gauge, histogram, metricsRegistry } from './metrics/metrics';
 export { registerHttpMetrics } from './http/http-metrics';
 export { registerRequestHooks, fastifyServerOptions } from './http/request-hooks';
-export { PageQueryDto, pageOf, limitOffset, type Page } from './http/pagination';
+export { PageQueryDto, pageOf, paged, limitOffset, type Page } from './http/pagination';
 export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
+export { bigintToNumber } from './database/bigint.transformer';
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';
 export { CORE_MIGRATIONS } from './migrations';
 export { idFloorAt, newId } from './ids/new-id';
+export {
+  SKU_PATTERN,
+  WAREHOUSE_PATTERN,
+  COUPON_CODE_PATTERN,
+  USER_ID_PATTERN,
+  ORDER_ID_PATTERN,
+  PAYMENT_ID_PATTERN,
+  TX_ID_PATTERN,
+  ruleOf,
+  patternMessage,
+  MatchesPattern,
+} from './ids/id-patterns';
 export { AuditRegistry, type AuditCheck, type AuditViolation } from './audit/audit.registry';
 export { JobRounds, stopIfAborted, type JobRound } from './jobs/job-rounds';
+export { PeriodicJob } from './jobs/periodic-job';
 export { InFlightWork } from './lifecycle/in-flight-work';
+export { sleep, pollUntil } from './async/poll';

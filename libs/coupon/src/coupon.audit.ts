@@ -1,9 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
-import { TccCoordinator } from '@app/tcc';
-import { CouponRepository } from './coupon.repository';
+import { isTerminal, TccCoordinator } from '@app/tcc';
+import { CouponRepository } from './repositories/coupon.repository';
 
-const TERMINAL = new Set(['CONFIRMED', 'CANCELLED']);
 /** FROZEN coupons are bounded by the open checkouts; this caps one audit's work. */
 const MAX_FROZEN_CHECKED = 50_000;
 
@@ -13,7 +12,7 @@ const MAX_FROZEN_CHECKED = 50_000;
  * CONFIRMED tx should be USED, one of a CANCELLED tx AVAILABLE again.
  */
 @Injectable()
-export class CouponAudit implements AuditCheck, OnModuleInit {
+export class CouponAuditCheck implements AuditCheck, OnModuleInit {
   readonly name = 'coupon';
 
   constructor(
@@ -30,7 +29,7 @@ export class CouponAudit implements AuditCheck, OnModuleInit {
     const frozen = await this.coupons.findFrozen(MAX_FROZEN_CHECKED);
     if (frozen.length === 0) return [];
     const statuses = await this.coordinator.statusesOf(frozen.flatMap((c) => (c.txId ? [c.txId] : [])));
-    const suspects = frozen.filter((c) => !c.txId || TERMINAL.has(statuses.get(c.txId) ?? ''));
+    const suspects = frozen.filter((c) => !c.txId || isTerminal(statuses.get(c.txId)));
     if (suspects.length === 0) return [];
     // Re-read: a coupon confirmed or released between the two reads is not a violation.
     const still = new Set(

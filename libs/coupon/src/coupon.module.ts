@@ -4,18 +4,18 @@ import { TccModule } from '@app/tcc';
 import { CouponParticipant } from './branches/coupon.participant';
 import { CouponReturnBranch } from './branches/coupon-return.branch';
 import { CouponUseBranch } from './branches/coupon-use.branch';
-import { CouponAdminController } from './coupon.admin.controller';
-import { CouponAudit } from './coupon.audit';
-import { CouponRepository } from './coupon.repository';
-import { CouponService } from './coupon.service';
-import { CouponStorefrontController } from './coupon.storefront.controller';
+import { CouponAdminController } from './controllers/coupon.admin.controller';
+import { CouponAuditCheck } from './coupon.audit';
+import { CouponRepository } from './repositories/coupon.repository';
+import { CouponService } from './usecases/coupon.service';
+import { CouponStorefrontController } from './controllers/coupon.storefront.controller';
 import { CouponEntity } from './entities/coupon.entity';
 import { UserCouponEntity } from './entities/user-coupon.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([CouponEntity, UserCouponEntity]), TccModule],
   controllers: [CouponStorefrontController, CouponAdminController],
-  providers: [CouponRepository, CouponService, CouponUseBranch, CouponReturnBranch, CouponParticipant, CouponAudit],
+  providers: [CouponRepository, CouponService, CouponUseBranch, CouponReturnBranch, CouponParticipant, CouponAuditCheck],
   exports: [CouponService],
 })
 export class CouponModule {}

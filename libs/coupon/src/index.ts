@@ -1,8 +1,7 @@
 export { CouponModule } from './coupon.module';
-export { CouponService, type CouponQuote } from './coupon.service';
+export { CouponService, type CouponQuote } from './usecases/coupon.service';
 export { CouponParticipant, COUPON_PARTICIPANT } from './branches/coupon.participant';
 export type { CouponBranchPayload, CouponUsePayload, CouponReturnPayload } from './branches/coupon-branch.payload';
-export { COUPON_CODE_PATTERN } from './dto/coupon.dto';
 export type { CouponType } from './entities/coupon.entity';
 export type { UserCouponState } from './entities/user-coupon.entity';
 import { Coupon1700000004000 } from './migrations/1700000004000-coupon';

@@ -2,7 +2,7 @@
 export { InventoryModule } from './inventory.module';
 export { InventoryGate } from './gate/inventory-gate';
 export { INVENTORY_PARTICIPANT } from './branches/inventory.participant';
-export { ReconcileJob } from './reconcile/reconcile.job';
+export { ReconcileJob } from './jobs/reconcile.job';
 export { Reconciler, type ReconcileReport } from './reconcile/reconciler';
 export {
   StockChangeFeed,
@@ -10,8 +10,8 @@ export {
   type StockChangeCause,
   type StockRefusal,
   type AlertNotice,
-} from './notices/stock-change-feed';
-export { StockLevels, type StockLevel } from './stock/stock-levels';
+} from './alerts/stock-change-feed';
+export { StockLevels, type StockLevel } from './usecases/stock-levels';
 export type { InventoryBranchPayload, FreezePayload, RestockPayload, StockLine } from './inventory.types';
 import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
 

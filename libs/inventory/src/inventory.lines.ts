@@ -1,5 +1,5 @@
 import { DomainError } from '@app/core';
-import { SKU_PATTERN } from '@app/product';
+import { SKU_PATTERN } from '@app/core';
 import type { StockLine } from './inventory.types';
 
 /**

@@ -1,33 +1,33 @@
 import { Module } from '@nestjs/common';
 import { ProductModule } from '@app/product';
 import { TccModule } from '@app/tcc';
-import { AdminStockChange } from './admin/admin-stock-change';
-import { ReceiveStock } from './admin/receive-stock';
-import { SetLowStockThreshold } from './admin/set-low-stock-threshold';
-import { ShipStock } from './admin/ship-stock';
-import { TakeStock } from './admin/take-stock';
-import { TransferStock } from './admin/transfer-stock';
-import { AlertRepository } from './alerts/alert.repository';
+import { AdminStockChange } from './usecases/admin-stock-change';
+import { ReceiveStockUseCase } from './usecases/receive-stock.usecase';
+import { SetLowStockThresholdUseCase } from './usecases/set-low-stock-threshold.usecase';
+import { ShipStockUseCase } from './usecases/ship-stock.usecase';
+import { TakeStockUseCase } from './usecases/take-stock.usecase';
+import { TransferStockUseCase } from './usecases/transfer-stock.usecase';
+import { AlertRepository } from './repositories/alert.repository';
 import { LowStockAlerts } from './alerts/low-stock-alerts';
-import { InventoryAudit } from './audit/inventory.audit';
-import { InventoryAuditRepository } from './audit/inventory-audit.repository';
-import { CatalogueLookup } from './catalogue/catalogue-lookup';
+import { InventoryAuditCheck } from './inventory.audit';
+import { InventoryAuditRepository } from './repositories/inventory-audit.repository';
 import { InventoryGate } from './gate/inventory-gate';
 import { RedisStock } from './gate/redis-stock';
 import { SoldOutFlags } from './gate/sold-out-flags';
 import { InventoryParticipant } from './branches/inventory.participant';
 import { RestockBranch } from './branches/restock.branch';
 import { StockFreezeBranch } from './branches/stock-freeze.branch';
-import { InventoryAdminController } from './inventory.admin.controller';
-import { ReconcileJob } from './reconcile/reconcile.job';
+import { InventoryAdminController } from './controllers/inventory.admin.controller';
+import { ReconcileJob } from './jobs/reconcile.job';
 import { FreezeRepository } from './repositories/freeze.repository';
 import { Reconciler } from './reconcile/reconciler';
-import { StockAvailabilityReader } from './stock/stock-availability.source';
-import { StockQueries } from './stock/stock-queries';
-import { StockRepository } from './stock/stock.repository';
-import { StockSync } from './stock/stock-sync';
-import { StockLevels } from './stock/stock-levels';
-import { StockChangeFeed } from './notices/stock-change-feed';
+import { RedisRowBuilder } from './gate/row-builder';
+import { StockAvailabilityReader } from './usecases/stock-availability.source';
+import { StockQueries } from './usecases/stock-queries';
+import { StockRepository } from './repositories/stock.repository';
+import { StockSync } from './reconcile/stock-sync';
+import { StockLevels } from './usecases/stock-levels';
+import { StockChangeFeed } from './alerts/stock-change-feed';
 
 /**
  * Stock per (sku, warehouse). Where things happen:
@@ -46,11 +46,11 @@ import { StockChangeFeed } from './notices/stock-change-feed';
     FreezeRepository,
     AlertRepository,
     InventoryAuditRepository,
-    CatalogueLookup,
     LowStockAlerts,
     RedisStock,
     SoldOutFlags,
     Reconciler,
+    { provide: RedisRowBuilder, useExisting: Reconciler },
     ReconcileJob,
     InventoryGate,
     StockSync,
@@ -58,14 +58,14 @@ import { StockChangeFeed } from './notices/stock-change-feed';
     RestockBranch,
     InventoryParticipant,
     AdminStockChange,
-    ReceiveStock,
-    ShipStock,
-    TakeStock,
-    TransferStock,
-    SetLowStockThreshold,
+    ReceiveStockUseCase,
+    ShipStockUseCase,
+    TakeStockUseCase,
+    TransferStockUseCase,
+    SetLowStockThresholdUseCase,
     StockQueries,
     StockAvailabilityReader,
-    InventoryAudit,
+    InventoryAuditCheck,
     StockChangeFeed,
     StockLevels,
   ],

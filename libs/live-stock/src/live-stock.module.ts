@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { InventoryModule } from '@app/inventory';
 import { TccModule } from '@app/tcc';
-import { AdminEvents } from './admin/admin-events';
-import { AdminEventsController } from './admin/admin-events.controller';
+import { AdminEvents } from './hub/admin-events';
+import { AdminEventsController } from './controllers/admin-events.controller';
 import { ChangeBus } from './hub/change-bus';
 import { LiveConnections } from './hub/live-connections';
 import { StockHub } from './hub/stock-hub';
-import { StockStreamController } from './sse/stock-stream.controller';
+import { StockStreamController } from './controllers/stock-stream.controller';
 import { StockGateway } from './ws/stock.gateway';
 import { StockWsAdapter } from './ws/stock-ws-adapter';
 

@@ -36,7 +36,3 @@ export function isTerminal(status: OrderStatus): boolean {
 export function statusAfterRollback(reason: CancelReason | undefined): 'CANCELLED' | 'EXPIRED' {
   return reason === 'EXPIRED' ? 'EXPIRED' : 'CANCELLED';
 }
-
-export function isOrderStatus(value: unknown): value is OrderStatus {
-  return typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
-}

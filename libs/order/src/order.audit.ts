@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppConfig, AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator, TxStatus } from '@app/tcc';
-import { OrderRepository } from './order.repository';
+import { OrderRepository } from './repositories/order.repository';
 import type { OrderStatus } from './order-state-machine';
 
 const CHUNK = 1000;

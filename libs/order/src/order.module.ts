@@ -8,25 +8,24 @@ import { TccModule } from '@app/tcc';
 import { OrderParticipant } from './branches/order.participant';
 import { OrderPlaceBranch } from './branches/order-place.branch';
 import { OrderRefundBranch } from './branches/order-refund.branch';
-import { CheckoutTransaction } from './checkout-transaction';
+import { CheckoutTransaction } from './usecases/checkout-transaction';
 import { OrderItemEntity } from './entities/order-item.entity';
 import { OrderEntity } from './entities/order.entity';
 import { OrderAuditCheck } from './order.audit';
-import { OrderPaymentLock } from './order-payment-lock';
-import { OrderRepository } from './order.repository';
-import { OrderStorefrontController } from './order.storefront.controller';
-import { PaymentCallbackController } from './payment-callback.controller';
-import { PaymentSignatureGuard } from './payment-signature.guard';
-import { ApplyPaymentCallbackUseCase } from './usecases/apply-payment-callback/apply-payment-callback.usecase';
-import { CancelOrderUseCase } from './usecases/cancel-order/cancel-order.usecase';
-import { GetOrderUseCase } from './usecases/get-order/get-order.usecase';
-import { ListOrdersUseCase } from './usecases/list-orders/list-orders.usecase';
-import { PayOrderUseCase } from './usecases/pay-order/pay-order.usecase';
-import { CheckoutCatalogue } from './usecases/place-order/checkout-catalogue';
+import { OrderPaymentLock } from './usecases/order-payment-lock';
+import { OrderRepository } from './repositories/order.repository';
+import { OrderStorefrontController } from './controllers/order.storefront.controller';
+import { PaymentCallbackController } from './controllers/payment-callback.controller';
+import { PaymentSignatureGuard } from './controllers/payment-signature.guard';
+import { ApplyPaymentCallbackUseCase } from './usecases/apply-payment-callback.usecase';
+import { CancelOrderUseCase } from './usecases/cancel-order.usecase';
+import { GetOrderUseCase } from './usecases/get-order.usecase';
+import { ListOrdersUseCase } from './usecases/list-orders.usecase';
+import { PayOrderUseCase } from './usecases/pay-order.usecase';
 import { CheckoutEarlyRefusal } from './usecases/place-order/checkout-early-refusal';
 import { CheckoutKeys } from './usecases/place-order/checkout-keys';
 import { PlaceOrderUseCase } from './usecases/place-order/place-order.usecase';
-import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase';
+import { RefundOrderUseCase } from './usecases/refund-order.usecase';
 
 /** Orders: checkout, pay (wallet or gateway callback), cancel/refund, and the `order` TCC participant. */
 @Module({
@@ -48,7 +47,6 @@ import { RefundOrderUseCase } from './usecases/refund-order/refund-order.usecase
     OrderAuditCheck,
     OrderPaymentLock,
     CheckoutTransaction,
-    CheckoutCatalogue,
     CheckoutEarlyRefusal,
     PaymentSignatureGuard,
     PlaceOrderUseCase,

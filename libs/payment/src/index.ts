@@ -1,6 +1,6 @@
 export { PaymentModule } from './payment.module';
-export { PaymentService, type PaymentView } from './payment.service';
-export { WalletService, type Wallet } from './wallet.service';
+export { PaymentService, type PaymentView } from './usecases/payment.service';
+export { WalletService, type Wallet } from './usecases/wallet.service';
 export { PaymentParticipant, PAYMENT_PARTICIPANT } from './branches/payment.participant';
 export type {
   PaymentBranchPayload,

@@ -2,11 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
-import { TccCoordinator } from '@app/tcc';
-import { PaymentRepository } from './payment.repository';
-import { WalletRepository } from './wallet.repository';
+import { isTerminal, TccCoordinator } from '@app/tcc';
+import { PaymentRepository } from './repositories/payment.repository';
+import { WalletRepository } from './repositories/wallet.repository';
 
-const TERMINAL = new Set(['CONFIRMED', 'CANCELLED']);
 const MAX_OPEN_CHECKED = 50_000;
 
 /**
@@ -27,7 +26,7 @@ const MAX_OPEN_CHECKED = 50_000;
  * is still FROZEN/PENDING when its transaction has ended. All sums come from one snapshot.
  */
 @Injectable()
-export class PaymentAudit implements AuditCheck, OnModuleInit {
+export class PaymentAuditCheck implements AuditCheck, OnModuleInit {
   readonly name = 'payment';
 
   constructor(
@@ -35,7 +34,7 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
     private readonly wallets: WalletRepository,
     private readonly paymentRows: PaymentRepository,
     private readonly coordinator: TccCoordinator,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +42,7 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
   }
 
   async run(): Promise<AuditViolation[]> {
-    const money = await this.db.transaction('REPEATABLE READ', (em) => this.moneyViolations(em));
+    const money = await this.dataSource.transaction('REPEATABLE READ', (em) => this.moneyViolations(em));
     return [...money, ...(await this.openPaymentViolations())];
   }
 
@@ -76,13 +75,13 @@ export class PaymentAudit implements AuditCheck, OnModuleInit {
   }
 
   private async openPaymentViolations(): Promise<AuditViolation[]> {
-    const open = await this.paymentRows.findOpen(this.db.manager, MAX_OPEN_CHECKED);
+    const open = await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED);
     if (open.length === 0) return [];
     const statuses = await this.coordinator.statusesOf(open.flatMap((o) => (o.txId ? [o.txId] : [])));
-    const suspects = open.filter((o) => !o.txId || TERMINAL.has(statuses.get(o.txId) ?? ''));
+    const suspects = open.filter((o) => !o.txId || isTerminal(statuses.get(o.txId)));
     if (suspects.length === 0) return [];
     // Re-read: a payment settled between the two reads is not a violation.
-    const still = new Set((await this.paymentRows.findOpen(this.db.manager, MAX_OPEN_CHECKED)).map((o) => `${o.paymentId}:${o.status}`));
+    const still = new Set((await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED)).map((o) => `${o.paymentId}:${o.status}`));
     return suspects
       .filter((o) => still.has(`${o.paymentId}:${o.status}`))
       .map((o) => ({

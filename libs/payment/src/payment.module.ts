@@ -9,13 +9,13 @@ import { PaymentRefundEntity } from './entities/payment-refund.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { WalletCreditEntity } from './entities/wallet-credit.entity';
 import { WalletEntity } from './entities/wallet.entity';
-import { PaymentAudit } from './payment.audit';
-import { PaymentRepository } from './payment.repository';
-import { PaymentService } from './payment.service';
-import { WalletAdminController } from './wallet.admin.controller';
-import { WalletRepository } from './wallet.repository';
-import { WalletService } from './wallet.service';
-import { WalletStorefrontController } from './wallet.storefront.controller';
+import { PaymentAuditCheck } from './payment.audit';
+import { PaymentRepository } from './repositories/payment.repository';
+import { PaymentService } from './usecases/payment.service';
+import { WalletAdminController } from './controllers/wallet.admin.controller';
+import { WalletRepository } from './repositories/wallet.repository';
+import { WalletService } from './usecases/wallet.service';
+import { WalletStorefrontController } from './controllers/wallet.storefront.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WalletEntity, WalletCreditEntity, PaymentEntity, PaymentRefundEntity]), TccModule],
@@ -29,7 +29,7 @@ import { WalletStorefrontController } from './wallet.storefront.controller';
     ExternalPaymentBranch,
     RefundPaymentBranch,
     PaymentParticipant,
-    PaymentAudit,
+    PaymentAuditCheck,
   ],
   exports: [WalletService, PaymentService],
 })

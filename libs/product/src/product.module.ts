@@ -2,16 +2,17 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProductEntity } from './entities/product.entity';
 import { WarehouseEntity } from './entities/warehouse.entity';
-import { ProductAdminController } from './product.admin.controller';
-import { ProductRepository } from './product.repository';
-import { ProductService } from './product.service';
-import { ProductStorefrontController } from './product.storefront.controller';
-import { StockAvailability } from './stock-availability';
+import { ProductAdminController } from './controllers/product.admin.controller';
+import { ProductRepository } from './repositories/product.repository';
+import { ProductService } from './usecases/product.service';
+import { ProductStorefrontController } from './controllers/product.storefront.controller';
+import { CatalogueCache } from './usecases/catalogue-cache';
+import { StockAvailability } from './usecases/stock-availability';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, WarehouseEntity])],
   controllers: [ProductStorefrontController, ProductAdminController],
-  providers: [ProductRepository, ProductService, StockAvailability],
-  exports: [ProductService, StockAvailability],
+  providers: [ProductRepository, ProductService, StockAvailability, CatalogueCache],
+  exports: [ProductService, StockAvailability, CatalogueCache],
 })
 export class ProductModule {}

@@ -14,7 +14,7 @@ export interface TxFlagged {
  */
 @Injectable()
 export class TccNotices {
-  private readonly logger = new Logger('TccNotices');
+  private readonly logger = new Logger(TccNotices.name);
   private readonly flaggedListeners: Array<(event: TxFlagged) => void> = [];
 
   onFlagged(listener: (event: TxFlagged) => void): void {

@@ -10,6 +10,7 @@ import 'reflect-metadata';
 import { TccCoordinator } from '@app/tcc';
 import { startTccModule } from './tcc-test-module';
 import { HoldPayload, probe } from './test-participants';
+import { sleep } from '@app/core';
 
 const PER_GROUP = 4;
 const SHORT_DEADLINE_MS = 1500;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   for (const txId of B) void tcc.commit(txId);
   for (const txId of C) void tcc.rollback(txId, 'USER');
 
-  while (probe.hanging < PER_GROUP * 3) await new Promise((r) => setTimeout(r, 10));
+  while (probe.hanging < PER_GROUP * 3) await sleep(10);
   process.stdout.write(`${JSON.stringify({ A, B, C, D })}\n`);
   await new Promise(() => undefined); // wait for SIGKILL
 }

@@ -42,4 +42,4 @@ export async function holdStates(db: DataSource, txIds: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.branchId, r.state]));
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '@app/core';

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { DomainError, ErrorCode } from '@app/core';
+import { DomainError, ErrorCode, sleep } from '@app/core';
 import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 
 /**
@@ -84,7 +84,6 @@ export const probe = {
   },
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inCrashChild = () => process.env.TCC_CRASH_CHILD === '1';
 
 async function effect(em: EntityManager, ctx: BranchContext, phase: string): Promise<void> {

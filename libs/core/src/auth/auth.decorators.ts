@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Scope } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
+import { patternMessage, USER_ID_PATTERN } from '../ids/id-patterns';
 
 export const SCOPE_KEY = 'auth:scope';
 export const PUBLIC_KEY = 'auth:public';
@@ -21,13 +22,11 @@ export interface Principal {
 
 export type AuthedRequest = FastifyRequest & { principal?: Principal };
 
-const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 export function readUserId(request: FastifyRequest): string {
   const raw = request.headers['x-user-id'];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (!value) throw DomainError.validation('X-User-Id header is required');
-  if (!USER_ID.test(value)) throw DomainError.validation('X-User-Id must be 1-64 characters of [A-Za-z0-9_-]');
+  if (!USER_ID_PATTERN.test(value)) throw DomainError.validation(patternMessage('X-User-Id', USER_ID_PATTERN));
   return value;
 }
 

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sleep } from '../async/poll';
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
@@ -36,7 +37,7 @@ export async function inTransaction<T>(
       return result;
     } catch (err) {
       if (attempt >= attempts || !isRetryableTxError(err)) throw err;
-      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+      await sleep(5 * attempt + Math.random() * 20);
     }
   }
 }

@@ -85,7 +85,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
 
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpExceptionFilter');
+  private readonly logger = new Logger(HttpExceptionFilter.name);
   private readonly retryAfterSec: number;
 
   constructor(@Optional() config?: AppConfig) {

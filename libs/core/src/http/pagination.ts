@@ -35,3 +35,14 @@ export function pageOf<T>(items: T[], total: number, query: PageQueryDto): Page<
 export function limitOffset(query: PageQueryDto): { limit: number; offset: number } {
   return { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
 }
+
+/** A page from a finder given LIMIT/OFFSET that answers the rows and the total; `map` shapes each row. */
+export async function paged<R, T = R>(
+  query: PageQueryDto,
+  find: (limit: number, offset: number) => Promise<[R[], number]>,
+  map?: (row: R) => T,
+): Promise<Page<T>> {
+  const { limit, offset } = limitOffset(query);
+  const [rows, total] = await find(limit, offset);
+  return pageOf(map ? rows.map((row) => map(row)) : (rows as unknown as T[]), total, query);
+}

@@ -12,6 +12,7 @@ import { EarlyRefusal, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_KEY, IdempotentOption
 import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
 import { userScope } from './idempotency-epoch';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
+import { sleep } from '../async/poll';
 
 const WAIT_STEP_MS = 25;
 const WAIT_MAX_MS = 10_000;
@@ -135,7 +136,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (Date.now() >= deadline) {
         throw DomainError.conflict('A request with this Idempotency-Key is still in progress; retry later');
       }
-      await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+      await sleep(WAIT_STEP_MS);
     }
   }
 }

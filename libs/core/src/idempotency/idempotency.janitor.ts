@@ -1,24 +1,32 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JobRounds } from '../jobs/job-rounds';
+import { PeriodicJob } from '../jobs/periodic-job';
 import { IdempotencyStore } from './idempotency.store';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** Deletes durable idempotency records past their retention (Redis expires its copies itself). */
 @Injectable()
-export class IdempotencyJanitor implements OnApplicationBootstrap {
-  private readonly logger = new Logger('IdempotencyJanitor');
+export class IdempotencyJanitor extends PeriodicJob<number> {
+  private readonly logger = new Logger(IdempotencyJanitor.name);
 
   constructor(
     private readonly store: IdempotencyStore,
-    private readonly rounds: JobRounds,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.rounds.schedule('idempotency-purge', PURGE_INTERVAL_MS, () => this.purgeExpired());
+    rounds: JobRounds,
+  ) {
+    super(rounds, 'idempotency-purge');
   }
 
-  async purgeExpired(): Promise<number> {
+  /** One purge now (joins a running one); the number of records deleted. */
+  purgeExpired(): Promise<number> {
+    return this.runRound();
+  }
+
+  protected intervalMs(): number {
+    return PURGE_INTERVAL_MS;
+  }
+
+  protected async round(): Promise<number> {
     try {
       const purged = await this.store.purgeExpired();
       if (purged) this.logger.log({ purged }, 'purged expired idempotency records');

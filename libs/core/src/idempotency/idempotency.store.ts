@@ -48,12 +48,12 @@ const IN_FLIGHT_MS = 60_000;
  */
 @Injectable()
 export class IdempotencyStore {
-  private readonly logger = new Logger('Idempotency');
+  private readonly logger = new Logger(IdempotencyStore.name);
 
   constructor(
     @InjectRedis() private readonly redis: Redis,
     private readonly redisStatus: RedisStatus,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly epoch: IdempotencyEpoch,
   ) {}
@@ -135,7 +135,7 @@ export class IdempotencyStore {
   private async beginInMysql(scope: string, key: string, hash: string): Promise<BeginOutcome> {
     const attemptId = newId();
     const inserted = affectedRows(
-      await this.db.query(
+      await this.dataSource.query(
         `INSERT IGNORE INTO idempotency_record (scope, idem_key, request_hash, attempt_id, state, created_at, expires_at)
          VALUES (?, ?, ?, ?, 'IN_FLIGHT', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
         [scope, key, hash, attemptId, this.config.idempotencyTtlSec],
@@ -144,7 +144,7 @@ export class IdempotencyStore {
     if (inserted === 1) return { kind: 'acquired', via: 'mysql', attemptId, keyMayBeUsed: true };
     // Take over a marker left by a crashed attempt, or an expired record.
     const takenOver = affectedRows(
-      await this.db.query(
+      await this.dataSource.query(
         `UPDATE idempotency_record SET request_hash = ?, attempt_id = ?, state = 'IN_FLIGHT', status_code = NULL, response_body = NULL,
                 created_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND
           WHERE scope = ? AND idem_key = ?
@@ -160,7 +160,7 @@ export class IdempotencyStore {
 
   private async readMysql(scope: string, key: string): Promise<Entry | undefined> {
     const rows: Array<{ request_hash: string; state: Entry['state']; status_code: number | null; response_body: unknown }> =
-      await this.db.query(
+      await this.dataSource.query(
         `SELECT request_hash, state, status_code, response_body FROM idempotency_record
           WHERE scope = ? AND idem_key = ? AND expires_at >= UTC_TIMESTAMP(3)`,
         [scope, key],
@@ -189,7 +189,7 @@ export class IdempotencyStore {
     const ttl = this.config.idempotencyTtlSec;
     // The state change already committed: failing to record it must not turn the response into
     // an error (the client would retry and apply it twice). Keep whichever copy we can write.
-    await this.db
+    await this.dataSource
       .query(
         `INSERT INTO idempotency_record (scope, idem_key, request_hash, state, status_code, response_body, created_at, expires_at)
          VALUES (?, ?, ?, 'DONE', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)
@@ -232,7 +232,7 @@ export class IdempotencyStore {
   async abandon(scope: string, key: string, via: AcquiredVia): Promise<void> {
     if (via !== 'mysql') await this.redis.del(this.redisKey(scope, key)).catch(() => undefined);
     if (via === 'redis') return;
-    await this.db
+    await this.dataSource
       .query(`DELETE FROM idempotency_record WHERE scope = ? AND idem_key = ? AND state = 'IN_FLIGHT'`, [scope, key])
       .catch(() => undefined);
   }
@@ -240,7 +240,7 @@ export class IdempotencyStore {
   /** Drops records past their retention. */
   async purgeExpired(limit = 5000): Promise<number> {
     return affectedRows(
-      await this.db.query(`DELETE FROM idempotency_record WHERE expires_at < UTC_TIMESTAMP(3) LIMIT ?`, [limit]),
+      await this.dataSource.query(`DELETE FROM idempotency_record WHERE expires_at < UTC_TIMESTAMP(3) LIMIT ?`, [limit]),
     );
   }
 }

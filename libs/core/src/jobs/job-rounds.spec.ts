@@ -1,12 +1,11 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config';
 import { JobRounds } from './job-rounds';
+import { sleep } from '../async/poll';
 
 function rounds(deadlineMs = 100): JobRounds {
   return new JobRounds(new SchedulerRegistry(), { jobsEnabled: true, jobRoundDeadlineMs: deadlineMs } as AppConfig);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('JobRounds', () => {
   it('never runs two rounds of one job at once: a call while one runs joins it', async () => {

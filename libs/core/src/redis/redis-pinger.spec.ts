@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { RedisPinger } from './redis-pinger';
 import { RedisStatus } from './redis-status';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../async/poll';
 
 /** A Redis stand-in whose only behaviour is how long each PING takes (and whether it fails). */
 function fakeRedis(delays: Array<number | 'fail'>) {

@@ -18,7 +18,7 @@ const redisModeChangesTotal = counter({
  */
 @Injectable()
 export class RedisStatus {
-  private readonly logger = new Logger('Redis');
+  private readonly logger = new Logger(RedisStatus.name);
   private readonly mode: RedisModeHysteresis;
   private readonly listeners: Array<(up: boolean) => void> = [];
   private reason?: string = 'not connected yet';

@@ -1,5 +1,4 @@
-import { DomainError, ErrorCode } from '@app/core';
-import { COUPON_CODE_PATTERN, USER_ID_PATTERN } from '../dto/coupon.dto';
+import { COUPON_CODE_PATTERN, DomainError, ErrorCode, USER_ID_PATTERN } from '@app/core';
 
 /** Payloads of the `coupon` participant's branches (module-contracts.md). */
 

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
 import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { couponUses } from '../coupon.metrics';
-import { CouponRepository } from '../coupon.repository';
+import { CouponRepository } from '../repositories/coupon.repository';
 import type { CouponReturnPayload } from './coupon-branch.payload';
 
 /**

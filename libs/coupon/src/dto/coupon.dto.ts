@@ -8,23 +8,20 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  Matches,
   Max,
   Min,
 } from 'class-validator';
-import { PageQueryDto } from '@app/core';
+import { COUPON_CODE_PATTERN, MatchesPattern, PageQueryDto, USER_ID_PATTERN } from '@app/core';
 import type { CouponType } from '../entities/coupon.entity';
 import type { UserCouponState } from '../entities/user-coupon.entity';
 
-export const COUPON_CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Same rule as the X-User-Id header. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_COUPON_CENTS = 1_000_000_000_000;
 
 export class CreateCouponDto {
   @ApiProperty({ example: 'C10', description: '1-64 chars [A-Za-z0-9_-]' })
   @IsString()
-  @Matches(COUPON_CODE_PATTERN, { message: 'code must be 1-64 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(COUPON_CODE_PATTERN, 'code')
   code: string;
 
   @ApiProperty({ enum: ['FIXED', 'PERCENT'] })
@@ -61,7 +58,7 @@ export class IssueCouponDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
   @IsString({ each: true })
-  @Matches(USER_ID_PATTERN, { each: true, message: 'each userId must be 1-64 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(USER_ID_PATTERN, 'userId', { each: true })
   userIds: string[];
 }
 

@@ -1,8 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '@app/core';
 
 export type CouponType = 'FIXED' | 'PERCENT';
-
-export const bigintToNumber = { to: (v: number) => v, from: (v: string | number) => Number(v) };
 
 @Entity('coupon')
 export class CouponEntity {

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { RowKey } from '../inventory.types';
 import { lowStockAlertsTotal } from '../inventory.metrics';
-import { StockChangeFeed } from '../notices/stock-change-feed';
-import { AlertChange, AlertRepository } from './alert.repository';
+import { StockChangeFeed } from './stock-change-feed';
+import { AlertChange, AlertRepository } from '../repositories/alert.repository';
 
 /**
  * Low-stock alerts: crossing below the threshold opens one, rising back to or above it
@@ -11,7 +11,7 @@ import { AlertChange, AlertRepository } from './alert.repository';
  */
 @Injectable()
 export class LowStockAlerts {
-  private readonly logger = new Logger('LowStockAlerts');
+  private readonly logger = new Logger(LowStockAlerts.name);
 
   /** Per row: the check running now, and the one queued behind it (shared by every caller meanwhile). */
   private readonly rechecks = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();

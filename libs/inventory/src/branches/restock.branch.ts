@@ -6,8 +6,8 @@ import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { validLines } from '../inventory.lines';
 import { stockOperationsTotal } from '../inventory.metrics';
 import { RestockPayload, sortedLines } from '../inventory.types';
-import { StockRepository } from '../stock/stock.repository';
-import { StockSync } from '../stock/stock-sync';
+import { StockRepository } from '../repositories/stock.repository';
+import { StockSync } from '../reconcile/stock-sync';
 
 /**
  * The restock of a refund (branch kind `restock`): returned units go back on hand (ledger RESTOCK).

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '@app/core';
-import { type ProductInfo, SKU_PATTERN } from '@app/product';
+import { DomainError, SKU_PATTERN } from '@app/core';
+import { CatalogueCache, type ProductInfo } from '@app/product';
 import { addToSumOrApply, afterLocalCommit, countRefusal, type BranchContext, type LocalUnit, type TccParticipantHandler } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
 import { InventoryGate } from '../gate/inventory-gate';
 import { SoldOutFlags } from '../gate/sold-out-flags';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal, stockOperationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
-import { StockChangeFeed } from '../notices/stock-change-feed';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
-import { StockRepository, stockRowSum } from '../stock/stock.repository';
+import { StockRepository, stockRowSum } from '../repositories/stock.repository';
 
 /**
  * The stock freeze of a checkout (branch kind `freeze`). What the try takes, the cancel gives back:
@@ -31,7 +30,7 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
   constructor(
     private readonly stock: StockRepository,
     private readonly freezes: FreezeRepository,
-    private readonly catalogue: CatalogueLookup,
+    private readonly catalogue: CatalogueCache,
     private readonly alerts: LowStockAlerts,
     private readonly flags: SoldOutFlags,
     private readonly feed: StockChangeFeed,
@@ -147,10 +146,8 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
 
   private async productsOf(lines: StockLine[], warehouse: string, local?: LocalUnit): Promise<Map<string, ProductInfo>> {
     try {
-      return await this.catalogue.forTry(
-        lines.map((l) => l.sku),
-        warehouse,
-      );
+      await this.catalogue.requireWarehouse(warehouse);
+      return await this.catalogue.productsForTry(lines.map((l) => l.sku));
     } catch (err) {
       countRefusal(local, () => reservationsTotal.inc({ outcome: 'not_found', level: 'mysql' }));
       throw err;

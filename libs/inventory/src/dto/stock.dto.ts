@@ -1,25 +1,21 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQueryDto } from '@app/core';
-import { SKU_PATTERN } from '@app/product';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MatchesPattern, PageQueryDto, SKU_PATTERN, WAREHOUSE_PATTERN } from '@app/core';
 
-export const WAREHOUSE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 /** Largest quantity one operation may move; keeps every sum far inside BIGINT and JS integers. */
 export const MAX_QTY = 1_000_000_000;
 
-const SKU_MESSAGE = 'sku must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit';
-const WAREHOUSE_MESSAGE = (p: string) => `${p} must be 1-32 characters of [A-Za-z0-9_-]`;
+/** A sku or warehouse code of a request: documented, a string, in its one shape. */
+const CodeField = (pattern: RegExp, field: string, example: string) =>
+  applyDecorators(MatchesPattern(pattern, field), IsString(), ApiProperty({ example }));
 
 class RowRefDto {
-  @ApiProperty({ example: 'A-1' })
-  @IsString()
-  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  @CodeField(SKU_PATTERN, 'sku', 'A-1')
   sku: string;
 
-  @ApiProperty({ example: 'main' })
-  @IsString()
-  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('warehouse') })
+  @CodeField(WAREHOUSE_PATTERN, 'warehouse', 'main')
   warehouse: string;
 }
 
@@ -55,19 +51,13 @@ export class ThresholdDto extends RowRefDto {
 }
 
 export class TransferDto {
-  @ApiProperty({ example: 'A-1' })
-  @IsString()
-  @Matches(SKU_PATTERN, { message: SKU_MESSAGE })
+  @CodeField(SKU_PATTERN, 'sku', 'A-1')
   sku: string;
 
-  @ApiProperty({ example: 'main' })
-  @IsString()
-  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('from') })
+  @CodeField(WAREHOUSE_PATTERN, 'from', 'main')
   from: string;
 
-  @ApiProperty({ example: 'east' })
-  @IsString()
-  @Matches(WAREHOUSE_PATTERN, { message: WAREHOUSE_MESSAGE('to') })
+  @CodeField(WAREHOUSE_PATTERN, 'to', 'east')
   to: string;
 
   @ApiProperty({ minimum: 1, maximum: MAX_QTY })

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainError, RedisStatus } from '@app/core';
-import { CatalogueLookup } from '../catalogue/catalogue-lookup';
+import { DomainError, RedisStatus, sleep } from '@app/core';
+import { CatalogueCache } from '@app/product';
 import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
-import { StockChangeFeed } from '../notices/stock-change-feed';
-import { Reconciler } from '../reconcile/reconciler';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { RedisStock } from './redis-stock';
+import { RedisRowBuilder } from './row-builder';
 import { SoldOutFlags } from './sold-out-flags';
 
 /** How long a reserve waits for a row that reconciliation is resetting before it leaves the decision to MySQL. */
@@ -26,15 +26,15 @@ type LineOutcome = { kind: 'reserved' } | { kind: 'passed' } | { kind: 'refused'
  */
 @Injectable()
 export class InventoryGate implements OnModuleInit {
-  private readonly logger = new Logger('InventoryGate');
+  private readonly logger = new Logger(InventoryGate.name);
   private readonly soldOutRefusals = new Map<string, DomainError>();
   private redisErrored = false;
 
   constructor(
     private readonly flags: SoldOutFlags,
     private readonly redisStock: RedisStock,
-    private readonly reconciler: Reconciler,
-    private readonly catalogue: CatalogueLookup,
+    private readonly rowBuilder: RedisRowBuilder,
+    private readonly catalogue: CatalogueCache,
     private readonly redisStatus: RedisStatus,
     private readonly feed: StockChangeFeed,
   ) {}
@@ -52,16 +52,13 @@ export class InventoryGate implements OnModuleInit {
    */
   async reserve(freezeId: string, warehouse: string, lines: StockLine[]): Promise<void> {
     const sorted = sortedLines(validLines(lines));
-    await this.catalogue.requireKnownWarehouse(warehouse);
+    await this.catalogue.requireWarehouse(warehouse);
     const soldOut = this.soldOutRefusal(warehouse, sorted);
     if (soldOut) throw soldOut;
     if (this.redisStock.isUp) await this.reserveInRedis(freezeId, warehouse, sorted);
     else gatePassThroughTotal.inc({ reason: 'redis_down' });
     // Admitted: warm what the MySQL try will need, while no transaction holds a connection.
-    await this.catalogue.prefetch(
-      sorted.map((l) => l.sku),
-      warehouse,
-    );
+    await this.catalogue.warm(sorted.map((l) => l.sku));
   }
 
   /**
@@ -167,14 +164,14 @@ export class InventoryGate implements OnModuleInit {
           // the sold-out flag) without MySQL, until an inbound, transfer or stocktake syncs it.
           if (!initialised) {
             initialised = true;
-            await this.reconciler.initRow(key);
+            await this.rowBuilder.initRow(key);
             continue;
           }
           gatePassThroughTotal.inc({ reason: 'key_missing' });
           return { kind: 'passed' };
         case 'BUSY':
           if (Date.now() < busyUntil) {
-            await new Promise((r) => setTimeout(r, 3));
+            await sleep(3);
             continue;
           }
           gatePassThroughTotal.inc({ reason: 'row_busy' });

@@ -18,7 +18,7 @@ function flagKey(key: RowKey): string {
  */
 @Injectable()
 export class SoldOutFlags implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('SoldOutFlags');
+  private readonly logger = new Logger(SoldOutFlags.name);
   private readonly flags = new Map<string, number>();
   private subscriber?: Redis;
   private readonly ttlMs: number;

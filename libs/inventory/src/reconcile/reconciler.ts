@@ -1,15 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { newId, stopIfAborted } from '@app/core';
+import { newId, sleep, stopIfAborted } from '@app/core';
 import { isRollbackDecided, TccCoordinator } from '@app/tcc';
 import type { RowKey } from '../inventory.types';
 import { reconcileRowsTotal } from '../inventory.metrics';
 import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
-import { StockRepository } from '../stock/stock.repository';
+import { StockRepository } from '../repositories/stock.repository';
 import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { SoldOutFlags } from '../gate/sold-out-flags';
-import { StockChangeFeed } from '../notices/stock-change-feed';
+import { RedisRowBuilder } from '../gate/row-builder';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
 
@@ -88,12 +89,12 @@ const STATE_CODE: Record<string, MysqlFreezeState> = { FROZEN: 'F', CONFIRMED: '
  * change. Only what they do not explain is counted and logged as drift (with the rows).
  */
 @Injectable()
-export class Reconciler {
-  private readonly logger = new Logger('Reconciler');
+export class Reconciler implements RedisRowBuilder {
+  private readonly logger = new Logger(Reconciler.name);
   private readonly initialising = new Map<string, Promise<RowResult>>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly stock: StockRepository,
     private readonly freezes: FreezeRepository,
     private readonly redisStock: RedisStock,
@@ -180,7 +181,7 @@ export class Reconciler {
           reconcileRowsTotal.inc({ result: 'busy' });
           return { result: 'busy' };
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     } catch (err) {
       reconcileRowsTotal.inc({ result: 'failed' });
@@ -199,7 +200,7 @@ export class Reconciler {
     const settled = (await this.redisStock.reservationsOf(key)).filter((e) => e.reservedAtMs < Date.now() - SETTLE_MS);
     if (settled.length === 0) return new Set();
     const states = await this.freezes.statesOf(
-      this.db.manager,
+      this.dataSource.manager,
       settled.map((e) => lineFreezeId(e.freezeId, key.sku)),
     );
     const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku).toLowerCase()));
@@ -220,7 +221,7 @@ export class Reconciler {
   /** Steps 1-3 above. The MySQL connection is taken before the Redis lock so the lock is held only briefly. */
   private async tryResetRow(key: RowKey): Promise<ApplyResult | 'busy'> {
     const dead = await this.deadReservations(key);
-    return this.db.transaction('REPEATABLE READ', async (em) => {
+    return this.dataSource.transaction('REPEATABLE READ', async (em) => {
       const token = newId();
       const entries = await this.redisStock.snapshot(key, token, LOCK_MS);
       if (!entries) return 'busy';

@@ -29,7 +29,7 @@ type AdminListener = (kind: string, data: Record<string, unknown>) => void;
  */
 @Injectable()
 export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('LiveStockBus');
+  private readonly logger = new Logger(ChangeBus.name);
   readonly instanceId = newId();
   private readonly changesChannel: string;
   private readonly adminChannel: string;

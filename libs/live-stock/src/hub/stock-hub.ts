@@ -34,7 +34,7 @@ interface Row {
  */
 @Injectable()
 export class StockHub implements OnApplicationShutdown {
-  private readonly logger = new Logger('StockHub');
+  private readonly logger = new Logger(StockHub.name);
   private readonly rows = new Map<string, Row>();
   private readonly minGapMs: number;
   private nextId = 1;

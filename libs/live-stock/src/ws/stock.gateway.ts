@@ -26,7 +26,7 @@ type VerifyCallback = (ok: boolean, code?: number, message?: string, headers?: R
  */
 @WebSocketGateway({ path: STOCK_WS_PATH, maxPayload: MAX_MESSAGE_BYTES, clientTracking: false })
 export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection<WebSocket> {
-  private readonly logger = new Logger('StockGateway');
+  private readonly logger = new Logger(StockGateway.name);
 
   constructor(
     private readonly hub: StockHub,

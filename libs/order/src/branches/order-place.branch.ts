@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { countOrderOutcome } from '../order.metrics';
-import { OrderRepository } from '../order.repository';
+import { OrderRepository } from '../repositories/order.repository';
 import { statusAfterRollback } from '../order-state-machine';
 import type { OrderPlacePayload } from '../order.types';
 

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { countOrderOutcome } from '../order.metrics';
-import { OrderRepository } from '../order.repository';
+import { OrderRepository } from '../repositories/order.repository';
 import type { OrderRefundPayload } from '../order.types';
 
 /**

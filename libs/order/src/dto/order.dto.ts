@@ -14,21 +14,17 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/core';
-import { SKU_PATTERN } from '@app/product';
+import { COUPON_CODE_PATTERN, MatchesPattern, ORDER_ID_PATTERN, PageQueryDto, SKU_PATTERN, WAREHOUSE_PATTERN } from '@app/core';
 import { ORDER_STATUSES, OrderStatus } from '../order-state-machine';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QTY = 10_000;
 /** Order ids are ULIDs (Crockford base 32). */
-export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-export const COUPON_CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const WAREHOUSE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 export class OrderItemInputDto {
   @ApiProperty({ example: 'A-1' })
   @IsString()
-  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit' })
+  @MatchesPattern(SKU_PATTERN, 'sku')
   sku: string;
 
   @ApiProperty({ example: 1, minimum: 1, maximum: MAX_LINE_QTY })
@@ -53,20 +49,20 @@ export class PlaceOrderDto {
   @ApiPropertyOptional({ example: 'C10' })
   @IsOptional()
   @IsString()
-  @Matches(COUPON_CODE_PATTERN, { message: 'couponCode must be 1-64 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(COUPON_CODE_PATTERN, 'couponCode')
   couponCode?: string;
 
   @ApiPropertyOptional({ example: 'main', description: 'Default: the configured default warehouse' })
   @IsOptional()
   @IsString()
-  @Matches(WAREHOUSE_PATTERN, { message: 'warehouse must be 1-32 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(WAREHOUSE_PATTERN, 'warehouse')
   warehouse?: string;
 }
 
 export class OrderIdParamDto {
   @ApiProperty({ description: 'ULID' })
   @IsString()
-  @Matches(ORDER_ID_PATTERN, { message: 'orderId must be a ULID' })
+  @MatchesPattern(ORDER_ID_PATTERN, 'orderId')
   orderId: string;
 }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '@app/core';
 
 @Entity('order_item')
 export class OrderItemEntity {
@@ -8,7 +9,7 @@ export class OrderItemEntity {
   @Column({
     name: 'unit_price_cents',
     type: 'bigint',
-    transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) },
+    transformer: bigintToNumber,
   })
   unitPriceCents: number;
 }

@@ -1,7 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '@app/core';
 import type { OrderStatus } from '../order-state-machine';
-
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | number) => Number(v) };
 
 @Entity('orders')
 export class OrderEntity {
@@ -10,9 +9,9 @@ export class OrderEntity {
   @Column({ type: 'enum', enum: ['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'REFUNDED'] }) status: OrderStatus;
   @Column({ type: 'varchar', length: 32 }) warehouse: string;
   @Column({ name: 'coupon_code', type: 'varchar', length: 64, nullable: true }) couponCode: string | null;
-  @Column({ name: 'total_cents', type: 'bigint', transformer: bigintAsNumber }) totalCents: number;
-  @Column({ name: 'discount_cents', type: 'bigint', transformer: bigintAsNumber }) discountCents: number;
-  @Column({ name: 'payable_cents', type: 'bigint', transformer: bigintAsNumber }) payableCents: number;
+  @Column({ name: 'total_cents', type: 'bigint', transformer: bigintToNumber }) totalCents: number;
+  @Column({ name: 'discount_cents', type: 'bigint', transformer: bigintToNumber }) discountCents: number;
+  @Column({ name: 'payable_cents', type: 'bigint', transformer: bigintToNumber }) payableCents: number;
   @Column({ name: 'tx_id', type: 'varchar', length: 26 }) txId: string;
   @Column({ name: 'refund_tx_id', type: 'varchar', length: 26, nullable: true }) refundTxId: string | null;
   @Column({ name: 'idempotency_key', type: 'varchar', length: 128 }) idempotencyKey: string;

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
 import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
-import { PaymentRepository } from '../payment.repository';
-import { WalletRepository } from '../wallet.repository';
+import { PaymentRepository } from '../repositories/payment.repository';
+import { WalletRepository } from '../repositories/wallet.repository';
 import { ExternalPaymentPayload } from './payment-branch.payload';
 
 /**
@@ -15,7 +15,7 @@ import { ExternalPaymentPayload } from './payment-branch.payload';
  */
 @Injectable()
 export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaymentPayload> {
-  private readonly logger = new Logger('ExternalPaymentBranch');
+  private readonly logger = new Logger(ExternalPaymentBranch.name);
 
   constructor(
     private readonly paymentRows: PaymentRepository,

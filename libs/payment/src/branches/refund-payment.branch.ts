@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
 import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
-import { PaymentRepository } from '../payment.repository';
-import { WalletRepository } from '../wallet.repository';
+import { PaymentRepository } from '../repositories/payment.repository';
+import { WalletRepository } from '../repositories/wallet.repository';
 import { RefundPaymentPayload } from './payment-branch.payload';
 
 /**
@@ -14,7 +14,7 @@ import { RefundPaymentPayload } from './payment-branch.payload';
  */
 @Injectable()
 export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentPayload> {
-  private readonly logger = new Logger('RefundPaymentBranch');
+  private readonly logger = new Logger(RefundPaymentBranch.name);
 
   constructor(
     private readonly wallets: WalletRepository,

@@ -3,14 +3,14 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
 import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
-import { PaymentRepository } from '../payment.repository';
-import { WalletRepository } from '../wallet.repository';
+import { PaymentRepository } from '../repositories/payment.repository';
+import { WalletRepository } from '../repositories/wallet.repository';
 import { WalletPaymentPayload } from './payment-branch.payload';
 
 /** Pay from the wallet: the money is frozen by the try and leaves the wallet on confirm. */
 @Injectable()
 export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentPayload> {
-  private readonly logger = new Logger('WalletPaymentBranch');
+  private readonly logger = new Logger(WalletPaymentBranch.name);
 
   constructor(
     private readonly wallets: WalletRepository,

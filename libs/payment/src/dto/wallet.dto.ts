@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { MatchesPattern, USER_ID_PATTERN } from '@app/core';
 
 /** Same rule as the X-User-Id header. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_CREDIT_CENTS = 1_000_000_000_000;
 
 export class WalletDto {
@@ -22,6 +22,6 @@ export class CreditWalletDto {
 export class WalletUserParams {
   @ApiProperty({ description: '1-64 chars [A-Za-z0-9_-] (like X-User-Id)' })
   @IsString()
-  @Matches(USER_ID_PATTERN, { message: 'userId must be 1-64 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(USER_ID_PATTERN, 'userId')
   userId: string;
 }

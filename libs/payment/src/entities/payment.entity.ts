@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintToNumber } from './bigint.transformer';
+import { bigintToNumber } from '@app/core';
 
 export type PaymentMethod = 'WALLET' | 'EXTERNAL';
 

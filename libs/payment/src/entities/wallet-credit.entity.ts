@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintToNumber } from './bigint.transformer';
+import { bigintToNumber } from '@app/core';
 
 /** A top-up: money entering the wallets from outside. `ref` is unique, so a top-up applies once. */
 @Entity('wallet_credit')

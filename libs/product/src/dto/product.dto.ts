@@ -1,15 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { PageQueryDto } from '@app/core';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { MatchesPattern, PageQueryDto, SKU_PATTERN, WAREHOUSE_PATTERN } from '@app/core';
 import type { ProductStatus } from '../entities/product.entity';
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_PRICE_CENTS = 1_000_000_000_00;
 
 export class CreateProductDto {
   @ApiProperty({ example: 'A-1', description: '1-64 chars [A-Za-z0-9_.-], starting with a letter or digit' })
   @IsString()
-  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of [A-Za-z0-9_.-] starting with a letter or digit' })
+  @MatchesPattern(SKU_PATTERN, 'sku')
   sku: string;
 
   @ApiProperty({ example: 'Flash-sale phone' })
@@ -77,7 +76,7 @@ export class AdminProductQueryDto extends PageQueryDto {
 export class CreateWarehouseDto {
   @ApiProperty({ example: 'east', description: '1-32 chars [A-Za-z0-9_-]' })
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'code must be 1-32 characters of [A-Za-z0-9_-]' })
+  @MatchesPattern(WAREHOUSE_PATTERN, 'code')
   code: string;
 
   @ApiProperty({ example: 'East warehouse' })

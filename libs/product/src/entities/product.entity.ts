@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '@app/core';
 
 export type ProductStatus = 'ACTIVE' | 'INACTIVE';
 
@@ -7,7 +8,7 @@ export class ProductEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 }) sku: string;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Column({ type: 'varchar', length: 100 }) category: string;
-  @Column({ name: 'price_cents', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  @Column({ name: 'price_cents', type: 'bigint', transformer: bigintToNumber })
   priceCents: number;
   @Column({ type: 'enum', enum: ['ACTIVE', 'INACTIVE'] }) status: ProductStatus;
   @Column({ name: 'max_per_user', type: 'int', nullable: true }) maxPerUser: number | null;

@@ -51,7 +51,7 @@ export class LocalPhases {
   private readonly logger = new Logger(LocalPhases.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRepository,
     private readonly branches: BranchRepository,
     private readonly fences: FenceRepository,
@@ -141,7 +141,7 @@ export class LocalPhases {
     for (const b of [...branches].reverse()) {
       try {
         await b.handler.afterCancel?.({ ...contextOf(txId, name, b.branchId), cancelReason: reason }, b.payload);
-        await this.branches.markBranch(this.ds.manager, b.branchId, 'CANCELLED');
+        await this.branches.markBranch(this.dataSource.manager, b.branchId, 'CANCELLED');
       } catch (error) {
         failed.push({ branchId: b.branchId, phase: 'cancel', error });
       }

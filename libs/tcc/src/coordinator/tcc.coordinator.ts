@@ -39,7 +39,7 @@ export class TccCoordinator {
   private readonly logger = new Logger(TccCoordinator.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRepository,
     private readonly branches: BranchRepository,
     private readonly participants: ParticipantRegistry,
@@ -146,7 +146,7 @@ export class TccCoordinator {
 
   private async commitBranchByBranch(txId: string, failed: FailedBranch[]): Promise<TxOutcome> {
     const owner = leaseOwnerId('commit');
-    const won = await inTransaction(this.ds, async (em) => {
+    const won = await inTransaction(this.dataSource, async (em) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CONFIRMING', this.lease(owner), null))) return false;
       // We hold the tx row lock now; every branch registered before is visible.
       // A try still in flight (or cut off by a crash) has an unknown outcome: wait for it or let
@@ -184,7 +184,7 @@ export class TccCoordinator {
         else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
       }
     }
-    const won = await inTransaction(this.ds, (em) =>
+    const won = await inTransaction(this.dataSource, (em) =>
       this.transactions.startCompletion(em, txId, 'CANCELLING', this.lease(owner), reason),
     );
     if (!won) return this.lostCompareAndSet(txId, 'rollback', isRollbackDecided);
@@ -217,7 +217,7 @@ export class TccCoordinator {
   }
 
   private async registerBranch(txId: string, branchId: string, participant: string, payloadJson: string): Promise<string> {
-    return inTransaction(this.ds, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const tx = await this.transactions.lockForBranch(em, txId);
       if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
       if (tx.status !== 'TRYING' || !tx.open) {

@@ -13,7 +13,7 @@ export type FenceStatus = 'TRIED' | 'CONFIRMED' | 'CANCELLED';
  */
 @Injectable()
 export class FenceRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** True when this call created the fence row (nobody had tried or cancelled the branch yet). */
   async insertIfAbsent(em: EntityManager, txId: string, branchId: string, status: 'TRIED' | 'CANCELLED'): Promise<boolean> {
@@ -58,7 +58,7 @@ export class FenceRepository {
    * and whose deadline passed at least that long ago (a tombstone must outlive any late try).
    */
   async deleteExpired(retentionSec: number, batch: number): Promise<number> {
-    const result: unknown = await this.ds.query(
+    const result: unknown = await this.dataSource.query(
       `DELETE FROM tcc_fence
        WHERE updated_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND)
          AND tx_id IN (SELECT t.tx_id FROM tcc_transaction t

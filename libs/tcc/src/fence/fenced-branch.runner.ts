@@ -32,7 +32,7 @@ export class FencedBranchRunner {
   private readonly logger = new Logger(FencedBranchRunner.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly fences: FenceRepository,
     private readonly branches: BranchRepository,
     private readonly group: GroupCommit,
@@ -108,7 +108,7 @@ export class FencedBranchRunner {
     }
     if (result === 'EMPTY_ROLLBACK' || result === 'ALREADY_CANCELLED') {
       if (handler.afterCancel) await handler.afterCancel(cancelCtx, payload);
-      await this.branches.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+      await this.branches.markBranch(this.dataSource.manager, ctx.branchId, 'CANCELLED');
     }
     return result;
   }
@@ -131,7 +131,7 @@ export class FencedBranchRunner {
       return 'ALREADY_CANCELLED';
     });
     if (handler.afterCancel) await handler.afterCancel(ctx, payload);
-    await this.branches.markBranch(this.ds.manager, ctx.branchId, 'CANCELLED');
+    await this.branches.markBranch(this.dataSource.manager, ctx.branchId, 'CANCELLED');
     return result;
   }
 }

@@ -43,7 +43,7 @@ export class GroupCommit {
   private readonly maxCommitsInFlight: number;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    @InjectDataSource() private readonly dataSource: DataSource,
     config: AppConfig,
     private readonly inFlight: InFlightWork,
   ) {
@@ -76,7 +76,7 @@ export class GroupCommit {
     let unit = new MemberUnit();
     let value: T;
     try {
-      value = await inTransaction(this.ds, async (em) => {
+      value = await inTransaction(this.dataSource, async (em) => {
         unit = new MemberUnit(); // a deadlock retry starts over
         const result = await work(em, unit);
         await flushWrites(em, unit);
@@ -115,7 +115,7 @@ export class GroupCommit {
     if (batch.length === 1) return settle(batch[0], this.runAlone(batch[0].work));
     let outcomes: MemberOutcome[] = [];
     try {
-      outcomes = await inTransaction(this.ds, async (em) => {
+      outcomes = await inTransaction(this.dataSource, async (em) => {
         const pending = new PendingWrites(em);
         const results: MemberOutcome[] = [];
         for (let i = 0; i < batch.length; i++) results.push(await runMember(em, pending, i, batch[i].work));

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, JobRounds, stopIfAborted } from '@app/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, JobRounds, PeriodicJob, stopIfAborted } from '@app/core';
 import { TransactionPurgeRepository } from '../repositories/transaction-purge.repository';
 import { FenceRepository } from '../fence/fence.repository';
 
@@ -15,31 +15,33 @@ const BATCH = 1000;
  * Both in bounded batches, each its own statement.
  */
 @Injectable()
-export class FenceCleanupJob implements OnApplicationBootstrap {
+export class FenceCleanupJob extends PeriodicJob<{ fences: number; transactions: number }> {
   private readonly logger = new Logger(FenceCleanupJob.name);
 
   constructor(
     private readonly fences: FenceRepository,
     private readonly transactions: TransactionPurgeRepository,
-    private readonly rounds: JobRounds,
+    rounds: JobRounds,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.rounds.schedule(JOB_NAME, this.config.tcc.fenceCleanupIntervalMs, (signal) => this.cleanUp(signal));
+  ) {
+    super(rounds, JOB_NAME);
   }
 
-  /** One round now (tests, operators); returns the fences deleted. */
+  /** One round now (tests, operators; joins a running one); returns the fences deleted. */
   async runOnce(): Promise<number> {
-    return (await this.cleanUp(new AbortController().signal)).fences;
+    return (await this.runRound()).fences;
   }
 
   /** One round now; returns the finished transactions purged. */
   async purgeOnce(): Promise<number> {
-    return (await this.cleanUp(new AbortController().signal)).transactions;
+    return (await this.runRound()).transactions;
   }
 
-  private async cleanUp(signal: AbortSignal): Promise<{ fences: number; transactions: number }> {
+  protected intervalMs(): number {
+    return this.config.tcc.fenceCleanupIntervalMs;
+  }
+
+  protected async round(signal: AbortSignal): Promise<{ fences: number; transactions: number }> {
     const { fenceRetentionSec, txRetentionSec } = this.config.tcc;
     const fences = await inBatches(signal, () => this.fences.deleteExpired(fenceRetentionSec, BATCH));
     const transactions = await inBatches(signal, () => this.transactions.purgeFinished(txRetentionSec, BATCH));

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, JobRounds } from '@app/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, JobRounds, PeriodicJob } from '@app/core';
 import { leaseOwnerId } from '../coordinator/lease-owner';
 import { TransactionDriver } from '../coordinator/transaction-driver';
 import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
@@ -14,19 +14,25 @@ const JOB_NAME = 'tcc-recovery';
  * working on one tx.
  */
 @Injectable()
-export class TccRecoveryJob implements OnApplicationBootstrap {
+export class TccRecoveryJob extends PeriodicJob<number> {
   private readonly logger = new Logger(TccRecoveryJob.name);
 
   constructor(
     private readonly transactions: TransactionRepository,
     private readonly driver: TransactionDriver,
-    private readonly rounds: JobRounds,
+    rounds: JobRounds,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    super(rounds, JOB_NAME);
+  }
 
-  /** Scheduled rounds never overlap and each has a deadline (JobRounds); shutdown waits for the running one. */
-  onApplicationBootstrap(): void {
-    this.rounds.schedule(JOB_NAME, this.config.tcc.recoveryIntervalMs, (signal) => this.runOnce(signal));
+  /** One round now (joins a running one); how many txs it drove. */
+  runOnce(): Promise<number> {
+    return this.runRound();
+  }
+
+  protected intervalMs(): number {
+    return this.config.tcc.recoveryIntervalMs;
   }
 
   /**
@@ -36,12 +42,12 @@ export class TccRecoveryJob implements OnApplicationBootstrap {
    * the batch takes. Once `signal` is aborted (the round's deadline passed) it drives no further
    * tx and hands the rest back.
    */
-  async runOnce(signal?: AbortSignal): Promise<number> {
+  protected async round(signal: AbortSignal): Promise<number> {
     const owner = leaseOwnerId('recovery');
     const claimed = await this.transactions.claimDue(owner, this.config.tcc.leaseMs, this.config.tcc.batchSize);
     let driven = 0;
     for (const [i, tx] of claimed.entries()) {
-      if (signal?.aborted) {
+      if (signal.aborted) {
         // hand the rest back at once rather than when their lease runs out
         await Promise.all(claimed.slice(i).map((t) => this.transactions.releaseLease(t.txId, owner)));
         break;

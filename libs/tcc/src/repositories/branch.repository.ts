@@ -12,7 +12,7 @@ import { BRANCH_COLUMNS, BranchRow, inCreationOrder, NOW, toBranch } from './tcc
  */
 @Injectable()
 export class BranchRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Registers a branch (status TRYING); false when it was registered before. */
   async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
@@ -48,12 +48,12 @@ export class BranchRepository {
     );
   }
 
-  async findBranch(branchId: string, em: EntityManager = this.ds.manager): Promise<BranchRow | null> {
+  async findBranch(branchId: string, em: EntityManager = this.dataSource.manager): Promise<BranchRow | null> {
     const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
     return rows[0] ? toBranch(rows[0]) : null;
   }
 
-  async branchesOf(txId: string, em: EntityManager = this.ds.manager): Promise<BranchRow[]> {
+  async branchesOf(txId: string, em: EntityManager = this.dataSource.manager): Promise<BranchRow[]> {
     const rows: BranchRow[] = await em.query(
       `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`,
       [txId],
@@ -76,7 +76,7 @@ export class BranchRepository {
   async recordBranchFailure(branchId: string, error: string, move?: { to: BranchStatus; onlyFrom: BranchStatus }): Promise<void> {
     const status = move ? `, status = IF(status = ?, ?, status)` : '';
     const args = move ? [move.onlyFrom, move.to] : [];
-    await this.ds.query(
+    await this.dataSource.query(
       `UPDATE tcc_branch SET attempts = attempts + 1, last_error = ?${status}, updated_at = ${NOW} WHERE branch_id = ?`,
       [error, ...args, branchId],
     );

@@ -8,7 +8,7 @@ const NOW = 'UTC_TIMESTAMP(3)';
 /** The purge of finished `tcc_transaction` / `tcc_branch` rows (the rest is TransactionRepository's). */
 @Injectable()
 export class TransactionPurgeRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Deletes up to `batch` finished transactions (CONFIRMED/CANCELLED) with their branch rows,
@@ -17,7 +17,7 @@ export class TransactionPurgeRepository {
    * is still needed). One local transaction per batch; returns the transactions deleted.
    */
   async purgeFinished(retentionSec: number, batch: number): Promise<number> {
-    return inTransaction(this.ds, async (em) => {
+    return inTransaction(this.dataSource, async (em) => {
       const rows: Array<{ txId: string }> = await em.query(
         `SELECT t.tx_id AS txId FROM tcc_transaction t
          WHERE t.status IN ('CONFIRMED', 'CANCELLED')

@@ -23,13 +23,13 @@ const LEASE_FREE = `(lease_until IS NULL OR lease_until < ${NOW})`;
  */
 @Injectable()
 export class TransactionRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Inserts a TRYING tx; false when the id exists. */
   async insertTransaction(txId: string, name: string, deadline: { at: Date } | { inMs: number }): Promise<boolean> {
     const deadlineSql = 'at' in deadline ? '?' : NOW_PLUS_MS;
     const deadlineArg = 'at' in deadline ? deadline.at : Math.round(deadline.inMs * 1000);
-    const result: unknown = await this.ds.query(
+    const result: unknown = await this.dataSource.query(
       `INSERT IGNORE INTO tcc_transaction (tx_id, name, status, deadline_at, retry_count, created_at, updated_at)
        VALUES (?, ?, 'TRYING', ${deadlineSql}, 0, ${NOW}, ${NOW})`,
       [txId, name, deadlineArg],
@@ -37,7 +37,7 @@ export class TransactionRepository {
     return affectedRows(result) === 1;
   }
 
-  async findTransaction(txId: string, em: EntityManager = this.ds.manager): Promise<TxRow | null> {
+  async findTransaction(txId: string, em: EntityManager = this.dataSource.manager): Promise<TxRow | null> {
     const rows: TxRow[] = await em.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE tx_id = ?`, [txId]);
     return rows[0] ? toTx(rows[0]) : null;
   }
@@ -140,7 +140,7 @@ export class TransactionRepository {
 
   /** Recovery: an expired TRYING tx this worker holds the lease of → CANCELLING (reason EXPIRED). */
   async expire(txId: string, leaseOwner: string): Promise<boolean> {
-    const result: unknown = await this.ds.query(
+    const result: unknown = await this.dataSource.query(
       `UPDATE tcc_transaction SET status = 'CANCELLING', cancel_reason = 'EXPIRED', next_retry_at = ${NOW}, updated_at = ${NOW}
        WHERE tx_id = ? AND status = 'TRYING' AND deadline_at <= ${NOW} AND lease_owner = ?`,
       [txId, leaseOwner],
@@ -149,7 +149,7 @@ export class TransactionRepository {
   }
 
   /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
-  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.ds.manager): Promise<boolean> {
+  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.dataSource.manager): Promise<boolean> {
     const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
     const result: unknown = await em.query(
       `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
@@ -173,7 +173,7 @@ export class TransactionRepository {
     error: string,
     flag: boolean,
   ): Promise<boolean> {
-    const result: unknown = await this.ds.query(
+    const result: unknown = await this.dataSource.query(
       `UPDATE tcc_transaction
        SET retry_count = retry_count + 1, next_retry_at = ${NOW_PLUS_MS}, last_error = ?,
            flagged_at = ${flag ? `COALESCE(flagged_at, ${NOW})` : 'flagged_at'},
@@ -190,7 +190,7 @@ export class TransactionRepository {
    * statement, so two workers can never claim the same row (InnoDB row locks decide).
    */
   async claimDue(owner: string, leaseMs: number, limit: number): Promise<TxRow[]> {
-    await this.ds.query(
+    await this.dataSource.query(
       `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
        WHERE ((status IN ('CONFIRMING', 'CANCELLING') AND next_retry_at <= ${NOW})
               OR (status = 'TRYING' AND deadline_at <= ${NOW}))
@@ -204,7 +204,7 @@ export class TransactionRepository {
 
   /** Claims one tx now (operator "retry"), ignoring its backoff but never someone else's lease. */
   async claimOne(txId: string, owner: string, leaseMs: number): Promise<TxRow | null> {
-    await this.ds.query(
+    await this.dataSource.query(
       `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
        WHERE tx_id = ?
          AND (status IN ('CONFIRMING', 'CANCELLING') OR (status = 'TRYING' AND deadline_at <= ${NOW}))
@@ -219,7 +219,7 @@ export class TransactionRepository {
    * claimed it since (the lease ran out while earlier txs of the batch were being worked).
    */
   async renewLease(txId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const result: unknown = await this.ds.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
+    const result: unknown = await this.dataSource.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
       leaseMs * 1000,
       txId,
       owner,
@@ -228,7 +228,7 @@ export class TransactionRepository {
   }
 
   async releaseLease(txId: string, owner: string): Promise<void> {
-    await this.ds.query(
+    await this.dataSource.query(
       'UPDATE tcc_transaction SET lease_owner = NULL, lease_until = NULL WHERE tx_id = ? AND lease_owner = ?',
       [txId, owner],
     );
@@ -238,7 +238,7 @@ export class TransactionRepository {
     const out = new Map<string, TxStatus>();
     for (let i = 0; i < txIds.length; i += 1000) {
       const chunk = txIds.slice(i, i + 1000);
-      const rows: Array<{ txId: string; status: TxStatus }> = await this.ds.query(
+      const rows: Array<{ txId: string; status: TxStatus }> = await this.dataSource.query(
         `SELECT tx_id AS txId, status FROM tcc_transaction WHERE tx_id IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
       );
@@ -261,17 +261,17 @@ export class TransactionRepository {
     if (filter.flagged !== undefined) where.push(filter.flagged ? 'flagged_at IS NOT NULL' : 'flagged_at IS NULL');
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const { limit, offset } = limitOffset(query);
-    const rows: TxRow[] = await this.ds.query(
+    const rows: TxRow[] = await this.dataSource.query(
       `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
       [...args, limit, offset],
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.ds.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
     return [rows.map(toTx), Number(total)];
   }
 
   /** Age of the oldest non-terminal tx (0 if none) and how many are flagged, for the gauges. */
   async pendingStats(): Promise<{ oldestAgeSec: number; flagged: number }> {
-    const [row]: Array<{ oldestAgeSec: number | string; flagged: number | string }> = await this.ds.query(
+    const [row]: Array<{ oldestAgeSec: number | string; flagged: number | string }> = await this.dataSource.query(
       `SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), ${NOW}), 0) / 1000000 AS oldestAgeSec,
               COALESCE(SUM(flagged_at IS NOT NULL), 0) AS flagged
        FROM tcc_transaction WHERE status IN ('TRYING', 'CONFIRMING', 'CANCELLING')`,
@@ -280,7 +280,7 @@ export class TransactionRepository {
   }
 
   private async leasedBy(owner: string): Promise<TxRow[]> {
-    const rows: TxRow[] = await this.ds.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
+    const rows: TxRow[] = await this.dataSource.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
     return rows.map(toTx);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { idFloorAt, IdempotencyEpoch, UsedKey, UsedKeySource, userScope } from '@app/core';
-import { OrderRepository } from '../../order.repository';
+import { OrderRepository } from '../../repositories/order.repository';
 
 const PAGE_SIZE = 1000;
 

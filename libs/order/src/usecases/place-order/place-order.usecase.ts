@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError, ErrorCode, newId } from '@app/core';
+import { CatalogueCache } from '@app/product';
 import { COUPON_PARTICIPANT, CouponService } from '@app/coupon';
 import { INVENTORY_PARTICIPANT, InventoryGate } from '@app/inventory';
 import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
@@ -7,9 +8,8 @@ import { ORDER_PARTICIPANT } from '../../branches/order.participant';
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
-import { OrderRepository } from '../../order.repository';
+import { OrderRepository } from '../../repositories/order.repository';
 import type { NewOrder, OrderBranchPayload, OrderView } from '../../order.types';
-import { CheckoutCatalogue } from './checkout-catalogue';
 import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
 import type { PlaceOrderCommand } from './place-order.command';
 
@@ -25,10 +25,10 @@ import type { PlaceOrderCommand } from './place-order.command';
  */
 @Injectable()
 export class PlaceOrderUseCase {
-  private readonly logger = new Logger('PlaceOrder');
+  private readonly logger = new Logger(PlaceOrderUseCase.name);
 
   constructor(
-    private readonly catalogue: CheckoutCatalogue,
+    private readonly catalogue: CatalogueCache,
     private readonly gate: InventoryGate,
     private readonly coupons: CouponService,
     private readonly coordinator: TccCoordinator,

@@ -1,0 +1,260 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { monotonicFactory } from 'ulid';
+import { DataSource, EntityManager } from 'typeorm';
+import { affectedRows } from '@app/core';
+import { type LocalUnit, writeOrRun } from '@app/tcc';
+import type { Movement, RowKey, StockRow } from '../inventory.types';
+
+const nextId = monotonicFactory();
+
+interface RawStock {
+  sku: string;
+  warehouse: string;
+  on_hand: string | number;
+  reserved: string | number;
+  low_stock_threshold: string | number;
+}
+
+function toRow(r: RawStock): StockRow {
+  return {
+    sku: r.sku,
+    warehouse: r.warehouse,
+    onHand: Number(r.on_hand),
+    reserved: Number(r.reserved),
+    threshold: Number(r.low_stock_threshold),
+  };
+}
+
+/**
+ * Name of a stock row's deferred sum in a local unit (one UPDATE per row per local transaction).
+ * Lower-cased like MySQL compares, so two spellings of a row share it; the names' order is the lock order.
+ */
+export function stockRowSum(warehouse: string, sku: string): string {
+  return `stock|${warehouse.toLowerCase()}|${sku.toLowerCase()}`;
+}
+
+const NEW_ROW = `INSERT INTO stock (sku, warehouse, on_hand, reserved, low_stock_threshold, version, created_at, updated_at)`;
+
+/**
+ * The only class that touches `stock` and its ledger `stock_movement`. Every method that
+ * changes a row is ONE conditional statement; the caller reads the affected-row count and
+ * writes the ledger entry in the same local transaction (`em`).
+ */
+@Injectable()
+export class StockRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** try: reserve n units if that many are available. false = not enough (or no row). */
+  async reserve(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE stock SET reserved = reserved + ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?`,
+      [n, key.sku, key.warehouse, n],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** confirm: the reserved units leave the warehouse. */
+  async commitReserved(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE stock SET on_hand = on_hand - ?, reserved = reserved - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND reserved >= ? AND on_hand >= ?`,
+      [n, n, key.sku, key.warehouse, n, n],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** cancel: reserved units become available again. */
+  async releaseReserved(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE stock SET reserved = reserved - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND reserved >= ?`,
+      [n, key.sku, key.warehouse, n],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /** Inbound, restock, transfer in: adds units, creating the row when it is missing. */
+  async addOnHand(em: EntityManager, key: RowKey, n: number): Promise<void> {
+    await em.query(
+      `${NEW_ROW} VALUES (?, ?, ?, 0, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
+       ON DUPLICATE KEY UPDATE on_hand = on_hand + VALUES(on_hand), version = version + 1, updated_at = UTC_TIMESTAMP(3)`,
+      [key.sku, key.warehouse, n],
+    );
+  }
+
+  /** Outbound, transfer out: only available units may leave. false = not enough (or no row). */
+  async removeAvailable(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE stock SET on_hand = on_hand - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?`,
+      [n, key.sku, key.warehouse, n],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * Locks the row (creating an empty one if missing) and returns it: an upsert always takes
+   * the row's exclusive lock, unlike SELECT ... FOR UPDATE on a row that may not exist.
+   */
+  async lockRow(em: EntityManager, key: RowKey): Promise<StockRow> {
+    await em.query(
+      `${NEW_ROW} VALUES (?, ?, 0, 0, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
+       ON DUPLICATE KEY UPDATE version = version + 1, updated_at = UTC_TIMESTAMP(3)`,
+      [key.sku, key.warehouse],
+    );
+    return (await this.findRow(key, em))!;
+  }
+
+  /** Stocktake on a locked row: on_hand becomes the counted quantity (never below reserved). */
+  async setOnHand(em: EntityManager, key: RowKey, counted: number): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE stock SET on_hand = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND reserved <= ?`,
+      [counted, key.sku, key.warehouse, counted],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  async setThreshold(em: EntityManager, key: RowKey, threshold: number): Promise<void> {
+    await em.query(
+      `${NEW_ROW} VALUES (?, ?, 0, 0, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
+       ON DUPLICATE KEY UPDATE low_stock_threshold = VALUES(low_stock_threshold), version = version + 1, updated_at = UTC_TIMESTAMP(3)`,
+      [key.sku, key.warehouse, threshold],
+    );
+  }
+
+  /** Ledger rows; queued with the rest of the local transaction's rows when there is a unit. */
+  async writeLedger(em: EntityManager, movements: Movement[], local?: LocalUnit): Promise<void> {
+    if (movements.length === 0) return;
+    const values = movements.map(() => '(?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
+    const params = movements.flatMap((m) => [nextId(), m.sku, m.warehouse, m.reason, m.ref, m.deltaOnHand, m.deltaReserved]);
+    await writeOrRun(
+      em,
+      local,
+      `INSERT INTO stock_movement (id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at) VALUES ${values}`,
+      params,
+    );
+  }
+
+  async findRow(key: RowKey, em: EntityManager = this.dataSource.manager): Promise<StockRow | null> {
+    const rows: RawStock[] = await em.query(
+      'SELECT sku, warehouse, on_hand, reserved, low_stock_threshold FROM stock WHERE sku = ? AND warehouse = ?',
+      [key.sku, key.warehouse],
+    );
+    return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  /** Available units of these skus in one warehouse, one query (the catalogue's `available`). */
+  async availableOf(skus: string[], warehouse: string): Promise<Map<string, number>> {
+    if (skus.length === 0) return new Map();
+    const rows: Array<{ sku: string; available: string | number }> = await this.dataSource.query(
+      `SELECT sku, on_hand - reserved AS available FROM stock WHERE warehouse = ? AND sku IN (${skus.map(() => '?').join(',')})`,
+      [warehouse, ...skus],
+    );
+    return new Map(rows.map((r) => [r.sku, Number(r.available)]));
+  }
+
+  async findPage(
+    filter: { sku?: string; warehouse?: string; lowOnly?: boolean },
+    limit: number,
+    offset: number,
+  ): Promise<[StockRow[], number]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.sku) {
+      where.push('sku = ?');
+      params.push(filter.sku);
+    }
+    if (filter.warehouse) {
+      where.push('warehouse = ?');
+      params.push(filter.warehouse);
+    }
+    if (filter.lowOnly) where.push('on_hand - reserved < low_stock_threshold');
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows: RawStock[] = await this.dataSource.query(
+      `SELECT sku, warehouse, on_hand, reserved, low_stock_threshold FROM stock ${clause}
+        ORDER BY sku, warehouse LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
+    return [rows.map(toRow), Number(total)];
+  }
+
+  /**
+   * One page of row keys after `afterKey` (keyset paging). Spelled out rather than as
+   * `(sku, warehouse) > (?, ?)`: MariaDB scans that from the first row, which made a full
+   * reconciliation pass quadratic in the number of rows; this form is a primary-key range.
+   */
+  async findAllKeys(afterKey: RowKey | null, limit: number): Promise<RowKey[]> {
+    const rows: RowKey[] = afterKey
+      ? await this.dataSource.query(
+          `SELECT sku, warehouse FROM stock WHERE sku >= ? AND (sku > ? OR warehouse > ?)
+            ORDER BY sku, warehouse LIMIT ?`,
+          [afterKey.sku, afterKey.sku, afterKey.warehouse, limit],
+        )
+      : await this.dataSource.query('SELECT sku, warehouse FROM stock ORDER BY sku, warehouse LIMIT ?', [limit]);
+    return rows.map((r) => ({ sku: r.sku, warehouse: r.warehouse }));
+  }
+
+  async findMovements(
+    filter: { sku?: string; warehouse?: string },
+    limit: number,
+    offset: number,
+  ): Promise<[MovementView[], number]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.sku) {
+      where.push('sku = ?');
+      params.push(filter.sku);
+    }
+    if (filter.warehouse) {
+      where.push('warehouse = ?');
+      params.push(filter.warehouse);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows: RawMovement[] = await this.dataSource.query(
+      `SELECT id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at FROM stock_movement ${clause}
+        ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
+    );
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
+    return [rows.map(toMovementView), Number(total)];
+  }
+}
+
+interface RawMovement {
+  id: string;
+  sku: string;
+  warehouse: string;
+  reason: Movement['reason'];
+  ref: string;
+  delta_on_hand: string | number;
+  delta_reserved: string | number;
+  created_at: Date;
+}
+
+export interface MovementView {
+  id: string;
+  sku: string;
+  warehouse: string;
+  reason: Movement['reason'];
+  ref: string;
+  deltaOnHand: number;
+  deltaReserved: number;
+  createdAt: string;
+}
+
+function toMovementView(r: RawMovement): MovementView {
+  return {
+    id: r.id,
+    sku: r.sku,
+    warehouse: r.warehouse,
+    reason: r.reason,
+    ref: r.ref,
+    deltaOnHand: Number(r.delta_on_hand),
+    deltaReserved: Number(r.delta_reserved),
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
