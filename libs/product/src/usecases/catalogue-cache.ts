@@ -54,7 +54,8 @@ export class CatalogueCache {
     const infos = await Promise.all(skus.map((sku) => this.products.get(sku)!.value));
     const found = new Map<string, ProductInfo>();
     skus.forEach((sku, i) => {
-      if (infos[i]) found.set(sku, infos[i]!);
+      const info = infos[i];
+      if (info) found.set(sku, info);
     });
     return found;
   }
@@ -135,7 +136,9 @@ export class CatalogueCache {
           entry.answer = answer;
         },
         () => {
-          if (this.products.get(sku) === entry) previous ? this.products.set(sku, previous) : this.products.delete(sku);
+          if (this.products.get(sku) !== entry) return;
+          if (previous) this.products.set(sku, previous);
+          else this.products.delete(sku);
         },
       );
       this.products.set(sku, entry);
@@ -144,7 +147,8 @@ export class CatalogueCache {
 
   private refreshInBackground(skus: string[], now: number): void {
     this.load(skus, now);
-    Promise.all(skus.map((sku) => this.products.get(sku)?.value)).catch((err: unknown) =>
+    const loads = skus.flatMap((sku) => this.products.get(sku)?.value ?? []);
+    Promise.all(loads).catch((err: unknown) =>
       this.logger.warn({ err }, 'Product refresh failed'),
     );
   }
