@@ -35,9 +35,7 @@ const swc = [
 ];
 
 const libs = ['core', 'product', 'tcc', 'inventory', 'order', 'coupon', 'payment', 'live-stock'];
-const moduleNameMapper = Object.fromEntries(
-  libs.map((lib) => [`^@app/${lib}(|/.*)$`, `<rootDir>/libs/${lib}/src$1`]),
-);
+const moduleNameMapper = Object.fromEntries(libs.map((lib) => [`^@app/${lib}(|/.*)$`, `<rootDir>/libs/${lib}/src$1`]));
 moduleNameMapper['^@config/(.*)$'] = '<rootDir>/config/$1';
 
 const common = {
@@ -50,7 +48,16 @@ const common = {
 module.exports = {
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/config/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], setupFiles: ['<rootDir>/test/helpers/setup-env.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/config/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
+    },
   ],
 };

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { ALL_MIGRATIONS } from './apps/api/src/migrations';
 import { validateEnvironment } from './config/environment';
 import { dataSourceOptions } from './libs/core/src/database/data-source-options';
-import { ALL_MIGRATIONS } from './apps/api/src/migrations';
 
 /**
  * DataSource for the TypeORM CLI (`npm run migration:run`). The service applies the same

@@ -53,7 +53,8 @@ describe('validateEnvironment', () => {
   });
 
   const PROD_SECRET = 'a-real-secret-value';
-  const production = (API_KEYS: string) => validateEnvironment({ NODE_ENV: 'production', API_KEYS, PAYMENT_WEBHOOK_SECRET: PROD_SECRET });
+  const production = (API_KEYS: string) =>
+    validateEnvironment({ NODE_ENV: 'production', API_KEYS, PAYMENT_WEBHOOK_SECRET: PROD_SECRET });
 
   it.each([
     'admin:dev-admin-key,storefront:prod-store-1234',
@@ -74,25 +75,39 @@ describe('validateEnvironment', () => {
     expect(production(keys).API_KEYS).toBe(keys);
   });
 
-  it.each(['development', 'test', 'production'])('refuses one key listed under two scopes (NODE_ENV=%s)', (NODE_ENV) => {
-    const keys = 'storefront:shared-key-1234,admin:shared-key-1234';
-    let message = '';
-    try {
-      validateEnvironment({ NODE_ENV, API_KEYS: keys, PAYMENT_WEBHOOK_SECRET: PROD_SECRET });
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toMatch(/API_KEYS: a key is listed under two scopes/);
-    expect(message).not.toContain('shared-key-1234'); // the message never repeats a key
-    // Twice under the same scope is only redundant.
-    expect(() => validateEnvironment({ NODE_ENV: 'test', API_KEYS: 'admin:shared-key-1234,storefront:other-key-1,admin:shared-key-1234' })).not.toThrow();
-  });
+  it.each(['development', 'test', 'production'])(
+    'refuses one key listed under two scopes (NODE_ENV=%s)',
+    (NODE_ENV) => {
+      const keys = 'storefront:shared-key-1234,admin:shared-key-1234';
+      let message = '';
+      try {
+        validateEnvironment({ NODE_ENV, API_KEYS: keys, PAYMENT_WEBHOOK_SECRET: PROD_SECRET });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/API_KEYS: a key is listed under two scopes/);
+      expect(message).not.toContain('shared-key-1234'); // the message never repeats a key
+      // Twice under the same scope is only redundant.
+      expect(() =>
+        validateEnvironment({
+          NODE_ENV: 'test',
+          API_KEYS: 'admin:shared-key-1234,storefront:other-key-1,admin:shared-key-1234',
+        }),
+      ).not.toThrow();
+    },
+  );
 
   it('refuses the dev webhook secret in production, whatever the keys', () => {
     expect(() =>
-      validateEnvironment({ NODE_ENV: 'production', API_KEYS: 'storefront:prod-store-1234,admin:prod-admin-1234', PAYMENT_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET }),
+      validateEnvironment({
+        NODE_ENV: 'production',
+        API_KEYS: 'storefront:prod-store-1234,admin:prod-admin-1234',
+        PAYMENT_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET,
+      }),
     ).toThrow(/PAYMENT_WEBHOOK_SECRET: the documented dev secret/);
-    expect(validateEnvironment({ NODE_ENV: 'test', PAYMENT_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET }).PAYMENT_WEBHOOK_SECRET).toBe(DEV_WEBHOOK_SECRET);
+    expect(
+      validateEnvironment({ NODE_ENV: 'test', PAYMENT_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET }).PAYMENT_WEBHOOK_SECRET,
+    ).toBe(DEV_WEBHOOK_SECRET);
   });
 
   it('lists every bad variable at once', () => {

@@ -145,7 +145,8 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (env.NODE_ENV === 'production' && env.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) {
     problems.push('PAYMENT_WEBHOOK_SECRET: the documented dev secret is refused when NODE_ENV=production');
   }
-  if (env.TCC_BACKOFF_MAX_MS < env.TCC_BACKOFF_BASE_MS) problems.push('TCC_BACKOFF_MAX_MS: must be >= TCC_BACKOFF_BASE_MS');
+  if (env.TCC_BACKOFF_MAX_MS < env.TCC_BACKOFF_BASE_MS)
+    problems.push('TCC_BACKOFF_MAX_MS: must be >= TCC_BACKOFF_BASE_MS');
   if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return env;
 }

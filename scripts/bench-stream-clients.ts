@@ -38,23 +38,27 @@ function openSse(): Promise<void> {
   return new Promise((resolve, reject) => {
     const client: Client = { values: [], soldOut: false, close: () => undefined };
     let buffer = '';
-    const req = get(`${job.baseUrl}/v1/stock/stream?skus=${job.sku}`, { headers: { authorization: `Bearer ${job.key}` }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE refused: ${res.statusCode}`));
-      client.close = () => res.destroy();
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (!frame.includes('event: stock')) continue;
-          onStock(client, JSON.parse(frame.slice(frame.indexOf('data: ') + 6)));
-        }
-      });
-      clients.push(client);
-      resolve();
-    });
+    const req = get(
+      `${job.baseUrl}/v1/stock/stream?skus=${job.sku}`,
+      { headers: { authorization: `Bearer ${job.key}` }, agent: false },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`SSE refused: ${res.statusCode}`));
+        client.close = () => res.destroy();
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (!frame.includes('event: stock')) continue;
+            onStock(client, JSON.parse(frame.slice(frame.indexOf('data: ') + 6)));
+          }
+        });
+        clients.push(client);
+        resolve();
+      },
+    );
     req.on('error', reject);
   });
 }

@@ -16,10 +16,10 @@
  * BENCH_WS_CLIENTS, BENCH_CLIENT_WORKERS (2), BENCH_DURATION (10), BENCH_CONCURRENCY (32), BENCH_UNITS (3000), DB_* and REDIS_URL as the server's.
  */
 import { ChildProcess } from 'child_process';
+import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
-import { randomUUID } from 'crypto';
 import { runLoad } from './load';
 import { dropDatabase } from './scratch-db';
 import { startBuiltServer } from './server-process';
@@ -48,10 +48,16 @@ const STOREFRONT = 'dev-storefront-key';
 let baseUrl = '';
 
 async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const headers: Record<string, string> = { authorization: `Bearer ${path.startsWith('/v1/admin') ? ADMIN : STOREFRONT}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${path.startsWith('/v1/admin') ? ADMIN : STOREFRONT}`,
+  };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['idempotency-key'] = randomUUID();
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -60,7 +66,12 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
 async function startServer(kind: string): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = await startBuiltServer(
-    { DB_NAME: databaseOf(kind), REDIS_KEY_PREFIX: `bench-stream:${RUN}:${kind}:`, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0' },
+    {
+      DB_NAME: databaseOf(kind),
+      REDIS_KEY_PREFIX: `bench-stream:${RUN}:${kind}:`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_USER_PER_SEC: '0',
+    },
     { nodeArgs },
   );
   baseUrl = server.baseUrl;
@@ -85,7 +96,8 @@ function ask<T>(worker: Worker, type: string): Promise<T> {
   });
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 /** One kind of client against a server of its own, so each RSS figure starts from a fresh process. */
 async function round(kind: 'sse' | 'ws', clients: number): Promise<boolean> {
@@ -107,7 +119,9 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
   const before = rssKb(server.pid!);
   const workers = Array.from({ length: CLIENT_WORKERS }, (_, w) => {
     const share = Math.floor(clients / CLIENT_WORKERS) + (w < clients % CLIENT_WORKERS ? 1 : 0);
-    return new Worker(join(__dirname, 'bench-stream-clients.js'), { workerData: { baseUrl, key: STOREFRONT, kind, clients: share, sku } });
+    return new Worker(join(__dirname, 'bench-stream-clients.js'), {
+      workerData: { baseUrl, key: STOREFRONT, kind, clients: share, sku },
+    });
   });
   const opened = Date.now();
   await Promise.all(workers.map((w) => ask(w, 'ready')));
@@ -123,7 +137,12 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
     next: (i) => ({
       method: 'POST',
       path: '/v1/orders',
-      headers: { authorization: `Bearer ${STOREFRONT}`, 'content-type': 'application/json', 'x-user-id': `b${i % 5000}`, 'idempotency-key': randomUUID() },
+      headers: {
+        authorization: `Bearer ${STOREFRONT}`,
+        'content-type': 'application/json',
+        'x-user-id': `b${i % 5000}`,
+        'idempotency-key': randomUUID(),
+      },
       body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
     }),
   });
@@ -144,16 +163,26 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
   const atMysql = report.last.filter((v) => v === stock.available).length;
   const above = report.last.filter((v) => v > stock.available).length;
   console.log(`\n${kind.toUpperCase()}: ${clients} clients connected in ${connectSec.toFixed(1)} s`);
-  console.log(`  RSS per idle connection: ${(((after - before) * 1024) / clients / 1024).toFixed(1)} KB (server ${(before / 1024).toFixed(0)} → ${(after / 1024).toFixed(0)} MB)`);
-  console.log(`  flash sale: ${sale.requests} checkouts in ${sale.seconds.toFixed(1)} s (${sale.rps.toFixed(0)}/s, p99 ${sale.p99.toFixed(0)} ms), ${UNITS - stock.available} of ${UNITS} units sold, MySQL available ${stock.available}`);
+  console.log(
+    `  RSS per idle connection: ${(((after - before) * 1024) / clients / 1024).toFixed(1)} KB (server ${(before / 1024).toFixed(0)} → ${(after / 1024).toFixed(0)} MB)`,
+  );
+  console.log(
+    `  flash sale: ${sale.requests} checkouts in ${sale.seconds.toFixed(1)} s (${sale.rps.toFixed(0)}/s, p99 ${sale.p99.toFixed(0)} ms), ${UNITS - stock.available} of ${UNITS} units sold, MySQL available ${stock.available}`,
+  );
   console.log(`  events: ${report.events} received, ${(report.events / sale.seconds).toFixed(0)}/s`);
-  console.log(`  commit→client delay: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${delays[delays.length - 1]} ms`);
-  console.log(`  last value = MySQL: ${atMysql}/${clients}; above MySQL: ${above}; in order: ${report.inOrder}/${clients}; soldOut shown: ${report.soldOut}/${clients}`);
+  console.log(
+    `  commit→client delay: p50 ${pct(delays, 50)} ms, p99 ${pct(delays, 99)} ms, max ${delays[delays.length - 1]} ms`,
+  );
+  console.log(
+    `  last value = MySQL: ${atMysql}/${clients}; above MySQL: ${above}; in order: ${report.inOrder}/${clients}; soldOut shown: ${report.soldOut}/${clients}`,
+  );
   return atMysql === clients && report.inOrder === clients;
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:stream ${RUN}: ${SSE_CLIENTS} SSE / ${WS_CLIENTS} WebSocket clients, flash sale of ${UNITS} units, ${CONCURRENCY} connections, ${DURATION} s`);
+  console.log(
+    `bench:stream ${RUN}: ${SSE_CLIENTS} SSE / ${WS_CLIENTS} WebSocket clients, flash sale of ${UNITS} units, ${CONCURRENCY} connections, ${DURATION} s`,
+  );
   const sse = await round('sse', SSE_CLIENTS);
   const ws = await round('ws', WS_CLIENTS);
   if (!sse || !ws) process.exitCode = 2;

@@ -66,13 +66,29 @@ function payRequest(order: Placed): LoadRequest {
 
 async function productWithStock(name: string, units: number): Promise<string> {
   const sku = `BENCH-${RUN}-${name}`;
-  await must('create product', call('POST', '/v1/admin/products', { as: 'admin', body: { sku, name: `Bench ${name}`, category: 'bench', priceCents: PRICE_CENTS } }));
-  await must('inbound', call('POST', '/v1/admin/stock/inbound', { as: 'admin', idempotent: true, body: { sku, warehouse: 'main', qty: units } }));
+  await must(
+    'create product',
+    call('POST', '/v1/admin/products', {
+      as: 'admin',
+      body: { sku, name: `Bench ${name}`, category: 'bench', priceCents: PRICE_CENTS },
+    }),
+  );
+  await must(
+    'inbound',
+    call('POST', '/v1/admin/stock/inbound', {
+      as: 'admin',
+      idempotent: true,
+      body: { sku, warehouse: 'main', qty: units },
+    }),
+  );
   return sku;
 }
 
 async function stockOf(sku: string): Promise<{ onHand: number; reserved: number }> {
-  const page = await must('stock', call('GET', `/v1/admin/stock?sku=${encodeURIComponent(sku)}&warehouse=main`, { as: 'admin' }));
+  const page = await must(
+    'stock',
+    call('GET', `/v1/admin/stock?sku=${encodeURIComponent(sku)}&warehouse=main`, { as: 'admin' }),
+  );
   return page.items[0];
 }
 
@@ -86,13 +102,20 @@ function report(phase: string, r: LoadResult): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench ${RUN} against ${BASE_URL}: autocannon, ${CONCURRENCY} connections, ${USERS} users, ${DURATION} s per timed phase`);
+  console.log(
+    `bench ${RUN} against ${BASE_URL}: autocannon, ${CONCURRENCY} connections, ${USERS} users, ${DURATION} s per timed phase`,
+  );
   const floodSku = await productWithStock('FLOOD', FLOOD_UNITS);
   const checkoutSku = await productWithStock('STOCKED', CHECKOUT_UNITS);
   await sleep(1500); // longer than the catalogue cache, so every instance sees both products
   console.log(`\nphase     requests   req/s  p50 ms   p99 ms   HTTP statuses`);
 
-  const flood = await runLoad({ baseUrl: BASE_URL, connections: CONCURRENCY, durationSec: DURATION, next: (i) => checkoutRequest(floodSku, i) });
+  const flood = await runLoad({
+    baseUrl: BASE_URL,
+    connections: CONCURRENCY,
+    durationSec: DURATION,
+    next: (i) => checkoutRequest(floodSku, i),
+  });
   report('flood', flood);
 
   const placed: Placed[] = [];
@@ -114,10 +137,22 @@ async function main(): Promise<void> {
   const ordersPerUser = new Map<string, number>();
   for (const o of placed) ordersPerUser.set(o.userId, (ordersPerUser.get(o.userId) ?? 0) + 1);
   await inBatches([...ordersPerUser], 16, ([userId, n]) =>
-    must('credit wallet', call('POST', `/v1/admin/wallets/${userId}/credit`, { as: 'admin', idempotent: true, body: { amountCents: n * PRICE_CENTS } })),
+    must(
+      'credit wallet',
+      call('POST', `/v1/admin/wallets/${userId}/credit`, {
+        as: 'admin',
+        idempotent: true,
+        body: { amountCents: n * PRICE_CENTS },
+      }),
+    ),
   );
   const pay = placed.length
-    ? await runLoad({ baseUrl: BASE_URL, connections: CONCURRENCY, amount: placed.length, next: (i) => payRequest(placed[i % placed.length]) })
+    ? await runLoad({
+        baseUrl: BASE_URL,
+        connections: CONCURRENCY,
+        amount: placed.length,
+        next: (i) => payRequest(placed[i % placed.length]),
+      })
     : undefined;
   if (pay) report('pay', pay);
 
@@ -125,8 +160,12 @@ async function main(): Promise<void> {
   // placed but never counted by the load generator.
   const sold = (await stockOf(floodSku)).reserved;
   const audit = await must('audit', call('GET', '/v1/admin/audit', { as: 'admin' }));
-  console.log(`\nflood: ${sold} of ${FLOOD_UNITS} units sold (reserved by orders; ${flood.byStatus['201'] ?? 0} answered 201 within the phase)`);
-  console.log(`checkout: ${checkout.byStatus['201'] ?? 0} of ${checkout.requests} answered 201; pay: ${pay?.byStatus['200'] ?? 0} of ${placed.length} paid`);
+  console.log(
+    `\nflood: ${sold} of ${FLOOD_UNITS} units sold (reserved by orders; ${flood.byStatus['201'] ?? 0} answered 201 within the phase)`,
+  );
+  console.log(
+    `checkout: ${checkout.byStatus['201'] ?? 0} of ${checkout.requests} answered 201; pay: ${pay?.byStatus['200'] ?? 0} of ${placed.length} paid`,
+  );
   console.log(`audit ok: ${audit.ok}${audit.ok ? '' : ` ${JSON.stringify(audit.violations).slice(0, 500)}`}`);
   if (sold !== FLOOD_UNITS || !audit.ok) process.exit(2);
 }

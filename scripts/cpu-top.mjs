@@ -24,7 +24,9 @@ const by = opt('--by', 'function');
 const skipUs = Number(opt('--skip', 0)) * 1e6;
 const callersOf = opt('--callers', undefined);
 if (args.length === 0) {
-  console.error('usage: node scripts/cpu-top.mjs <file.cpuprofile> [--top N] [--by function|file|package] [--skip S] [--callers name]');
+  console.error(
+    'usage: node scripts/cpu-top.mjs <file.cpuprofile> [--top N] [--by function|file|package] [--skip S] [--callers name]',
+  );
   process.exit(1);
 }
 
@@ -81,7 +83,10 @@ for (const file of args) {
   const busy = all - idle;
   console.log(`${file}\n  ${(all / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (not idle)\n`);
   console.log('   self ms   % busy  ' + (by === 'function' ? 'function  location' : by));
-  const rows = [...totals].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...totals]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
   for (const [key, us] of rows) {
     console.log(`${(us / 1000).toFixed(0).padStart(10)} ${((100 * us) / busy).toFixed(1).padStart(7)}%  ${key}`);
   }

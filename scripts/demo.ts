@@ -48,16 +48,55 @@ const euros = (cents: number) => `${(cents / 100).toFixed(2)}`;
 
 async function seed(): Promise<void> {
   console.log(`Seeding run ${RUN}: ${UNITS} × ${PHONE}, 500 × ${CASE}, ${USERS} wallets, coupon ${COUPON}`);
-  await must('create phone', call('POST', '/v1/admin/products', { as: 'admin', body: { sku: PHONE, name: 'Flash-sale phone', category: 'demo', priceCents: PHONE_PRICE, maxPerUser: 1 } }));
-  await must('create case', call('POST', '/v1/admin/products', { as: 'admin', body: { sku: CASE, name: 'Phone case', category: 'demo', priceCents: 1_500 } }));
-  await must('stock phone', call('POST', '/v1/admin/stock/inbound', { as: 'admin', idempotent: true, body: { sku: PHONE, warehouse: 'main', qty: UNITS, reference: `demo ${RUN}` } }));
-  await must('stock case', call('POST', '/v1/admin/stock/inbound', { as: 'admin', idempotent: true, body: { sku: CASE, warehouse: 'main', qty: 500, reference: `demo ${RUN}` } }));
-  await must('create coupon', call('POST', '/v1/admin/coupons', { as: 'admin', body: { code: COUPON, type: 'FIXED', value: 5_000 } }));
-  await must('issue coupon', call('POST', `/v1/admin/coupons/${COUPON}/issue`, { as: 'admin', body: { userIds: couponHolders } }));
+  await must(
+    'create phone',
+    call('POST', '/v1/admin/products', {
+      as: 'admin',
+      body: { sku: PHONE, name: 'Flash-sale phone', category: 'demo', priceCents: PHONE_PRICE, maxPerUser: 1 },
+    }),
+  );
+  await must(
+    'create case',
+    call('POST', '/v1/admin/products', {
+      as: 'admin',
+      body: { sku: CASE, name: 'Phone case', category: 'demo', priceCents: 1_500 },
+    }),
+  );
+  await must(
+    'stock phone',
+    call('POST', '/v1/admin/stock/inbound', {
+      as: 'admin',
+      idempotent: true,
+      body: { sku: PHONE, warehouse: 'main', qty: UNITS, reference: `demo ${RUN}` },
+    }),
+  );
+  await must(
+    'stock case',
+    call('POST', '/v1/admin/stock/inbound', {
+      as: 'admin',
+      idempotent: true,
+      body: { sku: CASE, warehouse: 'main', qty: 500, reference: `demo ${RUN}` },
+    }),
+  );
+  await must(
+    'create coupon',
+    call('POST', '/v1/admin/coupons', { as: 'admin', body: { code: COUPON, type: 'FIXED', value: 5_000 } }),
+  );
+  await must(
+    'issue coupon',
+    call('POST', `/v1/admin/coupons/${COUPON}/issue`, { as: 'admin', body: { userIds: couponHolders } }),
+  );
   // Every fifth user is short of money: their pay is refused with 402 and the order stays payable.
   const poor = new Set(users.filter((_, i) => i % 5 === 4));
   await inBatches(users, 20, (u) =>
-    must('credit wallet', call('POST', `/v1/admin/wallets/${u}/credit`, { as: 'admin', idempotent: true, body: { amountCents: poor.has(u) ? 1_000 : 100_000 } })),
+    must(
+      'credit wallet',
+      call('POST', `/v1/admin/wallets/${u}/credit`, {
+        as: 'admin',
+        idempotent: true,
+        body: { amountCents: poor.has(u) ? 1_000 : 100_000 },
+      }),
+    ),
   );
 }
 
@@ -67,7 +106,9 @@ interface Placed {
 }
 
 async function flashSale(): Promise<{ placed: Placed[]; refused: Map<string, number> }> {
-  console.log(`\nFlash sale: ${ORDERS} concurrent checkouts for ${UNITS} phones (one per user, a phone case with each)`);
+  console.log(
+    `\nFlash sale: ${ORDERS} concurrent checkouts for ${UNITS} phones (one per user, a phone case with each)`,
+  );
   const placed: Placed[] = [];
   const refused = new Map<string, number>();
   let done = 0;
@@ -76,8 +117,16 @@ async function flashSale(): Promise<{ placed: Placed[]; refused: Map<string, num
     Array.from({ length: ORDERS }, async (_, i) => {
       const user = users[i % USERS];
       const couponCode = i < USERS && i % 4 === 0 ? COUPON : undefined;
-      const body = { items: [{ sku: PHONE, qty: 1 }, { sku: CASE, qty: 1 }], ...(couponCode ? { couponCode } : {}) };
-      const r = await call('POST', '/v1/orders', { as: 'storefront', user, idempotent: true, body }).catch((err: Error) => ({ status: 0, body: { error: err.message } }));
+      const body = {
+        items: [
+          { sku: PHONE, qty: 1 },
+          { sku: CASE, qty: 1 },
+        ],
+        ...(couponCode ? { couponCode } : {}),
+      };
+      const r = await call('POST', '/v1/orders', { as: 'storefront', user, idempotent: true, body }).catch(
+        (err: Error) => ({ status: 0, body: { error: err.message } }),
+      );
       if (r.status === 201) placed.push({ user, order: r.body });
       else tally(refused, `${r.status} ${r.body?.error ?? ''}`.trim());
       progress('orders', ++done, ORDERS, `sold ${placed.length}, refused ${done - placed.length}`);
@@ -99,11 +148,23 @@ async function settle(placed: Placed[]): Promise<Map<string, number>> {
       let outcome: string;
       if (i === 0) {
         // A gateway payment: the callback is HMAC-signed over "<unix seconds>.<raw body>".
-        const raw = JSON.stringify({ paymentId: `gw-${RUN}-1`, orderId: order.orderId, amountCents: order.payableCents, status: 'SUCCEEDED' });
-        const r = await call('POST', '/v1/payments/callback', { raw, headers: { 'x-signature': callbackSignature(raw) } });
+        const raw = JSON.stringify({
+          paymentId: `gw-${RUN}-1`,
+          orderId: order.orderId,
+          amountCents: order.payableCents,
+          status: 'SUCCEEDED',
+        });
+        const r = await call('POST', '/v1/payments/callback', {
+          raw,
+          headers: { 'x-signature': callbackSignature(raw) },
+        });
         outcome = r.status === 200 ? `gateway ${r.body.paymentStatus}` : `gateway ${r.status} ${r.body?.error}`;
       } else if (i < payCount) {
-        const r = await call('POST', `/v1/orders/${order.orderId}/pay`, { as: 'storefront', user, body: { method: 'WALLET' } });
+        const r = await call('POST', `/v1/orders/${order.orderId}/pay`, {
+          as: 'storefront',
+          user,
+          body: { method: 'WALLET' },
+        });
         outcome = r.status === 200 ? `paid (${r.body.status})` : `pay ${r.status} ${r.body?.error}`;
       } else {
         const r = await call('POST', `/v1/orders/${order.orderId}/cancel`, { as: 'storefront', user, body: {} });
@@ -119,7 +180,8 @@ async function settle(placed: Placed[]): Promise<Map<string, number>> {
 function printMap(title: string, map: Map<string, number>): void {
   console.log(title);
   if (map.size === 0) console.log('  (none)');
-  for (const [key, n] of [...map.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${key}`);
+  for (const [key, n] of [...map.entries()].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${String(n).padStart(5)}  ${key}`);
 }
 
 async function main(): Promise<void> {
@@ -137,12 +199,16 @@ async function main(): Promise<void> {
   const revenue = placed.reduce((sum, p) => sum + p.order.payableCents, 0);
 
   console.log('\n=== What sold ===');
-  console.log(`  orders placed: ${placed.length} of ${ORDERS} (${UNITS} phones on sale; ${withCoupon} with coupon ${COUPON})`);
+  console.log(
+    `  orders placed: ${placed.length} of ${ORDERS} (${UNITS} phones on sale; ${withCoupon} with coupon ${COUPON})`,
+  );
   console.log(`  value of the orders placed: ${euros(revenue)} (after coupons)`);
   console.log(`  phone stock now: onHand ${phone.onHand}, reserved ${phone.reserved}, available ${phone.available}`);
   printMap('\n=== Refused at checkout ===', refused);
   printMap('\n=== Pay / cancel ===', outcomes);
-  const settled = [...outcomes.entries()].filter(([k]) => /^(paid|cancelled|gateway CAPTURED)/.test(k)).reduce((a, [, n]) => a + n, 0);
+  const settled = [...outcomes.entries()]
+    .filter(([k]) => /^(paid|cancelled|gateway CAPTURED)/.test(k))
+    .reduce((a, [, n]) => a + n, 0);
   console.log(
     `  ${placed.length - settled} orders still unpaid (incl. the 402s): they expire after ORDER_PAYMENT_TIMEOUT_SEC and the recovery job releases their stock`,
   );

@@ -32,7 +32,8 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.as) headers.authorization = `Bearer ${opts.as === 'admin' ? ADMIN_KEY : STOREFRONT_KEY}`;
   if (opts.user) headers['x-user-id'] = opts.user;
-  if (opts.idempotent) headers['idempotency-key'] = typeof opts.idempotent === 'string' ? opts.idempotent : randomUUID();
+  if (opts.idempotent)
+    headers['idempotency-key'] = typeof opts.idempotent === 'string' ? opts.idempotent : randomUUID();
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${target}${path}`, { method, headers, body: payload });

@@ -12,12 +12,24 @@ if (process.send && process.channel) {
   process.channel.unref();
   const every = Math.max(1, Number(process.env.SOAK_GC_EVERY) || 10);
   let n = 0;
-  const timer = setInterval(() => {
-    const afterGc = typeof global.gc === 'function' && ++n % every === 0;
-    if (afterGc) global.gc();
-    const m = process.memoryUsage();
-    process.send({ memory: { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, afterGc } });
-  }, Math.max(200, Number(process.env.SOAK_SAMPLE_MS) || 2000));
+  const timer = setInterval(
+    () => {
+      const afterGc = typeof global.gc === 'function' && ++n % every === 0;
+      if (afterGc) global.gc();
+      const m = process.memoryUsage();
+      process.send({
+        memory: {
+          at: Date.now(),
+          rss: m.rss,
+          heapUsed: m.heapUsed,
+          heapTotal: m.heapTotal,
+          external: m.external,
+          afterGc,
+        },
+      });
+    },
+    Math.max(200, Number(process.env.SOAK_SAMPLE_MS) || 2000),
+  );
   timer.unref();
   process.on('message', (msg) => {
     if (msg && msg.cmd === 'snapshot') process.send({ snapshot: v8.writeHeapSnapshot(msg.path) });

@@ -45,12 +45,22 @@ export interface StartOptions {
 }
 
 /** Starts the built server with these environment overrides and waits until /health answers. */
-export async function startBuiltServer(env: Record<string, string>, options: number | StartOptions = {}): Promise<ServerProcess> {
-  const { timeoutMs = 30000, nodeArgs = [], ipc = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+export async function startBuiltServer(
+  env: Record<string, string>,
+  options: number | StartOptions = {},
+): Promise<ServerProcess> {
+  const {
+    timeoutMs = 30000,
+    nodeArgs = [],
+    ipc = false,
+  } = typeof options === 'number' ? { timeoutMs: options } : options;
   if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const port = env.PORT ?? String(await freePort());
   const stdio: StdioOptions = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
-  const child = spawn(process.execPath, [...nodeArgs, BUILT_MAIN], { env: { ...process.env, ...env, PORT: port }, stdio });
+  const child = spawn(process.execPath, [...nodeArgs, BUILT_MAIN], {
+    env: { ...process.env, ...env, PORT: port },
+    stdio,
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -34,7 +34,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 function tally(statuses: Map<number, number>): string {
-  return [...statuses].sort((a, b) => a[0] - b[0]).map(([status, n]) => `${status}×${n}`).join(' ');
+  return [...statuses]
+    .sort((a, b) => a[0] - b[0])
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
 }
 
 /** Latencies and statuses per kind of request: the current minute, and the whole run. */
@@ -60,7 +63,14 @@ export class Recorder {
     const lines: KindLine[] = [];
     const line = (kind: string, b: Bucket): KindLine => {
       const sorted = b.latencies.sort((x, y) => x - y);
-      return { kind, requests: sorted.length, rps: sorted.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), statuses: b.statuses };
+      return {
+        kind,
+        requests: sorted.length,
+        rps: sorted.length / seconds,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        statuses: b.statuses,
+      };
     };
     for (const [kind, b] of [...this.minute].sort((a, b) => a[0].localeCompare(b[0]))) {
       all.latencies.push(...b.latencies);
@@ -77,12 +87,15 @@ export class Recorder {
   unexpected(): Record<string, number> {
     const found: Record<string, number> = {};
     for (const [kind, statuses] of this.totals)
-      for (const [status, n] of statuses) if (status === 0 || (status >= 500 && status !== 503)) found[`${kind} ${status}`] = n;
+      for (const [status, n] of statuses)
+        if (status === 0 || (status >= 500 && status !== 503)) found[`${kind} ${status}`] = n;
     return found;
   }
 
   totalsTable(): string[] {
-    return [...this.totals].sort((a, b) => a[0].localeCompare(b[0])).map(([kind, s]) => `  ${kind.padEnd(10)} ${tally(s)}`);
+    return [...this.totals]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([kind, s]) => `  ${kind.padEnd(10)} ${tally(s)}`);
   }
 }
 
@@ -92,10 +105,17 @@ export function formatMinute(index: number, lines: KindLine[], memory: MemorySam
   const last = minute[minute.length - 1];
   const gc = [...minute].reverse().find((s) => s.afterGc);
   const peak = Math.max(...minute.map((s) => s.heapUsed));
-  const mem = last ? `rss ${mb(last.rss)} MB, heap peak ${mb(peak)} MB${gc ? `, after GC ${mb(gc.heapUsed)} MB` : ''}` : 'no memory sample';
-  const out = [`-- minute ${index} -- ${mem}`, `  ${'kind'.padEnd(10)} ${'requests'.padStart(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  statuses`];
+  const mem = last
+    ? `rss ${mb(last.rss)} MB, heap peak ${mb(peak)} MB${gc ? `, after GC ${mb(gc.heapUsed)} MB` : ''}`
+    : 'no memory sample';
+  const out = [
+    `-- minute ${index} -- ${mem}`,
+    `  ${'kind'.padEnd(10)} ${'requests'.padStart(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  statuses`,
+  ];
   for (const l of lines)
-    out.push(`  ${l.kind.padEnd(10)} ${String(l.requests).padStart(8)} ${l.rps.toFixed(1).padStart(7)} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(8)}  ${tally(l.statuses)}`);
+    out.push(
+      `  ${l.kind.padEnd(10)} ${String(l.requests).padStart(8)} ${l.rps.toFixed(1).padStart(7)} ${l.p50.toFixed(1).padStart(8)} ${l.p99.toFixed(1).padStart(8)}  ${tally(l.statuses)}`,
+    );
   return out;
 }
 
@@ -129,12 +149,22 @@ export interface FlatRule {
  */
 export function judgeMemory(samples: MemorySample[], start: number, end: number, rule: FlatRule): MemoryVerdict {
   const minutes = (end - start) / 60000;
-  if (minutes < rule.minMinutes) return { judged: false, flat: true, text: `not judged: ${minutes.toFixed(1)} min of load, under ${rule.minMinutes}` };
+  if (minutes < rule.minMinutes)
+    return {
+      judged: false,
+      flat: true,
+      text: `not judged: ${minutes.toFixed(1)} min of load, under ${rule.minMinutes}`,
+    };
   const half = start + (end - start) / 2;
   const late = samples.filter((s) => s.at >= half && s.at <= end);
   const heap = late.filter((s) => s.afterGc).map((s): [number, number] => [s.at, s.heapUsed / MB]);
   const rss = late.map((s): [number, number] => [s.at, s.rss / MB]);
-  if (heap.length < 3) return { judged: false, flat: false, text: `not judged: ${heap.length} heap-after-GC samples in the second half (is --expose-gc on?)` };
+  if (heap.length < 3)
+    return {
+      judged: false,
+      flat: false,
+      text: `not judged: ${heap.length} heap-after-GC samples in the second half (is --expose-gc on?)`,
+    };
   const span = end - half;
   const heapRise = slope(heap) * span;
   const rssRise = slope(rss) * span;

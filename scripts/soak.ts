@@ -26,9 +26,9 @@ import { join } from 'path';
 import { call, must, setBaseUrl } from './http-client';
 import { deleteRedisKeys, dropDatabase } from './scratch-db';
 import { PROJECT_ROOT, ServerProcess, startBuiltServer } from './server-process';
+import { sleep } from './sleep';
 import { DEFAULT_MIX, Mix, parseMix, World } from './soak-mix';
 import { FlatRule, formatMinute, judgeMemory, MemorySample, Recorder } from './soak-stats';
-import { sleep } from './sleep';
 
 export interface SoakOptions {
   minutes: number;
@@ -99,7 +99,11 @@ export function optionsFromEnv(argv = process.argv.slice(2)): SoakOptions {
   };
 }
 
-async function startServer(o: SoakOptions, env0: Record<string, string>, memory: MemorySample[]): Promise<ServerProcess> {
+async function startServer(
+  o: SoakOptions,
+  env0: Record<string, string>,
+  memory: MemorySample[],
+): Promise<ServerProcess> {
   const env: Record<string, string> = {
     ...env0,
     ORDER_PAYMENT_TIMEOUT_SEC: String(o.paymentTimeoutSec),
@@ -109,17 +113,27 @@ async function startServer(o: SoakOptions, env0: Record<string, string>, memory:
     SOAK_GC_EVERY: '10',
   };
   const probe = join(PROJECT_ROOT, 'scripts/memory-probe.cjs');
-  const server = await startBuiltServer(env, { nodeArgs: ['--expose-gc', '--require', probe], ipc: true, timeoutMs: 60000 });
+  const server = await startBuiltServer(env, {
+    nodeArgs: ['--expose-gc', '--require', probe],
+    ipc: true,
+    timeoutMs: 60000,
+  });
   server.child.on('message', (msg: { memory?: MemorySample; snapshot?: string }) => {
     if (msg.memory) memory.push(msg.memory);
     if (msg.snapshot) o.log(`heap snapshot written: ${msg.snapshot}`);
   });
-  o.log(`server pid ${server.child.pid} at ${server.baseUrl}, database ${env.DB_NAME}, redis prefix ${env.REDIS_KEY_PREFIX}`);
+  o.log(
+    `server pid ${server.child.pid} at ${server.baseUrl}, database ${env.DB_NAME}, redis prefix ${env.REDIS_KEY_PREFIX}`,
+  );
   return server;
 }
 
 async function openTransactions(): Promise<number> {
-  const pages = await Promise.all(OPEN.map((s) => must('transactions', call('GET', `/v1/admin/transactions?status=${s}&pageSize=1`, { as: 'admin' }))));
+  const pages = await Promise.all(
+    OPEN.map((s) =>
+      must('transactions', call('GET', `/v1/admin/transactions?status=${s}&pageSize=1`, { as: 'admin' })),
+    ),
+  );
   return pages.reduce((a, p) => a + p.total, 0);
 }
 
@@ -150,7 +164,13 @@ async function audit(): Promise<{ ok: boolean; violations: unknown[] }> {
 }
 
 /** The loaded phase: virtual users, a report and a flash restock every minute. */
-async function load(o: SoakOptions, world: World, recorder: Recorder, memory: MemorySample[], snapshot: (name: string) => void): Promise<void> {
+async function load(
+  o: SoakOptions,
+  world: World,
+  recorder: Recorder,
+  memory: MemorySample[],
+  snapshot: (name: string) => void,
+): Promise<void> {
   const until = Date.now() + o.minutes * 60000;
   let minute = 0;
   let since = Date.now();
@@ -208,17 +228,24 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const run = Date.now().toString(36).toUpperCase();
   const memory: MemorySample[] = [];
   const recorder = new Recorder();
-  const scratch = { DB_NAME: `soak_${run.toLowerCase()}`, REDIS_KEY_PREFIX: `soak:${run.toLowerCase()}:`, ...o.serverEnv };
+  const scratch = {
+    DB_NAME: `soak_${run.toLowerCase()}`,
+    REDIS_KEY_PREFIX: `soak:${run.toLowerCase()}:`,
+    ...o.serverEnv,
+  };
   const server = await startServer(o, scratch, memory);
   let result: SoakResult | undefined;
   const snapshot = (name: string) => {
-    if (o.heapSnapshots) server.child.send({ cmd: 'snapshot', path: join(tmpdir(), `soak-${run}-${name}.heapsnapshot`) });
+    if (o.heapSnapshots)
+      server.child.send({ cmd: 'snapshot', path: join(tmpdir(), `soak-${run}-${name}.heapsnapshot`) });
   };
   try {
     setBaseUrl(server.baseUrl);
     const world = new World({ run, users: o.users, skus: o.skus, flashUnits: o.flashUnits, rate: o.rate, recorder });
     await world.seed();
-    o.log(`soak ${run}: ${o.minutes} min, ${o.connections} virtual users, ${o.rate || 'unlimited'} req/s, mix ${JSON.stringify(o.mix)}, payment timeout ${o.paymentTimeoutSec} s`);
+    o.log(
+      `soak ${run}: ${o.minutes} min, ${o.connections} virtual users, ${o.rate || 'unlimited'} req/s, mix ${JSON.stringify(o.mix)}, payment timeout ${o.paymentTimeoutSec} s`,
+    );
     recorder.rollover(); // seeding is not measured
     const started = Date.now();
     await load(o, world, recorder, memory, snapshot);
@@ -235,11 +262,23 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     o.log('\n=== totals (HTTP statuses per kind) ===');
     for (const line of recorder.totalsTable()) o.log(line);
     o.log(`\nopen transactions after the drain: ${open}`);
-    o.log(`orders left unpaid (newest ${world.leftToExpire.length}) not EXPIRED: ${wrong.length}${wrong.length ? ` e.g. ${wrong.slice(0, 5).join(', ')}` : ''}`);
+    o.log(
+      `orders left unpaid (newest ${world.leftToExpire.length}) not EXPIRED: ${wrong.length}${wrong.length ? ` e.g. ${wrong.slice(0, 5).join(', ')}` : ''}`,
+    );
     o.log(`unexpected statuses: ${Object.keys(unexpected).length ? JSON.stringify(unexpected) : 'none'}`);
     o.log(`memory: ${verdict.text}`);
     o.log(`GET /v1/admin/audit: ${JSON.stringify(audited)}`);
-    return (result = { ok, auditOk: audited.ok, violations: audited.violations, openTransactions: open, leftUnpaid: world.leftToExpire.length, notExpired: wrong, unexpected, memory: verdict, totals: recorder.totals });
+    return (result = {
+      ok,
+      auditOk: audited.ok,
+      violations: audited.violations,
+      openTransactions: open,
+      leftUnpaid: world.leftToExpire.length,
+      notExpired: wrong,
+      unexpected,
+      memory: verdict,
+      totals: recorder.totals,
+    });
   } finally {
     server.child.kill('SIGTERM');
     const code = await server.exited;

@@ -1,5 +1,5 @@
-import { IdempotencyClaim, IdempotencyStore, inTransaction } from '@app/core';
 import { ulid } from 'ulid';
+import { IdempotencyClaim, IdempotencyStore, inTransaction } from '@app/core';
 import { Shop } from '../e2e/shop';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -16,7 +16,9 @@ describe('admin stock changes are exactly once', () => {
   beforeAll(async () => {
     t = await startTestApp();
     shop = new Shop(t);
-    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(201);
+    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(
+      201,
+    );
     await shop.credit('buyer', 1_000_000);
   });
   afterAll(() => t?.close());
@@ -32,7 +34,9 @@ describe('admin stock changes are exactly once', () => {
     }
     // The restart: Redis markers of the dead process are gone, and the retry comes > 60 s later.
     await dropRedisRecords(key);
-    await t.db.query(`UPDATE idempotency_record SET created_at = created_at - INTERVAL 61 SECOND WHERE idem_key = ?`, [key]);
+    await t.db.query(`UPDATE idempotency_record SET created_at = created_at - INTERVAL 61 SECOND WHERE idem_key = ?`, [
+      key,
+    ]);
   }
 
   /** KEYS answers full names; the app's client prefixes what it deletes itself. */
@@ -108,11 +112,22 @@ describe('admin stock changes are exactly once', () => {
     const store = t.app.get(IdempotencyStore);
     const first = await store.begin('k:race', 'race-key', 'h'.repeat(64), true);
     expect(first.kind).toBe('acquired');
-    await t.db.query(`UPDATE idempotency_record SET created_at = created_at - INTERVAL 61 SECOND WHERE idem_key = 'race-key'`);
+    await t.db.query(
+      `UPDATE idempotency_record SET created_at = created_at - INTERVAL 61 SECOND WHERE idem_key = 'race-key'`,
+    );
     await dropRedisRecords('race-key');
     const second = await store.begin('k:race', 'race-key', 'h'.repeat(64), true);
     expect(second.kind).toBe('acquired');
-    const claimOf = (o: typeof first) => new IdempotencyClaim(store, 'k:race', 'race-key', 'h'.repeat(64), o.kind === 'acquired' ? o.attemptId : null, 200, false);
+    const claimOf = (o: typeof first) =>
+      new IdempotencyClaim(
+        store,
+        'k:race',
+        'race-key',
+        'h'.repeat(64),
+        o.kind === 'acquired' ? o.attemptId : null,
+        200,
+        false,
+      );
 
     const late = inTransaction(t.db, async (em) => {
       // The attempt's own change, which must not survive its failed record.
@@ -125,7 +140,9 @@ describe('admin stock changes are exactly once', () => {
     });
     await expect(late).rejects.toMatchObject({ code: 'CONFLICT' });
     await inTransaction(t.db, (em) => claimOf(second).recordIn(em, { who: 'second' }));
-    const [row] = await t.db.query(`SELECT state, response_body AS body FROM idempotency_record WHERE idem_key = 'race-key'`);
+    const [row] = await t.db.query(
+      `SELECT state, response_body AS body FROM idempotency_record WHERE idem_key = 'race-key'`,
+    );
     expect(row.state).toBe('DONE');
     expect(typeof row.body === 'string' ? JSON.parse(row.body) : row.body).toEqual({ who: 'second' });
     expect(await t.db.query(`SELECT 1 FROM idempotency_record WHERE idem_key = 'side-effect'`)).toHaveLength(0);

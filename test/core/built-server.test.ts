@@ -1,11 +1,11 @@
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { AddressInfo } from 'net';
+import { sleep } from '@app/core';
 import { ProbeModule } from '../helpers/probe.module';
 import { BUILT_MAIN as MAIN, startBuiltServer } from '../helpers/server-process';
 import { startTestApp } from '../helpers/test-app';
 import { ADMIN_KEY, newTestEnv } from '../helpers/test-env';
-import { sleep } from '@app/core';
 
 /** The built server (npm run build && npm run start:prod), as black-box tests start it. */
 describe('built server', () => {
@@ -41,7 +41,10 @@ describe('built server', () => {
 
   it('refuses to start on a bad variable, naming it', async () => {
     expect(existsSync(MAIN)).toBe(true);
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stderr.on('data', (d) => (output += d));
     child.stdout.on('data', (d) => (output += d));
@@ -59,7 +62,11 @@ describe('graceful shutdown', () => {
       const { port } = t.app.getHttpServer().address() as AddressInfo;
       const slow = fetch(`http://127.0.0.1:${port}/__probe/write`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'idempotency-key': 'drain-1' },
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'drain-1',
+        },
         body: JSON.stringify({ label: 'drain', delayMs: 700 }),
       });
       await sleep(150);

@@ -63,7 +63,9 @@ describe('catalogue: products and warehouses', () => {
       body: { name: 'New', priceCents: 150, maxPerUser: null, status: 'INACTIVE' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(expect.objectContaining({ name: 'New', priceCents: 150, maxPerUser: null, status: 'INACTIVE' }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ name: 'New', priceCents: 150, maxPerUser: null, status: 'INACTIVE' }),
+    );
     const list = await t.request('GET', '/v1/products?category=p');
     expect(list.body.items.map((p: { sku: string }) => p.sku)).not.toContain('CAT-P');
     const admin = await t.request('GET', '/v1/admin/products?status=INACTIVE');
@@ -80,9 +82,18 @@ describe('catalogue: products and warehouses', () => {
     await create({ sku: 'CAT-N', name: 'Keep', category: 'n', priceCents: 100 });
     for (const field of ['name', 'category', 'priceCents', 'status', 'sku']) {
       const res = await t.request('PATCH', '/v1/admin/products/CAT-N', { body: { [field]: null } });
-      expect({ field, status: res.status, error: res.body.error }).toEqual({ field, status: 400, error: 'VALIDATION_FAILED' });
+      expect({ field, status: res.status, error: res.body.error }).toEqual({
+        field,
+        status: 400,
+        error: 'VALIDATION_FAILED',
+      });
     }
-    expect((await t.request('GET', '/v1/products/CAT-N')).body).toMatchObject({ name: 'Keep', category: 'n', priceCents: 100, status: 'ACTIVE' });
+    expect((await t.request('GET', '/v1/products/CAT-N')).body).toMatchObject({
+      name: 'Keep',
+      category: 'n',
+      priceCents: 100,
+      status: 'ACTIVE',
+    });
   });
 
   it('answers an unknown sku with 404 NOT_FOUND, however long', async () => {
@@ -122,8 +133,12 @@ describe('catalogue: products and warehouses', () => {
     const created = await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } });
     expect(created.status).toBe(201);
     expect(created.body).toEqual(expect.objectContaining({ code: 'east', name: 'East' }));
-    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'Again' } })).status).toBe(409);
-    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'bad code', name: 'x' } })).status).toBe(400);
+    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'Again' } })).status).toBe(
+      409,
+    );
+    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'bad code', name: 'x' } })).status).toBe(
+      400,
+    );
   });
 
   it('counts requests by route in /metrics', async () => {

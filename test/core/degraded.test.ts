@@ -22,7 +22,9 @@ describe('with Redis unreachable', () => {
   it('keeps idempotency on MySQL: 20 concurrent duplicates, one effect', async () => {
     const body = { label: 'no-redis', delayMs: 100 };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'mysql-only' })),
+      Array.from({ length: 20 }, () =>
+        t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'mysql-only' }),
+      ),
     );
     const rows = await t.db.query(`SELECT COUNT(*) AS n FROM probe_write WHERE label = 'no-redis'`);
     expect(Number(rows[0].n)).toBe(1);

@@ -25,7 +25,9 @@ function walk(dir: string, out: string[] = []): string[] {
 const repoFiles = walk(ROOT);
 const markdownFiles = repoFiles.filter((f) => {
   const rel = relative(ROOT, f);
-  return rel === 'README.md' || (rel.startsWith('docs/') && rel.endsWith('.md')) || /^libs\/[^/]+\/README\.md$/.test(rel);
+  return (
+    rel === 'README.md' || (rel.startsWith('docs/') && rel.endsWith('.md')) || /^libs\/[^/]+\/README\.md$/.test(rel)
+  );
 });
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */

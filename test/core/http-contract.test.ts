@@ -49,7 +49,10 @@ describe('HTTP contract: errors and auth', () => {
     });
 
     it('does not echo the key or other users in errors', async () => {
-      const res = await t.request('GET', '/v1/products', { as: 'none', headers: { authorization: 'Bearer secret-guess-123' } });
+      const res = await t.request('GET', '/v1/products', {
+        as: 'none',
+        headers: { authorization: 'Bearer secret-guess-123' },
+      });
       expect(JSON.stringify(res.body)).not.toContain('secret-guess-123');
     });
   });
@@ -79,7 +82,10 @@ describe('HTTP contract: errors and auth', () => {
     });
 
     it.each([['null'], ['[]'], ['"text"'], ['42'], ['{}']])('answers a body of %s with 400, never 5xx', async (raw) => {
-      const res = await t.request('POST', '/v1/admin/products', { rawBody: raw, headers: { 'content-type': 'application/json' } });
+      const res = await t.request('POST', '/v1/admin/products', {
+        rawBody: raw,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(400);
       expectErrorShape(res.body, 400, 'VALIDATION_FAILED');
     });

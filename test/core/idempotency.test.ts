@@ -1,6 +1,6 @@
+import { sleep } from '@app/core';
 import { ProbeModule } from '../helpers/probe.module';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { sleep } from '@app/core';
 
 /** Idempotency-Key per docs/api.md#idempotency-key, on probe routes that insert one probe_write row per execution. */
 describe('Idempotency-Key', () => {
@@ -18,13 +18,25 @@ describe('Idempotency-Key', () => {
     const res = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'no-key', delayMs: 0 } });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('VALIDATION_FAILED');
-    const tooLong = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'x', delayMs: 0 }, idempotencyKey: 'k'.repeat(129) });
+    const tooLong = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'x', delayMs: 0 },
+      idempotencyKey: 'k'.repeat(129),
+    });
     expect(tooLong.status).toBe(400);
   });
 
   it('replays the first response for the same key and body, and executes once', async () => {
-    const first = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'replay', delayMs: 0 }, idempotencyKey: 'key-1' });
-    const second = await t.request('POST', '/__probe/write', { as: 'admin', body: { delayMs: 0, label: 'replay' }, idempotencyKey: 'key-1' });
+    const first = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'replay', delayMs: 0 },
+      idempotencyKey: 'key-1',
+    });
+    const second = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { delayMs: 0, label: 'replay' },
+      idempotencyKey: 'key-1',
+    });
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
@@ -34,17 +46,33 @@ describe('Idempotency-Key', () => {
   });
 
   it('answers 422 for the same key with a different body, changing nothing', async () => {
-    await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'mismatch', delayMs: 0 }, idempotencyKey: 'key-2' });
-    const res = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'mismatch-2', delayMs: 0 }, idempotencyKey: 'key-2' });
+    await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'mismatch', delayMs: 0 },
+      idempotencyKey: 'key-2',
+    });
+    const res = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'mismatch-2', delayMs: 0 },
+      idempotencyKey: 'key-2',
+    });
     expect(res.status).toBe(422);
     expect(res.body.error).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await rowsLabelled('mismatch-2')).toBe(0);
   });
 
   it('evaluates a refused request again on retry (a 4xx changed nothing)', async () => {
-    const refused = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'refuse', delayMs: 0 }, idempotencyKey: 'key-3' });
+    const refused = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'refuse', delayMs: 0 },
+      idempotencyKey: 'key-3',
+    });
     expect(refused.status).toBe(409);
-    const again = await t.request('POST', '/__probe/write', { as: 'admin', body: { label: 'refuse', delayMs: 0 }, idempotencyKey: 'key-3' });
+    const again = await t.request('POST', '/__probe/write', {
+      as: 'admin',
+      body: { label: 'refuse', delayMs: 0 },
+      idempotencyKey: 'key-3',
+    });
     expect(again.status).toBe(409);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
   });
@@ -52,7 +80,9 @@ describe('Idempotency-Key', () => {
   it('gives 20 concurrent duplicates one effect and the same answer', async () => {
     const body = { label: 'concurrent', delayMs: 150 };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-4' })),
+      Array.from({ length: 20 }, () =>
+        t.request('POST', '/__probe/write', { as: 'admin', body, idempotencyKey: 'key-4' }),
+      ),
     );
     expect(await rowsLabelled('concurrent')).toBe(1);
     const ok = results.filter((r) => r.status === 200);

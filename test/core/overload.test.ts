@@ -1,5 +1,5 @@
-import { startTestApp, TestApp } from '../helpers/test-app';
 import { sleep } from '@app/core';
+import { startTestApp, TestApp } from '../helpers/test-app';
 
 /** Overload is shed, not queued: a saturated pool answers 503 + Retry-After at once; /health pings MySQL at most once per period. */
 describe('overload shedding', () => {
@@ -51,7 +51,9 @@ describe('overload shedding', () => {
     await sleep(100);
     const started = Date.now();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.request('GET', '/v1/orders', { user: `shed-${i}` }).then((r) => ({ ...r, ms: Date.now() - started }))),
+      Array.from({ length: 20 }, (_, i) =>
+        t.request('GET', '/v1/orders', { user: `shed-${i}` }).then((r) => ({ ...r, ms: Date.now() - started })),
+      ),
     );
     for (const r of results) {
       expect(r.status).toBe(503);
@@ -63,7 +65,9 @@ describe('overload shedding', () => {
 
     // The pool is whole again: nothing was leaked by the requests that gave up.
     for (let round = 0; round < 3; round++) {
-      const after = await Promise.all(Array.from({ length: 4 }, (_, i) => t.request('GET', '/v1/orders', { user: `shed-${i}` })));
+      const after = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => t.request('GET', '/v1/orders', { user: `shed-${i}` })),
+      );
       expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     }
   });

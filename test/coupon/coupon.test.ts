@@ -1,8 +1,7 @@
 import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
 import { COUPON_PARTICIPANT, CouponParticipant, CouponService } from '@app/coupon';
-import { branchIdOf, TccCoordinator } from '@app/tcc';
-import type { BranchContext } from '@app/tcc';
+import { branchIdOf, TccCoordinator, type BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 describe('coupons', () => {
@@ -23,10 +22,15 @@ describe('coupons', () => {
   });
 
   const createCoupon = (body: unknown) => t.request('POST', '/v1/admin/coupons', { body });
-  const issue = (code: string, userIds: unknown) => t.request('POST', `/v1/admin/coupons/${code}/issue`, { body: { userIds } });
+  const issue = (code: string, userIds: unknown) =>
+    t.request('POST', `/v1/admin/coupons/${code}/issue`, { body: { userIds } });
   const stateOf = async (userId: string, code: string): Promise<string | undefined> =>
     (await t.db.query('SELECT state FROM user_coupon WHERE user_id = ? AND code = ?', [userId, code]))[0]?.state;
-  const ctx = (txId = ulid()): BranchContext => ({ txId, branchId: branchIdOf(txId, COUPON_PARTICIPANT), txName: 'checkout' });
+  const ctx = (txId = ulid()): BranchContext => ({
+    txId,
+    branchId: branchIdOf(txId, COUPON_PARTICIPANT),
+    txName: 'checkout',
+  });
 
   describe('admin create', () => {
     it('creates a coupon and returns it with 201', async () => {
@@ -57,13 +61,26 @@ describe('coupons', () => {
     });
 
     it('reads null for an optional field as absent (the shape the API answers with)', async () => {
-      const res = await createCoupon({ code: 'NULLS', type: 'FIXED', value: 3, minOrderCents: null, validFrom: null, validTo: null });
+      const res = await createCoupon({
+        code: 'NULLS',
+        type: 'FIXED',
+        value: 3,
+        minOrderCents: null,
+        validFrom: null,
+        validTo: null,
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ code: 'NULLS', minOrderCents: 0, validFrom: null, validTo: null });
     });
 
     it('reads a date-time without a zone as UTC and a bare date as its UTC midnight', async () => {
-      const res = await createCoupon({ code: 'ZONELESS', type: 'FIXED', value: 1, validFrom: '2030-01-01', validTo: '2030-01-02T10:00:00' });
+      const res = await createCoupon({
+        code: 'ZONELESS',
+        type: 'FIXED',
+        value: 1,
+        validFrom: '2030-01-01',
+        validTo: '2030-01-02T10:00:00',
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ validFrom: '2030-01-01T00:00:00.000Z', validTo: '2030-01-02T10:00:00.000Z' });
     });
@@ -86,8 +103,14 @@ describe('coupons', () => {
       ['missing type', { code: 'B8', value: 5 }],
       ['bad code', { code: 'has space', type: 'FIXED', value: 5 }],
       ['too long code', { code: 'x'.repeat(65), type: 'FIXED', value: 5 }],
-      ['validFrom after validTo', { code: 'B9', type: 'FIXED', value: 5, validFrom: '2030-01-02T00:00:00Z', validTo: '2030-01-01T00:00:00Z' }],
-      ['validFrom equal to validTo', { code: 'B10', type: 'FIXED', value: 5, validFrom: '2030-01-01T00:00:00Z', validTo: '2030-01-01T00:00:00Z' }],
+      [
+        'validFrom after validTo',
+        { code: 'B9', type: 'FIXED', value: 5, validFrom: '2030-01-02T00:00:00Z', validTo: '2030-01-01T00:00:00Z' },
+      ],
+      [
+        'validFrom equal to validTo',
+        { code: 'B10', type: 'FIXED', value: 5, validFrom: '2030-01-01T00:00:00Z', validTo: '2030-01-01T00:00:00Z' },
+      ],
       ['not an ISO date', { code: 'B11', type: 'FIXED', value: 5, validTo: 'next tuesday' }],
       ['impossible date', { code: 'B12', type: 'FIXED', value: 5, validTo: '2030-02-31T00:00:00Z' }],
       ['a year before 1970', { code: 'B15', type: 'FIXED', value: 5, validTo: '0001-01-01' }],
@@ -99,12 +122,17 @@ describe('coupons', () => {
       const res = await createCoupon(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('VALIDATION_FAILED');
-      const [{ n }] = await t.db.query('SELECT COUNT(*) AS n FROM coupon WHERE code = ?', [(body as { code?: string }).code ?? '']);
+      const [{ n }] = await t.db.query('SELECT COUNT(*) AS n FROM coupon WHERE code = ?', [
+        (body as { code?: string }).code ?? '',
+      ]);
       expect(Number(n)).toBe(0);
     });
 
     it('needs the admin scope', async () => {
-      const res = await t.request('POST', '/v1/admin/coupons', { as: 'storefront', body: { code: 'X', type: 'FIXED', value: 1 } });
+      const res = await t.request('POST', '/v1/admin/coupons', {
+        as: 'storefront',
+        body: { code: 'X', type: 'FIXED', value: 1 },
+      });
       expect(res.status).toBe(403);
     });
   });
@@ -153,7 +181,10 @@ describe('coupons', () => {
     });
 
     it('issues to 1000 users in one call', async () => {
-      const res = await issue('ISSUE1', Array.from({ length: 1000 }, (_, i) => `bulk${i}`));
+      const res = await issue(
+        'ISSUE1',
+        Array.from({ length: 1000 }, (_, i) => `bulk${i}`),
+      );
       expect(res.body).toEqual({ issued: 1000 });
     });
   });
@@ -222,8 +253,18 @@ describe('coupons', () => {
     beforeAll(async () => {
       await createCoupon({ code: 'Q-FIX', type: 'FIXED', value: 700, minOrderCents: 1000 });
       await createCoupon({ code: 'Q-PCT', type: 'PERCENT', value: 15 });
-      await createCoupon({ code: 'Q-OLD', type: 'FIXED', value: 100, validTo: new Date(now.getTime() - 1000).toISOString() });
-      await createCoupon({ code: 'Q-NEW', type: 'FIXED', value: 100, validFrom: new Date(now.getTime() + 3_600_000).toISOString() });
+      await createCoupon({
+        code: 'Q-OLD',
+        type: 'FIXED',
+        value: 100,
+        validTo: new Date(now.getTime() - 1000).toISOString(),
+      });
+      await createCoupon({
+        code: 'Q-NEW',
+        type: 'FIXED',
+        value: 100,
+        validFrom: new Date(now.getTime() + 3_600_000).toISOString(),
+      });
       for (const code of ['Q-FIX', 'Q-PCT', 'Q-OLD', 'Q-NEW']) await issue(code, ['quoter']);
     });
 
@@ -293,9 +334,13 @@ describe('coupons', () => {
       const code = await fresh();
       const refund = { txId: ulid(), branchId: 'r2:coupon', txName: 'refund' };
       const giveBack = { kind: 'return' as const, userId: 'pu', code };
-      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({
+        code: ErrorCode.CONFLICT,
+      });
       await inTransaction(t.db, (em) => participant.try(em, ctx(), use(code)));
-      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+      await expect(inTransaction(t.db, (em) => participant.try(em, refund, giveBack))).rejects.toMatchObject({
+        code: ErrorCode.CONFLICT,
+      });
       expect(await stateOf('pu', code)).toBe('FROZEN');
     });
 
@@ -304,11 +349,14 @@ describe('coupons', () => {
       const c = ctx();
       await inTransaction(t.db, (em) => participant.try(em, c, use(code)));
       await inTransaction(t.db, (em) => participant.cancel(em, c, use(code)));
-      const [row] = await t.db.query('SELECT state, tx_id FROM user_coupon WHERE user_id = ? AND code = ?', ['pu', code]);
+      const [row] = await t.db.query('SELECT state, tx_id FROM user_coupon WHERE user_id = ? AND code = ?', [
+        'pu',
+        code,
+      ]);
       expect(row).toEqual({ state: 'AVAILABLE', tx_id: null });
     });
 
-    it("cancel of another transaction does not release the coupon", async () => {
+    it('cancel of another transaction does not release the coupon', async () => {
       const code = await fresh();
       await inTransaction(t.db, (em) => participant.try(em, ctx(), use(code)));
       await inTransaction(t.db, (em) => participant.cancel(em, ctx(), use(code)));
@@ -426,7 +474,10 @@ describe('coupons', () => {
       expect(open.body.violations.filter((v: { detail: string }) => v.detail.includes('coupon AUD'))).toEqual([]);
       await coordinator.rollback(txId, 'USER');
       // Simulate a lost release: the tx is CANCELLED but the coupon is still frozen by it.
-      await t.db.query(`UPDATE user_coupon SET state = 'FROZEN', tx_id = ? WHERE user_id = 'auditor' AND code = 'AUD'`, [txId]);
+      await t.db.query(
+        `UPDATE user_coupon SET state = 'FROZEN', tx_id = ? WHERE user_id = 'auditor' AND code = 'AUD'`,
+        [txId],
+      );
       const broken = await t.request('GET', '/v1/admin/audit');
       expect(broken.body.ok).toBe(false);
       expect(broken.body.violations).toContainEqual({
@@ -435,7 +486,9 @@ describe('coupons', () => {
         warehouse: null,
         detail: `coupon AUD of user auditor is FROZEN by tx ${txId} which is CANCELLED`,
       });
-      await t.db.query(`UPDATE user_coupon SET state = 'AVAILABLE', tx_id = NULL WHERE user_id = 'auditor' AND code = 'AUD'`);
+      await t.db.query(
+        `UPDATE user_coupon SET state = 'AVAILABLE', tx_id = NULL WHERE user_id = 'auditor' AND code = 'AUD'`,
+      );
       const fixed = await t.request('GET', '/v1/admin/audit');
       expect(fixed.body.violations.filter((v: { detail: string }) => v.detail.includes('coupon AUD'))).toEqual([]);
     });

@@ -22,7 +22,8 @@ let deadlocksLeft = 0;
 @TccParticipant('deadlocker')
 class DeadlockOnce implements TccParticipantHandler<null> {
   async try(): Promise<void> {
-    if (deadlocksLeft-- > 0) throw Object.assign(new Error('Deadlock found when trying to get lock'), { code: 'ER_LOCK_DEADLOCK' });
+    if (deadlocksLeft-- > 0)
+      throw Object.assign(new Error('Deadlock found when trying to get lock'), { code: 'ER_LOCK_DEADLOCK' });
   }
   async confirm(): Promise<void> {}
   async cancel(): Promise<void> {}
@@ -56,7 +57,9 @@ describe('metrics are counted after the local transaction commits', () => {
     await moduleRef.init();
     db = moduleRef.get<DataSource>(getDataSourceToken());
     tcc = moduleRef.get(TccCoordinator);
-    await db.query("INSERT INTO coupon (code, type, value, created_at) VALUES ('TENOFF', 'FIXED', 1000, UTC_TIMESTAMP(3))");
+    await db.query(
+      "INSERT INTO coupon (code, type, value, created_at) VALUES ('TENOFF', 'FIXED', 1000, UTC_TIMESTAMP(3))",
+    );
   });
 
   afterAll(async () => {
@@ -99,7 +102,9 @@ describe('metrics are counted after the local transaction commits', () => {
         { participant: 'deadlocker', payload: null },
       ]);
     }
-    expect(await db.query("SELECT COUNT(*) AS n FROM user_coupon WHERE state = 'FROZEN'")).toEqual([{ n: users.length }]);
+    expect(await db.query("SELECT COUNT(*) AS n FROM user_coupon WHERE state = 'FROZEN'")).toEqual([
+      { n: users.length },
+    ]);
     expect((await couponUses('frozen')) - before).toBe(users.length);
   });
 

@@ -24,7 +24,8 @@ describe('flash sale, end to end', () => {
     await shop.product('FLASH', PRICE);
     await shop.inbound('FLASH', UNITS);
     await shop.coupon('FLASH10', 'FIXED', 100, [...couponUsers]);
-    for (let i = 0; i < USERS; i += 50) await Promise.all(users.slice(i, i + 50).map((u) => shop.credit(u, START_BALANCE)));
+    for (let i = 0; i < USERS; i += 50)
+      await Promise.all(users.slice(i, i + 50).map((u) => shop.credit(u, START_BALANCE)));
   });
 
   afterAll(async () => {
@@ -84,7 +85,11 @@ describe('flash sale, end to end', () => {
     const spent = new Map<string, number>();
     for (const o of toPay) spent.set(o.userId, (spent.get(o.userId) ?? 0) + o.payableCents);
     for (const user of new Set(orders.map((o) => o.userId))) {
-      expect(await shop.wallet(user)).toEqual({ userId: user, balanceCents: START_BALANCE - (spent.get(user) ?? 0), frozenCents: 0 });
+      expect(await shop.wallet(user)).toEqual({
+        userId: user,
+        balanceCents: START_BALANCE - (spent.get(user) ?? 0),
+        frozenCents: 0,
+      });
     }
 
     // Coupons: USED exactly when the order that held it was paid; otherwise back to AVAILABLE.

@@ -7,7 +7,12 @@ import { auditViolations, countBy, createProduct, inbound, rowState } from '../i
  * in its own savepoint, with one summed UPDATE of the row. One batch runs at a time and waits
  * 25 ms to fill, so the concurrent requests below really do share transactions.
  */
-const GROUPED = { TCC_GROUP_COMMIT_LINGER_MS: '25', TCC_GROUP_COMMIT_IN_FLIGHT: '1', TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT: '1', RATE_LIMIT_USER_PER_SEC: '0' };
+const GROUPED = {
+  TCC_GROUP_COMMIT_LINGER_MS: '25',
+  TCC_GROUP_COMMIT_IN_FLIGHT: '1',
+  TCC_GROUP_COMMIT_COMMIT_IN_FLIGHT: '1',
+  RATE_LIMIT_USER_PER_SEC: '0',
+};
 
 describe.each([
   ['Redis up', GROUPED],
@@ -43,7 +48,12 @@ describe.each([
     expect(tries.members - before.try.members).toBe(60);
     expect(tries.batches - before.try.batches).toBeLessThan(60); // some batches held several checkouts
 
-    expect(await rowState(t, 'GC-LIMIT')).toMatchObject({ onHand: 100, reserved: 30, frozenUnits: 30, ledgerReserved: 30 });
+    expect(await rowState(t, 'GC-LIMIT')).toMatchObject({
+      onHand: 100,
+      reserved: 30,
+      frozenUnits: 30,
+      ledgerReserved: 30,
+    });
     // A refused checkout left nothing behind: no transaction, branch or fence row.
     expect(await count(t, `SELECT COUNT(*) AS n FROM tcc_transaction WHERE name = 'checkout'`)).toBe(30);
     expect(await count(t, `SELECT COUNT(*) AS n FROM tcc_fence`)).toBe(60);
@@ -51,12 +61,28 @@ describe.each([
     expect(await auditViolations(t)).toEqual([]);
 
     const placed = results.filter((r) => r.status === 201).map((r) => r.body);
-    for (const o of placed) await t.request('POST', `/v1/admin/wallets/${o.userId}/credit`, { body: { amountCents: 1000 }, idempotencyKey: ulid() });
-    const paid = await Promise.all(placed.map((o) => t.request('POST', `/v1/orders/${o.orderId}/pay`, { user: o.userId, body: { method: 'WALLET' } })));
+    for (const o of placed)
+      await t.request('POST', `/v1/admin/wallets/${o.userId}/credit`, {
+        body: { amountCents: 1000 },
+        idempotencyKey: ulid(),
+      });
+    const paid = await Promise.all(
+      placed.map((o) =>
+        t.request('POST', `/v1/orders/${o.orderId}/pay`, { user: o.userId, body: { method: 'WALLET' } }),
+      ),
+    );
     expect(countBy(paid.map((p) => `${p.status} ${p.body.status}`))).toEqual({ '200 PAID': 30 });
     expect((await batches(t)).commit.members - before.commit.members).toBe(30);
-    expect(await rowState(t, 'GC-LIMIT')).toMatchObject({ onHand: 70, reserved: 0, frozenUnits: 0, ledgerOnHand: 70, ledgerReserved: 0 });
-    expect(await count(t, `SELECT COALESCE(SUM(balance_cents), 0) AS n FROM wallet WHERE user_id LIKE 'gc-%'`)).toBe(30 * 900);
+    expect(await rowState(t, 'GC-LIMIT')).toMatchObject({
+      onHand: 70,
+      reserved: 0,
+      frozenUnits: 0,
+      ledgerOnHand: 70,
+      ledgerReserved: 0,
+    });
+    expect(await count(t, `SELECT COALESCE(SUM(balance_cents), 0) AS n FROM wallet WHERE user_id LIKE 'gc-%'`)).toBe(
+      30 * 900,
+    );
     expect(await auditViolations(t)).toEqual([]);
   });
 
@@ -64,9 +90,20 @@ describe.each([
     await createProduct(t, 'GC-SOLD');
     await inbound(t, 'GC-SOLD', 20);
     const results = await Promise.all(Array.from({ length: 80 }, (_, i) => checkout(`sold-${i}`, 'GC-SOLD')));
-    expect(countBy(results.map((r) => (r.status === 201 ? 'placed' : r.body.error)))).toEqual({ placed: 20, INSUFFICIENT_STOCK: 60 });
-    expect(await rowState(t, 'GC-SOLD')).toMatchObject({ onHand: 20, reserved: 20, frozenUnits: 20, ledgerReserved: 20 });
-    const orders = await count(t, `SELECT COUNT(*) AS n FROM orders o JOIN order_item i ON i.order_id = o.order_id WHERE i.sku = 'GC-SOLD'`);
+    expect(countBy(results.map((r) => (r.status === 201 ? 'placed' : r.body.error)))).toEqual({
+      placed: 20,
+      INSUFFICIENT_STOCK: 60,
+    });
+    expect(await rowState(t, 'GC-SOLD')).toMatchObject({
+      onHand: 20,
+      reserved: 20,
+      frozenUnits: 20,
+      ledgerReserved: 20,
+    });
+    const orders = await count(
+      t,
+      `SELECT COUNT(*) AS n FROM orders o JOIN order_item i ON i.order_id = o.order_id WHERE i.sku = 'GC-SOLD'`,
+    );
     expect(orders).toBe(20);
     expect(await auditViolations(t)).toEqual([]);
   });

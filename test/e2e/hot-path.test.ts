@@ -31,11 +31,15 @@ describe('checkout hot path', () => {
   });
 
   it('refuses a sold-out sku without touching MySQL', async () => {
-    const sold = await Promise.all(Array.from({ length: 10 }, (_, i) => shop.place(`hot${i}`, [{ sku: 'HOT', qty: 1 }])));
+    const sold = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => shop.place(`hot${i}`, [{ sku: 'HOT', qty: 1 }])),
+    );
     expect(sold.filter((r) => r.status === 201)).toHaveLength(2);
 
     const before = checkouts();
-    const refused = await Promise.all(Array.from({ length: 200 }, (_, i) => shop.place(`late${i}`, [{ sku: 'HOT', qty: 1 }])));
+    const refused = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => shop.place(`late${i}`, [{ sku: 'HOT', qty: 1 }])),
+    );
 
     expect(refused.every((r) => r.status === 409 && r.body.error === 'INSUFFICIENT_STOCK')).toBe(true);
     expect(checkouts() - before).toBe(0);
@@ -49,7 +53,9 @@ describe('checkout hot path', () => {
       const before = checkouts();
       const begin = jest.spyOn(t.app.get(IdempotencyStore), 'begin');
       try {
-        const refused = await Promise.all(Array.from({ length: 50 }, (_, i) => shop.place(`early${i}`, [{ sku: 'HOT', qty: 1 }])));
+        const refused = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => shop.place(`early${i}`, [{ sku: 'HOT', qty: 1 }])),
+        );
         expect(refused.map((r) => r.body.error)).toEqual(Array(50).fill('INSUFFICIENT_STOCK'));
         expect(begin).not.toHaveBeenCalled();
       } finally {
@@ -61,10 +67,14 @@ describe('checkout hot path', () => {
 
     it('still replays the order of a key that succeeded before the sku sold out', async () => {
       // `warm` placed its order with this key in the first test, before the sell-out.
-      const [order] = await t.db.query(`SELECT idempotency_key AS k, order_id AS id FROM orders WHERE user_id = 'warm'`);
+      const [order] = await t.db.query(
+        `SELECT idempotency_key AS k, order_id AS id FROM orders WHERE user_id = 'warm'`,
+      );
       const memoryRefusals = async () => {
         const metrics = await t.request('GET', '/metrics', { as: 'none' });
-        const line = String(metrics.body).split('\n').find((l) => l.startsWith('inventory_reservations_total{outcome="refused",level="memory"}'));
+        const line = String(metrics.body)
+          .split('\n')
+          .find((l) => l.startsWith('inventory_reservations_total{outcome="refused",level="memory"}'));
         return Number(line?.split(' ')[1] ?? 0);
       };
       const refusedBefore = await memoryRefusals();
@@ -76,10 +86,18 @@ describe('checkout hot path', () => {
     });
 
     it('answers a malformed body for a sold-out sku with 400, not 409', async () => {
-      const bad = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 0 }] }, idempotencyKey: 'early-bad-1' });
+      const bad = await t.request('POST', '/v1/orders', {
+        user: 'early-bad',
+        body: { items: [{ sku: 'HOT', qty: 0 }] },
+        idempotencyKey: 'early-bad-1',
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error).toBe('VALIDATION_FAILED');
-      const extra = await t.request('POST', '/v1/orders', { user: 'early-bad', body: { items: [{ sku: 'HOT', qty: 1 }], junk: 1 }, idempotencyKey: 'early-bad-2' });
+      const extra = await t.request('POST', '/v1/orders', {
+        user: 'early-bad',
+        body: { items: [{ sku: 'HOT', qty: 1 }], junk: 1 },
+        idempotencyKey: 'early-bad-2',
+      });
       expect(extra.status).toBe(400);
     });
   });
@@ -88,13 +106,17 @@ describe('checkout hot path', () => {
     it('never reaches the Nest pipeline, and counts the refusal once', async () => {
       const counted = async () => {
         const metrics = await t.request('GET', '/metrics', { as: 'none' });
-        const line = String(metrics.body).split('\n').find((l) => l.startsWith('orders_total{outcome="refused",reason="INSUFFICIENT_STOCK"}'));
+        const line = String(metrics.body)
+          .split('\n')
+          .find((l) => l.startsWith('orders_total{outcome="refused",reason="INSUFFICIENT_STOCK"}'));
         return Number(line?.split(' ')[1] ?? 0);
       };
       const before = await counted();
       const intercept = jest.spyOn(t.app.get(IdempotencyInterceptor), 'intercept');
       try {
-        const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => shop.place(`pre${i}`, [{ sku: 'HOT', qty: 1 }])));
+        const refused = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => shop.place(`pre${i}`, [{ sku: 'HOT', qty: 1 }])),
+        );
         expect(refused.map((r) => [r.status, r.body.error])).toEqual(Array(20).fill([409, 'INSUFFICIENT_STOCK']));
         expect(intercept).not.toHaveBeenCalled();
       } finally {
@@ -105,9 +127,19 @@ describe('checkout hot path', () => {
 
     it('leaves auth failures to Nest: 401 and 403 in the contract shape', async () => {
       const body = { items: [{ sku: 'HOT', qty: 1 }] };
-      const noKey = await t.request('POST', '/v1/orders', { as: 'none', user: 'pre-x', body, idempotencyKey: 'pre-x-1' });
+      const noKey = await t.request('POST', '/v1/orders', {
+        as: 'none',
+        user: 'pre-x',
+        body,
+        idempotencyKey: 'pre-x-1',
+      });
       expect([noKey.status, noKey.body.error]).toEqual([401, 'UNAUTHORIZED']);
-      const admin = await t.request('POST', '/v1/orders', { as: 'admin', user: 'pre-x', body, idempotencyKey: 'pre-x-2' });
+      const admin = await t.request('POST', '/v1/orders', {
+        as: 'admin',
+        user: 'pre-x',
+        body,
+        idempotencyKey: 'pre-x-2',
+      });
       expect([admin.status, admin.body.error]).toEqual([403, 'FORBIDDEN']);
       const noUser = await t.request('POST', '/v1/orders', { body, idempotencyKey: 'pre-x-3' });
       expect([noUser.status, noUser.body.error]).toEqual([400, 'VALIDATION_FAILED']);
@@ -115,7 +147,9 @@ describe('checkout hot path', () => {
 
     it("still counts the user's requests against the rate limit", async () => {
       const limit = t.app.get(AppConfig).http.userRatePerSec;
-      const results = await Promise.all(Array.from({ length: limit + 10 }, () => shop.place('pre-hammer', [{ sku: 'HOT', qty: 1 }])));
+      const results = await Promise.all(
+        Array.from({ length: limit + 10 }, () => shop.place('pre-hammer', [{ sku: 'HOT', qty: 1 }])),
+      );
       const errors = results.map((r) => r.body.error);
       expect(errors.filter((e) => e === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(10);
       expect(errors.filter((e) => e === 'INSUFFICIENT_STOCK').length).toBeLessThanOrEqual(limit);

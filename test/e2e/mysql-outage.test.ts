@@ -1,8 +1,8 @@
 import { createConnection } from 'mysql2/promise';
+import { sleep } from '@app/core';
 import { MariaDbInstance } from '../helpers/mariadb-instance';
 import { FAST_RECOVERY_ENV, ServerProcess, startBuiltServer, untilSaleUnderway } from '../helpers/server-process';
 import { ADMIN_KEY, deleteRedisKeys, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
-import { sleep } from '@app/core';
 
 /**
  * MySQL dies in the middle of a flash sale and comes back (a MariaDB of the test's own, SIGKILLed
@@ -48,8 +48,14 @@ describe.each([
     HEALTH_MYSQL_PING_INTERVAL_MS: '500',
   });
 
-  const api = async (method: string, path: string, opts: { user?: string; key?: string; body?: unknown } = {}): Promise<Answer> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${path.startsWith('/v1/admin') ? ADMIN_KEY : STOREFRONT_KEY}` };
+  const api = async (
+    method: string,
+    path: string,
+    opts: { user?: string; key?: string; body?: unknown } = {},
+  ): Promise<Answer> => {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${path.startsWith('/v1/admin') ? ADMIN_KEY : STOREFRONT_KEY}`,
+    };
     if (opts.user) headers['x-user-id'] = opts.user;
     if (opts.key) headers['idempotency-key'] = opts.key;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -60,13 +66,20 @@ describe.each([
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: AbortSignal.timeout(30000),
     });
-    const answer = { path: `${method} ${path}`, status: res.status, body: (await res.json().catch(() => undefined)) as any, startedAt, ms: Date.now() - startedAt };
+    const answer = {
+      path: `${method} ${path}`,
+      status: res.status,
+      body: (await res.json().catch(() => undefined)) as any,
+      startedAt,
+      ms: Date.now() - startedAt,
+    };
     if (res.status === 503) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     answers.push(answer);
     return answer;
   };
 
-  const db = () => createConnection({ host: '127.0.0.1', port: mariadb.port, user: 'root', password: '', database: testEnv.dbName });
+  const db = () =>
+    createConnection({ host: '127.0.0.1', port: mariadb.port, user: 'root', password: '', database: testEnv.dbName });
 
   beforeAll(async () => {
     testEnv = newTestEnv();
@@ -87,7 +100,11 @@ describe.each([
   async function buyer(user: string, until: () => boolean): Promise<{ orderId?: string; paid: boolean }> {
     let placed: Answer | undefined;
     while (!until()) {
-      placed = await api('POST', '/v1/orders', { user, key: `o-${user}`, body: { items: [{ sku: 'OUTAGE', qty: 1 }] } });
+      placed = await api('POST', '/v1/orders', {
+        user,
+        key: `o-${user}`,
+        body: { items: [{ sku: 'OUTAGE', qty: 1 }] },
+      });
       if (!retryable(placed)) break;
       await sleep(100);
     }
@@ -104,10 +121,26 @@ describe.each([
 
   it('answers 503 quickly during the outage, stays up, and recovers every transaction afterwards', async () => {
     server = await startBuiltServer(env());
-    expect((await api('POST', '/v1/admin/products', { body: { sku: 'OUTAGE', name: 'o', category: 'o', priceCents: PRICE } })).status).toBe(201);
-    expect((await api('POST', '/v1/admin/stock/inbound', { key: 'in-1', body: { sku: 'OUTAGE', warehouse: 'main', qty: UNITS } })).status).toBe(200);
+    expect(
+      (
+        await api('POST', '/v1/admin/products', {
+          body: { sku: 'OUTAGE', name: 'o', category: 'o', priceCents: PRICE },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/v1/admin/stock/inbound', {
+          key: 'in-1',
+          body: { sku: 'OUTAGE', warehouse: 'main', qty: UNITS },
+        })
+      ).status,
+    ).toBe(200);
     const users = Array.from({ length: USERS }, (_, i) => `out${i}`);
-    for (const u of users) expect((await api('POST', `/v1/admin/wallets/${u}/credit`, { key: `cr-${u}`, body: { amountCents: 1000 } })).status).toBe(200);
+    for (const u of users)
+      expect(
+        (await api('POST', `/v1/admin/wallets/${u}/credit`, { key: `cr-${u}`, body: { amountCents: 1000 } })).status,
+      ).toBe(200);
 
     const saleEndsAt = { at: Number.POSITIVE_INFINITY };
     const over = () => Date.now() > saleEndsAt.at;
@@ -179,7 +212,9 @@ describe.each([
     const c = await db();
     try {
       const openNow = async () => {
-        const [rows] = await c.query(`SELECT COUNT(*) AS n FROM tcc_transaction WHERE status NOT IN ('CONFIRMED', 'CANCELLED')`);
+        const [rows] = await c.query(
+          `SELECT COUNT(*) AS n FROM tcc_transaction WHERE status NOT IN ('CONFIRMED', 'CANCELLED')`,
+        );
         return Number((rows as Array<{ n: number }>)[0].n);
       };
       let open = -1;
@@ -208,13 +243,18 @@ describe.each([
       expect(stock).toEqual(expect.objectContaining({ onHand: UNITS - paid, reserved: 0, available: UNITS - paid }));
       const [wallets] = await c.query('SELECT SUM(balance_cents) AS balance, SUM(frozen_cents) AS frozen FROM wallet');
       const w = (wallets as Array<{ balance: string; frozen: string }>)[0];
-      expect({ balance: Number(w.balance), frozen: Number(w.frozen) }).toEqual({ balance: USERS * 1000 - paid * PRICE, frozen: 0 });
+      expect({ balance: Number(w.balance), frozen: Number(w.frozen) }).toEqual({
+        balance: USERS * 1000 - paid * PRICE,
+        frozen: 0,
+      });
       expect((await api('GET', '/v1/admin/audit')).body).toEqual({ ok: true, violations: [] });
     } catch (err) {
       const [open] = await c.query(
         `SELECT t.tx_id, t.status, t.retry_count, t.last_error FROM tcc_transaction t WHERE t.status NOT IN ('CONFIRMED', 'CANCELLED') LIMIT 5`,
       );
-      throw new Error(`${(err as Error).message}\n--- open ---\n${JSON.stringify(open)}\n--- server output ---\n${server!.output().slice(-4000)}`);
+      throw new Error(
+        `${(err as Error).message}\n--- open ---\n${JSON.stringify(open)}\n--- server output ---\n${server!.output().slice(-4000)}`,
+      );
     } finally {
       await c.end();
       server!.child.kill('SIGTERM');

@@ -59,9 +59,17 @@ describe('no 5xx from any request a client can construct', () => {
             idempotencyKey: `fuzz-${Math.random()}`,
             headers,
           });
-          if (res.status >= 500) failures.push(`${method} ${url} ${JSON.stringify(body)?.slice(0, 80)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-          else if (res.status >= 400 && !(res.body && typeof res.body.error === 'string' && res.body.statusCode === res.status)) {
-            failures.push(`${method} ${url} -> ${res.status} not in the error shape: ${JSON.stringify(res.body).slice(0, 200)}`);
+          if (res.status >= 500)
+            failures.push(
+              `${method} ${url} ${JSON.stringify(body)?.slice(0, 80)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+            );
+          else if (
+            res.status >= 400 &&
+            !(res.body && typeof res.body.error === 'string' && res.body.statusCode === res.status)
+          ) {
+            failures.push(
+              `${method} ${url} -> ${res.status} not in the error shape: ${JSON.stringify(res.body).slice(0, 200)}`,
+            );
           }
         }
       }
@@ -71,11 +79,20 @@ describe('no 5xx from any request a client can construct', () => {
 
   it('answers hostile query strings below 500', async () => {
     const failures: string[] = [];
-    const queries = ['page=1e309', 'pageSize=%00', 'status=__proto__', 'page[]=1', 'page=1&page=2', 'lowOnly=maybe', 'sku=' + 'x'.repeat(500)];
+    const queries = [
+      'page=1e309',
+      'pageSize=%00',
+      'status=__proto__',
+      'page[]=1',
+      'page=1&page=2',
+      'lowOnly=maybe',
+      'sku=' + 'x'.repeat(500),
+    ];
     for (const { path } of routes.filter((r) => r.method === 'GET' && !r.path.includes('{'))) {
       for (const q of queries) {
         const res = await t.request('GET', `${path}?${q}`, { user: 'fuzz-user' });
-        if (res.status >= 500) failures.push(`GET ${path}?${q} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        if (res.status >= 500)
+          failures.push(`GET ${path}?${q} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       }
     }
     expect(failures).toEqual([]);

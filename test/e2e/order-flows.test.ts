@@ -28,11 +28,28 @@ describe('storefront order flows, end to end', () => {
   describe('checkout', () => {
     it('creates a PENDING_PAYMENT order priced from the catalogue, in the shape of docs/api.md', async () => {
       const before = await shop.stock('TEE');
-      const res = await shop.place('alice', [{ sku: 'TEE', qty: 2 }, { sku: 'MUG', qty: 1 }]);
+      const res = await shop.place('alice', [
+        { sku: 'TEE', qty: 2 },
+        { sku: 'MUG', qty: 1 },
+      ]);
       expect(res.status).toBe(201);
       const o = res.body;
       expect(Object.keys(o).sort()).toEqual(
-        ['orderId', 'userId', 'status', 'items', 'couponCode', 'totalCents', 'discountCents', 'payableCents', 'warehouse', 'txId', 'expiresAt', 'createdAt', 'updatedAt'].sort(),
+        [
+          'orderId',
+          'userId',
+          'status',
+          'items',
+          'couponCode',
+          'totalCents',
+          'discountCents',
+          'payableCents',
+          'warehouse',
+          'txId',
+          'expiresAt',
+          'createdAt',
+          'updatedAt',
+        ].sort(),
       );
       expect(o).toMatchObject({
         userId: 'alice',
@@ -106,36 +123,53 @@ describe('storefront order flows, end to end', () => {
       expect(unknownWarehouse.status).toBe(404);
       const inactive = await shop.place('gus', [{ sku: 'RETIRED', qty: 1 }]);
       expect(inactive.status).toBe(409);
-      expect(inactive.body).toMatchObject({ error: 'CONFLICT', details: { sku: 'RETIRED', reason: 'PRODUCT_INACTIVE' } });
+      expect(inactive.body).toMatchObject({
+        error: 'CONFLICT',
+        details: { sku: 'RETIRED', reason: 'PRODUCT_INACTIVE' },
+      });
     });
 
     it('places in another warehouse when asked', async () => {
-      expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(201);
+      expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(
+        201,
+      );
       await shop.inbound('MUG', 5, 'east');
       const o = await shop.placed('hana', [{ sku: 'MUG', qty: 5 }], { warehouse: 'east' });
       expect(o.warehouse).toBe('east');
       expect(await shop.stock('MUG', 'east')).toMatchObject({ onHand: 5, reserved: 5 });
-      expect((await shop.place('hana', [{ sku: 'MUG', qty: 1 }], { warehouse: 'east' })).body.error).toBe('INSUFFICIENT_STOCK');
+      expect((await shop.place('hana', [{ sku: 'MUG', qty: 1 }], { warehouse: 'east' })).body.error).toBe(
+        'INSUFFICIENT_STOCK',
+      );
     });
 
     it('reads a sku spelt in another case as the catalogue spells it, as GET /v1/products/:sku does', async () => {
       expect((await t.request('GET', '/v1/products/mug')).body.sku).toBe('MUG');
-      const o = await shop.placed('hugh', [{ sku: 'mug', qty: 1 }, { sku: 'Tee', qty: 1 }]);
+      const o = await shop.placed('hugh', [
+        { sku: 'mug', qty: 1 },
+        { sku: 'Tee', qty: 1 },
+      ]);
       expect(o.items).toEqual([
         { sku: 'MUG', qty: 1, unitPriceCents: 800 },
         { sku: 'TEE', qty: 1, unitPriceCents: 1500 },
       ]);
-      const twice = await shop.place('hugh', [{ sku: 'MUG', qty: 1 }, { sku: 'mug', qty: 1 }]);
+      const twice = await shop.place('hugh', [
+        { sku: 'MUG', qty: 1 },
+        { sku: 'mug', qty: 1 },
+      ]);
       expect({ status: twice.status, error: twice.body.error }).toEqual({ status: 400, error: 'VALIDATION_FAILED' });
     });
 
     it('reads a warehouse code spelt in another case as the catalogue spells it (one stock gate per row)', async () => {
-      expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'west', name: 'West' } })).status).toBe(201);
+      expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'west', name: 'West' } })).status).toBe(
+        201,
+      );
       await shop.product('WEST-ONLY', 100);
       await shop.inbound('WEST-ONLY', 2, 'west');
       const o = await shop.placed('hugo', [{ sku: 'WEST-ONLY', qty: 2 }], { warehouse: 'WEST' });
       expect(o.warehouse).toBe('west');
-      expect((await shop.place('hugo', [{ sku: 'WEST-ONLY', qty: 1 }], { warehouse: 'West' })).body.error).toBe('INSUFFICIENT_STOCK');
+      expect((await shop.place('hugo', [{ sku: 'WEST-ONLY', qty: 1 }], { warehouse: 'West' })).body.error).toBe(
+        'INSUFFICIENT_STOCK',
+      );
       // Restocked under the catalogue's spelling: every spelling of the code can buy again.
       await shop.inbound('WEST-ONLY', 3, 'west');
       const again = await shop.place('hugo', [{ sku: 'WEST-ONLY', qty: 1 }], { warehouse: 'WEST' });
@@ -148,12 +182,16 @@ describe('storefront order flows, end to end', () => {
     it('gives 20 concurrent identical checkouts one order and one freeze', async () => {
       const before = await shop.stock('MUG');
       const key = `same-${ulid()}`;
-      const results = await Promise.all(Array.from({ length: 20 }, () => shop.place('ivan', [{ sku: 'MUG', qty: 3 }], { key })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => shop.place('ivan', [{ sku: 'MUG', qty: 3 }], { key })),
+      );
       expect(statusCounts(results)).toEqual({ '201': 20 });
       expect(new Set(results.map((r) => r.body.orderId)).size).toBe(1);
       const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM orders WHERE user_id = 'ivan'`);
       expect(Number(n)).toBe(1);
-      const [{ f }] = await t.db.query(`SELECT COUNT(*) AS f FROM stock_freeze WHERE tx_id = ?`, [results[0].body.txId]);
+      const [{ f }] = await t.db.query(`SELECT COUNT(*) AS f FROM stock_freeze WHERE tx_id = ?`, [
+        results[0].body.txId,
+      ]);
       expect(Number(f)).toBe(1);
       expect((await shop.stock('MUG')).reserved).toBe(before.reserved + 3);
     });
@@ -174,7 +212,11 @@ describe('storefront order flows, end to end', () => {
       const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM orders WHERE user_id = 'jack'`);
       expect(Number(n)).toBe(1);
 
-      await t.redis.del(...(await t.redis.keys(`${t.testEnv.redisPrefix}idem:*jack*`)).map((k) => k.slice(t.testEnv.redisPrefix.length)));
+      await t.redis.del(
+        ...(await t.redis.keys(`${t.testEnv.redisPrefix}idem:*jack*`)).map((k) =>
+          k.slice(t.testEnv.redisPrefix.length),
+        ),
+      );
       const otherBody = await shop.place('jack', [{ sku: 'TEE', qty: 2 }], { key });
       expect(otherBody.status).toBe(422);
       expect(otherBody.body.error).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -198,7 +240,10 @@ describe('storefront order flows, end to end', () => {
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ orderId: o.orderId, status: 'PAID' });
       expect(await shop.wallet('kate')).toMatchObject({ balanceCents: 500, frozenCents: 0 });
-      expect(await shop.stock('TEE')).toMatchObject({ onHand: stockBefore.onHand - 1, reserved: stockBefore.reserved - 1 });
+      expect(await shop.stock('TEE')).toMatchObject({
+        onHand: stockBefore.onHand - 1,
+        reserved: stockBefore.reserved - 1,
+      });
 
       const again = await shop.pay('kate', o.orderId);
       expect(again.status).toBe(200);
@@ -211,7 +256,12 @@ describe('storefront order flows, end to end', () => {
       // A 402 that got past the balance pre-check (a concurrent spend): the try itself refuses.
       const refused = await t.app
         .get(TccCoordinator)
-        .tryBranch(o.txId, 'payment', { kind: 'wallet', userId: 'liam', orderId: o.orderId, amountCents: 800 }, { key: 'wallet' })
+        .tryBranch(
+          o.txId,
+          'payment',
+          { kind: 'wallet', userId: 'liam', orderId: o.orderId, amountCents: 800 },
+          { key: 'wallet' },
+        )
         .catch((err: { code?: string }) => err.code);
       expect(refused).toBe('INSUFFICIENT_BALANCE');
       await shop.credit('liam', 800);
@@ -261,7 +311,9 @@ describe('storefront order flows, end to end', () => {
       expect(await shop.wallet('olga')).toMatchObject({ balanceCents: 5000, frozenCents: 0 });
       expect(await shop.couponState('olga', 'REF')).toBe('AVAILABLE');
       expect(await shop.stock('MUG')).toMatchObject({ onHand: afterPay.onHand + 2, reserved: afterPay.reserved });
-      const [restock] = await t.db.query(`SELECT delta_on_hand FROM stock_movement WHERE sku = 'MUG' AND reason = 'RESTOCK'`);
+      const [restock] = await t.db.query(
+        `SELECT delta_on_hand FROM stock_movement WHERE sku = 'MUG' AND reason = 'RESTOCK'`,
+      );
       expect(Number(restock.delta_on_hand)).toBe(2);
 
       const again = await shop.cancel('olga', o.orderId);
@@ -294,7 +346,9 @@ describe('storefront order flows, end to end', () => {
       // Pay and cancel of each order are in flight together; the cancel starts 0-152 ms after the
       // pay, so the race is decided at different points of the pay (before its branch, at the commit).
       const outcomes = await Promise.all(
-        orders.map((o, i) => Promise.all([shop.pay(o.userId, o.orderId), sleep(i * 8).then(() => shop.cancel(o.userId, o.orderId))])),
+        orders.map((o, i) =>
+          Promise.all([shop.pay(o.userId, o.orderId), sleep(i * 8).then(() => shop.cancel(o.userId, o.orderId))]),
+        ),
       );
 
       const finals: string[] = [];
@@ -308,7 +362,12 @@ describe('storefront order flows, end to end', () => {
           expect([pay.status, cancel.status, cancel.body.error]).toEqual([200, 409, 'ORDER_STATE_CONFLICT']);
           expect(wallet).toEqual({ userId: o.userId, balanceCents: 500, frozenCents: 0 });
         } else if (final === 'CANCELLED') {
-          expect([cancel.status, cancel.body.status, pay.status, pay.body.error]).toEqual([200, 'CANCELLED', 409, 'ORDER_STATE_CONFLICT']);
+          expect([cancel.status, cancel.body.status, pay.status, pay.body.error]).toEqual([
+            200,
+            'CANCELLED',
+            409,
+            'ORDER_STATE_CONFLICT',
+          ]);
           expect(wallet).toEqual({ userId: o.userId, balanceCents: 2000, frozenCents: 0 });
         } else {
           // The cancel only started after the pay had finished: a refund, money back.
@@ -400,7 +459,12 @@ describe('storefront order flows, end to end', () => {
         { items: [{ sku: 'TEE', qty: 1, price: 1 }] },
         { items: [{ sku: '', qty: 1 }] },
         { items: [{ sku: 'x'.repeat(65), qty: 1 }] },
-        { items: [{ sku: 'TEE', qty: 1 }, { sku: 'TEE', qty: 2 }] },
+        {
+          items: [
+            { sku: 'TEE', qty: 1 },
+            { sku: 'TEE', qty: 2 },
+          ],
+        },
         { items: Array.from({ length: 51 }, (_, i) => ({ sku: `S${i}`, qty: 1 })) },
         { items: [{ sku: 'TEE', qty: 1 }], couponCode: '' },
         { items: [{ sku: 'TEE', qty: 1 }], couponCode: 'bad code!' },
@@ -413,16 +477,37 @@ describe('storefront order flows, end to end', () => {
         expect({ body, status: res.status }).toEqual({ body, status: 400 });
         expect400(res);
       }
-      expect400(await t.request('POST', '/v1/orders', { user: 'vic', rawBody: '{"items":', headers: { 'content-type': 'application/json' }, idempotencyKey: ulid() }));
+      expect400(
+        await t.request('POST', '/v1/orders', {
+          user: 'vic',
+          rawBody: '{"items":',
+          headers: { 'content-type': 'application/json' },
+          idempotencyKey: ulid(),
+        }),
+      );
       expect400(await t.request('POST', '/v1/orders', { user: 'vic', body: { items: [{ sku: 'TEE', qty: 1 }] } })); // no Idempotency-Key
-      expect400(await t.request('POST', '/v1/orders', { body: { items: [{ sku: 'TEE', qty: 1 }] }, idempotencyKey: ulid() })); // no X-User-Id
-      expect400(await t.request('POST', '/v1/orders', { user: 'bad user!', body: { items: [{ sku: 'TEE', qty: 1 }] }, idempotencyKey: ulid() }));
+      expect400(
+        await t.request('POST', '/v1/orders', { body: { items: [{ sku: 'TEE', qty: 1 }] }, idempotencyKey: ulid() }),
+      ); // no X-User-Id
+      expect400(
+        await t.request('POST', '/v1/orders', {
+          user: 'bad user!',
+          body: { items: [{ sku: 'TEE', qty: 1 }] },
+          idempotencyKey: ulid(),
+        }),
+      );
       expect((await t.request('GET', '/v1/orders', { user: 'vic' })).body.total).toBe(0);
     });
 
     it('answers 400 on the other order endpoints', async () => {
       const o = await shop.placed('walt', [{ sku: 'MUG', qty: 1 }]);
-      for (const url of ['/v1/orders?status=LOST', '/v1/orders?page=0', '/v1/orders?pageSize=201', '/v1/orders?pageSize=abc', '/v1/orders?extra=1']) {
+      for (const url of [
+        '/v1/orders?status=LOST',
+        '/v1/orders?page=0',
+        '/v1/orders?pageSize=201',
+        '/v1/orders?pageSize=abc',
+        '/v1/orders?extra=1',
+      ]) {
         expect400(await t.request('GET', url, { user: 'walt' }));
       }
       expect400(await t.request('GET', '/v1/orders/not-an-id', { user: 'walt' }));

@@ -13,7 +13,9 @@ describe('payment callback and expiry, end to end', () => {
   let shop: Shop;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { ORDER_PAYMENT_TIMEOUT_SEC: String(TIMEOUT_SEC), PAYMENT_WEBHOOK_TOLERANCE_SEC: String(TOLERANCE_SEC) } });
+    t = await startTestApp({
+      env: { ORDER_PAYMENT_TIMEOUT_SEC: String(TIMEOUT_SEC), PAYMENT_WEBHOOK_TOLERANCE_SEC: String(TOLERANCE_SEC) },
+    });
     shop = new Shop(t);
     await shop.product('GIFT', 2500);
     await shop.inbound('GIFT', 100);
@@ -102,7 +104,8 @@ describe('payment callback and expiry, end to end', () => {
       const body = { paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' };
       const results = await Promise.all(Array.from({ length: 10 }, () => shop.callback(body)));
       expect(statusCounts(results)).toEqual({ '200': 10 });
-      for (const r of results) expect(r.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
+      for (const r of results)
+        expect(r.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'CAPTURED' });
       expect(await paymentRows(body.paymentId)).toEqual([{ status: 'CAPTURED', amount_cents: 2500 }]);
       expect(await shop.wallet(`cleo${k}`)).toMatchObject({ balanceCents: 0, frozenCents: 0 });
     }
@@ -110,12 +113,26 @@ describe('payment callback and expiry, end to end', () => {
 
   it('refuses an amount mismatch with 409 and an unknown order with 404', async () => {
     const o = await shop.placed('dan', [{ sku: 'GIFT', qty: 1 }]);
-    const mismatch = await shop.callback({ paymentId: 'pay-mm', orderId: o.orderId, amountCents: 2499, status: 'SUCCEEDED' });
+    const mismatch = await shop.callback({
+      paymentId: 'pay-mm',
+      orderId: o.orderId,
+      amountCents: 2499,
+      status: 'SUCCEEDED',
+    });
     expect(mismatch.status).toBe(409);
-    expect(mismatch.body).toMatchObject({ statusCode: 409, error: 'CONFLICT', details: { expectedCents: 2500, amountCents: 2499 } });
+    expect(mismatch.body).toMatchObject({
+      statusCode: 409,
+      error: 'CONFLICT',
+      details: { expectedCents: 2500, amountCents: 2499 },
+    });
     expect(await paymentRows('pay-mm')).toEqual([]);
     expect((await shop.order('dan', o.orderId)).status).toBe('PENDING_PAYMENT');
-    const unknown = await shop.callback({ paymentId: 'pay-unknown', orderId: ulid(), amountCents: 1, status: 'SUCCEEDED' });
+    const unknown = await shop.callback({
+      paymentId: 'pay-unknown',
+      orderId: ulid(),
+      amountCents: 1,
+      status: 'SUCCEEDED',
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('NOT_FOUND');
   });
@@ -143,7 +160,12 @@ describe('payment callback and expiry, end to end', () => {
 
   it('changes nothing on FAILED; the order stays payable', async () => {
     const o = await shop.placed('fay', [{ sku: 'GIFT', qty: 1 }]);
-    const failed = await shop.callback({ paymentId: 'pay-f1', orderId: o.orderId, amountCents: 2500, status: 'FAILED' });
+    const failed = await shop.callback({
+      paymentId: 'pay-f1',
+      orderId: o.orderId,
+      amountCents: 2500,
+      status: 'FAILED',
+    });
     expect(failed.status).toBe(200);
     expect(failed.body).toEqual({ orderId: o.orderId, orderStatus: 'PENDING_PAYMENT', paymentStatus: 'FAILED' });
     expect((await shop.order('fay', o.orderId)).status).toBe('PENDING_PAYMENT');
@@ -154,7 +176,12 @@ describe('payment callback and expiry, end to end', () => {
   it('refunds a second gateway success for an order already paid', async () => {
     const o = await shop.placed('gil', [{ sku: 'GIFT', qty: 1 }]);
     await shop.callback({ paymentId: 'pay-g1', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
-    const second = await shop.callback({ paymentId: 'pay-g2', orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    const second = await shop.callback({
+      paymentId: 'pay-g2',
+      orderId: o.orderId,
+      amountCents: 2500,
+      status: 'SUCCEEDED',
+    });
     expect(second.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'REFUNDED' });
     expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 2500 });
   });
@@ -180,7 +207,12 @@ describe('payment callback and expiry, end to end', () => {
     });
 
     it('refunds a success past the deadline even before the recovery job ran', async () => {
-      const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: jon.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+      const late = await shop.callback({
+        paymentId: `pay-${ulid()}`,
+        orderId: jon.orderId,
+        amountCents: 2500,
+        status: 'SUCCEEDED',
+      });
       expect(late.body).toEqual({ orderId: jon.orderId, orderStatus: 'EXPIRED', paymentStatus: 'REFUNDED' });
       expect(await shop.wallet('jon')).toMatchObject({ balanceCents: 2500 });
     });
@@ -190,7 +222,11 @@ describe('payment callback and expiry, end to end', () => {
       expect((await shop.order('hal', hal.orderId)).status).toBe('PENDING_PAYMENT');
       await shop.recoverAll();
       expect((await shop.order('hal', hal.orderId)).status).toBe('EXPIRED');
-      expect(await shop.stock('GIFT')).toMatchObject({ onHand: stockBefore.onHand, reserved: 0, available: stockBefore.onHand });
+      expect(await shop.stock('GIFT')).toMatchObject({
+        onHand: stockBefore.onHand,
+        reserved: 0,
+        available: stockBefore.onHand,
+      });
       const pay = await shop.pay('hal', hal.orderId);
       expect(pay.status).toBe(409);
       expect(pay.body).toMatchObject({ error: 'ORDER_STATE_CONFLICT', details: { status: 'EXPIRED' } });
@@ -215,7 +251,12 @@ describe('payment callback and expiry, end to end', () => {
   it('refunds a success for a cancelled order', async () => {
     const o = await shop.placed('kim', [{ sku: 'GIFT', qty: 1 }]);
     expect((await shop.cancel('kim', o.orderId)).body.status).toBe('CANCELLED');
-    const late = await shop.callback({ paymentId: `pay-${ulid()}`, orderId: o.orderId, amountCents: 2500, status: 'SUCCEEDED' });
+    const late = await shop.callback({
+      paymentId: `pay-${ulid()}`,
+      orderId: o.orderId,
+      amountCents: 2500,
+      status: 'SUCCEEDED',
+    });
     expect(late.body).toEqual({ orderId: o.orderId, orderStatus: 'CANCELLED', paymentStatus: 'REFUNDED' });
     expect(await shop.wallet('kim')).toMatchObject({ balanceCents: 2500 });
   });

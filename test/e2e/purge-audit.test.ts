@@ -31,7 +31,10 @@ describe('audit after the TCC purge', () => {
     for (const orderId of [paid.orderId, cancelled.orderId]) {
       const [{ tx_id: txId }] = await t.db.query('SELECT tx_id FROM orders WHERE order_id = ?', [orderId]);
       await t.db.query(`UPDATE orders SET updated_at = ${past} WHERE order_id = ?`, [orderId]);
-      await t.db.query(`UPDATE tcc_transaction SET created_at = ${past}, updated_at = ${past}, deadline_at = ${past} WHERE tx_id = ?`, [txId]);
+      await t.db.query(
+        `UPDATE tcc_transaction SET created_at = ${past}, updated_at = ${past}, deadline_at = ${past} WHERE tx_id = ?`,
+        [txId],
+      );
       await t.db.query(`UPDATE tcc_fence SET created_at = ${past}, updated_at = ${past} WHERE tx_id = ?`, [txId]);
     }
     expect(await t.app.get(FenceCleanupJob).purgeOnce()).toBe(2);

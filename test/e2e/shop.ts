@@ -1,6 +1,6 @@
+import { ulid } from 'ulid';
 import { signWebhookBody } from '@app/payment';
 import { TccRecoveryJob } from '@app/tcc';
-import { ulid } from 'ulid';
 import type { HttpResult, TestApp } from '../helpers/test-app';
 import { WEBHOOK_SECRET } from '../helpers/test-env';
 
@@ -14,34 +14,58 @@ export class Shop {
   constructor(readonly t: TestApp) {}
 
   async product(sku: string, priceCents: number, extra: Record<string, unknown> = {}): Promise<void> {
-    const res = await this.t.request('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'e2e', priceCents, ...extra } });
+    const res = await this.t.request('POST', '/v1/admin/products', {
+      body: { sku, name: sku, category: 'e2e', priceCents, ...extra },
+    });
     expect(res.status).toBe(201);
   }
 
   async inbound(sku: string, qty: number, warehouse = 'main'): Promise<void> {
-    const res = await this.t.request('POST', '/v1/admin/stock/inbound', { body: { sku, warehouse, qty }, idempotencyKey: ulid() });
+    const res = await this.t.request('POST', '/v1/admin/stock/inbound', {
+      body: { sku, warehouse, qty },
+      idempotencyKey: ulid(),
+    });
     expect(res.status).toBe(200);
   }
 
   async credit(userId: string, amountCents: number): Promise<void> {
-    const res = await this.t.request('POST', `/v1/admin/wallets/${userId}/credit`, { body: { amountCents }, idempotencyKey: ulid() });
+    const res = await this.t.request('POST', `/v1/admin/wallets/${userId}/credit`, {
+      body: { amountCents },
+      idempotencyKey: ulid(),
+    });
     expect(res.status).toBe(200);
   }
 
-  async coupon(code: string, type: 'FIXED' | 'PERCENT', value: number, userIds: string[], extra: Record<string, unknown> = {}): Promise<void> {
-    expect((await this.t.request('POST', '/v1/admin/coupons', { body: { code, type, value, ...extra } })).status).toBe(201);
+  async coupon(
+    code: string,
+    type: 'FIXED' | 'PERCENT',
+    value: number,
+    userIds: string[],
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    expect((await this.t.request('POST', '/v1/admin/coupons', { body: { code, type, value, ...extra } })).status).toBe(
+      201,
+    );
     const issued = await this.t.request('POST', `/v1/admin/coupons/${code}/issue`, { body: { userIds } });
     expect(issued.status).toBe(200);
   }
 
-  place(user: string, items: Line[], opts: { couponCode?: string; warehouse?: string; key?: string } = {}): Promise<HttpResult> {
+  place(
+    user: string,
+    items: Line[],
+    opts: { couponCode?: string; warehouse?: string; key?: string } = {},
+  ): Promise<HttpResult> {
     const body: Record<string, unknown> = { items };
     if (opts.couponCode) body.couponCode = opts.couponCode;
     if (opts.warehouse) body.warehouse = opts.warehouse;
     return this.t.request('POST', '/v1/orders', { user, body, idempotencyKey: opts.key ?? ulid() });
   }
 
-  async placed(user: string, items: Line[], opts: { couponCode?: string; warehouse?: string; key?: string } = {}): Promise<any> {
+  async placed(
+    user: string,
+    items: Line[],
+    opts: { couponCode?: string; warehouse?: string; key?: string } = {},
+  ): Promise<any> {
     const res = await this.place(user, items, opts);
     expect(res.status).toBe(201);
     return res.body;

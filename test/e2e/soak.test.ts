@@ -1,5 +1,5 @@
-import { DEFAULT_MIX } from '../../scripts/soak-mix';
 import { runSoak, SoakResult } from '../../scripts/soak';
+import { DEFAULT_MIX } from '../../scripts/soak-mix';
 import { newTestEnv, TestEnv } from '../helpers/test-env';
 
 /**
@@ -51,9 +51,21 @@ describe('soak (short)', () => {
   });
 
   it('drove every part of the mix', () => {
-    const expected = [['checkout', 201], ['pay', 200], ['callback', 200], ['cancel', 200], ['refund', 200], ['flash', 201], ['flash', 409], ['read', 200]] as const;
+    const expected = [
+      ['checkout', 201],
+      ['pay', 200],
+      ['callback', 200],
+      ['cancel', 200],
+      ['refund', 200],
+      ['flash', 201],
+      ['flash', 409],
+      ['read', 200],
+    ] as const;
     expect(expected.filter(([kind, status]) => count(kind, status) === 0)).toEqual([]);
-    const adminChanges = ['inbound', 'outbound', 'stocktake', 'transfer', 'credit', 'coupon', 'threshold'].reduce((a, k) => a + count(k, 200) + count(k, 201), 0);
+    const adminChanges = ['inbound', 'outbound', 'stocktake', 'transfer', 'credit', 'coupon', 'threshold'].reduce(
+      (a, k) => a + count(k, 200) + count(k, 201),
+      0,
+    );
     expect(adminChanges).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,9 @@
 import { ChildProcess, execFile, spawn } from 'child_process';
 import { mkdtemp, rm } from 'fs/promises';
-import { createConnection } from 'mysql2/promise';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
+import { createConnection } from 'mysql2/promise';
 import { freePort, killAndWait } from './server-process';
 
 const MARIADBD = '/usr/sbin/mariadbd';
@@ -53,14 +53,15 @@ export class MariaDbInstance {
     );
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
-    for (const giveUpAt = Date.now() + timeoutMs; ; ) {
+    for (const giveUpAt = Date.now() + timeoutMs; ;) {
       if (this.child.exitCode !== null) throw new Error(`mariadbd exited early:\n${this.output.slice(-3000)}`);
       try {
         const c = await createConnection({ host: '127.0.0.1', port: this.port, user: 'root', password: '' });
         await c.end();
         return;
       } catch (err) {
-        if (Date.now() > giveUpAt) throw new Error(`mariadbd did not answer within ${timeoutMs}ms: ${String(err)}\n${this.output.slice(-3000)}`);
+        if (Date.now() > giveUpAt)
+          throw new Error(`mariadbd did not answer within ${timeoutMs}ms: ${String(err)}\n${this.output.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -23,7 +23,18 @@ export class ThrowawayRedis {
 
   /** Starts (again) on the same port and waits until it answers PING. */
   async start(timeoutMs = 10000): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', ''];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--logfile',
+      '',
+    ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     let spawnError: Error | undefined;
@@ -31,7 +42,8 @@ export class ThrowawayRedis {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (spawnError) throw new Error(`cannot run redis-server (it must be on PATH): ${spawnError.message}`);
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on ${this.port} exited at start`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`redis-server on ${this.port} exited at start`);
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);
       try {

@@ -18,7 +18,11 @@ export function checkoutDriver(t: TestApp) {
   const gate = t.app.get(InventoryGate);
   const coordinator = t.app.get(TccCoordinator);
 
-  async function freeze(userId: string, lines: Array<{ sku: string; qty: number }>, warehouse = 'main'): Promise<CheckoutResult> {
+  async function freeze(
+    userId: string,
+    lines: Array<{ sku: string; qty: number }>,
+    warehouse = 'main',
+  ): Promise<CheckoutResult> {
     const txId = ulid();
     try {
       await gate.reserve(branchIdOf(txId, INVENTORY_PARTICIPANT), warehouse, lines);
@@ -51,7 +55,10 @@ export function countBy<T extends string>(values: T[]): Record<string, number> {
 
 /** The row in MySQL with its freeze and ledger sums, and Redis' `available`. */
 export async function rowState(t: TestApp, sku: string, warehouse = 'main') {
-  const [row] = await t.db.query('SELECT on_hand, reserved FROM stock WHERE sku = ? AND warehouse = ?', [sku, warehouse]);
+  const [row] = await t.db.query('SELECT on_hand, reserved FROM stock WHERE sku = ? AND warehouse = ?', [
+    sku,
+    warehouse,
+  ]);
   const [frozen] = await t.db.query(
     `SELECT COALESCE(SUM(qty), 0) AS units, COUNT(*) AS n FROM stock_freeze WHERE sku = ? AND warehouse = ? AND state = 'FROZEN'`,
     [sku, warehouse],
@@ -61,7 +68,9 @@ export async function rowState(t: TestApp, sku: string, warehouse = 'main') {
        FROM stock_movement WHERE sku = ? AND warehouse = ?`,
     [sku, warehouse],
   );
-  const redisAvailable = await t.redis.hget(`inv:{${sku.toLowerCase()}:${warehouse.toLowerCase()}}`, 'available').catch(() => null);
+  const redisAvailable = await t.redis
+    .hget(`inv:{${sku.toLowerCase()}:${warehouse.toLowerCase()}}`, 'available')
+    .catch(() => null);
   return {
     onHand: Number(row.on_hand),
     reserved: Number(row.reserved),
@@ -81,7 +90,10 @@ export async function createProduct(t: TestApp, sku: string, maxPerUser?: number
 }
 
 export async function inbound(t: TestApp, sku: string, qty: number, warehouse = 'main') {
-  const res = await t.request('POST', '/v1/admin/stock/inbound', { body: { sku, warehouse, qty }, idempotencyKey: ulid() });
+  const res = await t.request('POST', '/v1/admin/stock/inbound', {
+    body: { sku, warehouse, qty },
+    idempotencyKey: ulid(),
+  });
   if (res.status !== 200) throw new Error(`inbound ${sku}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

@@ -28,7 +28,9 @@ describe('flash sale with Redis', () => {
     // Sold out now: the next wave is refused from process memory (no Redis, no MySQL).
     const memoryBefore = await refusedAt('memory');
     const redisBefore = await refusedAt('redis');
-    const late = await Promise.all(Array.from({ length: 200 }, (_, i) => driver.freeze(`late-${i}`, [{ sku: 'FLASH-1', qty: 1 }])));
+    const late = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => driver.freeze(`late-${i}`, [{ sku: 'FLASH-1', qty: 1 }])),
+    );
     expect(countBy(late.map((r) => r.outcome))).toEqual({ INSUFFICIENT_STOCK: 200 });
     expect(await refusedAt('memory')).toBe(memoryBefore + 200);
     expect(await refusedAt('redis')).toBe(redisBefore);

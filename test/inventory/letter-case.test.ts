@@ -46,6 +46,8 @@ describe('sku and warehouse letter case', () => {
     expect((await t.request('POST', '/v1/admin/reconcile')).status).toBe(200);
     expect((await driver.freeze('u2', [{ sku: 'CASE-2', qty: 3 }], 'MAIN')).outcome).toBe('FROZEN');
     // one row, one gate: what MAIN froze is not handed out again under main
-    expect((await driver.freeze(`u3-${ulid()}`, [{ sku: 'CASE-2', qty: 1 }], 'main')).outcome).toBe('INSUFFICIENT_STOCK');
+    expect((await driver.freeze(`u3-${ulid()}`, [{ sku: 'CASE-2', qty: 1 }], 'main')).outcome).toBe(
+      'INSUFFICIENT_STOCK',
+    );
   });
 });

@@ -1,8 +1,8 @@
 import { ulid } from 'ulid';
-import { Shop } from '../e2e/shop';
-import { newTestEnv } from '../helpers/test-env';
-import { startTestApp, TestApp } from '../helpers/test-app';
 import { sleep } from '@app/core';
+import { Shop } from '../e2e/shop';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { newTestEnv } from '../helpers/test-env';
 
 /**
  * A sku on sale that was never received (no stock row in MySQL, no counter in Redis): the
@@ -55,7 +55,9 @@ describe('a sku that was never received', () => {
     shopB = new Shop(b);
     countPoolCheckouts(a);
     countPoolCheckouts(b);
-    expect((await a.request('POST', '/v1/admin/warehouses', { body: { code: 'north', name: 'North' } })).status).toBe(201);
+    expect((await a.request('POST', '/v1/admin/warehouses', { body: { code: 'north', name: 'North' } })).status).toBe(
+      201,
+    );
     for (const sku of ['NEVER-1', 'NEVER-2', 'NEVER-3', 'NEVER-4']) await shopA.product(sku, 100);
   });
 
@@ -85,12 +87,35 @@ describe('a sku that was never received', () => {
   });
 
   it.each([
-    ['an inbound', 'NEVER-2', (t: TestApp) => t.request('POST', '/v1/admin/stock/inbound', { body: { sku: 'NEVER-2', warehouse: 'main', qty: 5 }, idempotencyKey: ulid() })],
-    ['a transfer in', 'NEVER-3', async (t: TestApp) => {
-      await new Shop(t).inbound('NEVER-3', 5, 'north');
-      return t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'NEVER-3', from: 'north', to: 'main', qty: 5 }, idempotencyKey: ulid() });
-    }],
-    ['a stocktake', 'NEVER-4', (t: TestApp) => t.request('POST', '/v1/admin/stock/stocktake', { body: { sku: 'NEVER-4', warehouse: 'main', countedQty: 5 }, idempotencyKey: ulid() })],
+    [
+      'an inbound',
+      'NEVER-2',
+      (t: TestApp) =>
+        t.request('POST', '/v1/admin/stock/inbound', {
+          body: { sku: 'NEVER-2', warehouse: 'main', qty: 5 },
+          idempotencyKey: ulid(),
+        }),
+    ],
+    [
+      'a transfer in',
+      'NEVER-3',
+      async (t: TestApp) => {
+        await new Shop(t).inbound('NEVER-3', 5, 'north');
+        return t.request('POST', '/v1/admin/stock/transfer', {
+          body: { sku: 'NEVER-3', from: 'north', to: 'main', qty: 5 },
+          idempotencyKey: ulid(),
+        });
+      },
+    ],
+    [
+      'a stocktake',
+      'NEVER-4',
+      (t: TestApp) =>
+        t.request('POST', '/v1/admin/stock/stocktake', {
+          body: { sku: 'NEVER-4', warehouse: 'main', countedQty: 5 },
+          idempotencyKey: ulid(),
+        }),
+    ],
   ])('sells right after %s, on the instance that made it and on the other', async (_what, sku, addUnits) => {
     expect(refusedAll([await place(shopA, sku, 'early-a'), await place(shopB, sku, 'early-b')])).toBe(true);
     expect(refusedAll([await place(shopB, sku, 'early-b2')])).toBe(true); // from b's memory now

@@ -1,6 +1,6 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { ulid } from 'ulid';
 import { DataSource } from 'typeorm';
+import { ulid } from 'ulid';
 import { inTransaction } from '@app/core';
 import { INVENTORY_PARTICIPANT } from '@app/inventory';
 import { branchIdOf } from '@app/tcc';
@@ -35,7 +35,9 @@ describe('inventory participant', () => {
   });
 
   it('gives a user racing 20 concurrent orders against maxPerUser=2 at most 2 units', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => driver.freeze('greedy', [{ sku: 'LIM-1', qty: 1 }])));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => driver.freeze('greedy', [{ sku: 'LIM-1', qty: 1 }])),
+    );
     expect(countBy(results.map((r) => r.outcome))).toEqual({ FROZEN: 2, PURCHASE_LIMIT_EXCEEDED: 18 });
     const [counter] = await t.db.query(`SELECT qty FROM purchase_counter WHERE user_id = 'greedy' AND sku = 'LIM-1'`);
     expect(Number(counter.qty)).toBe(2);
@@ -70,7 +72,9 @@ describe('inventory participant', () => {
     expect(mysqlRefused.outcome).toBe('INSUFFICIENT_STOCK');
     expect(await rowState(t, 'M-A')).toMatchObject({ reserved: 0, frozenCount: 0, redisAvailable: 10 });
     expect(await rowState(t, 'M-B')).toMatchObject({ reserved: 0, frozenCount: 0, redisAvailable: 50 });
-    const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM stock_movement WHERE sku IN ('M-A', 'M-B') AND reason = 'RESERVE'`);
+    const [{ n }] = await t.db.query(
+      `SELECT COUNT(*) AS n FROM stock_movement WHERE sku IN ('M-A', 'M-B') AND reason = 'RESERVE'`,
+    );
     expect(Number(n)).toBe(0);
     await t.request('POST', '/v1/admin/reconcile');
     expect((await rowState(t, 'M-B')).redisAvailable).toBe(1);
@@ -98,18 +102,27 @@ describe('inventory participant', () => {
     // A release that arrives before its reserve leaves a tombstone: the late reserve is refused.
     const early = branchIdOf(ulid(), INVENTORY_PARTICIPANT);
     await driver.gate.releaseFreeze(early, 'main', ['ID-1']);
-    await expect(driver.gate.reserve(early, 'main', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    await expect(driver.gate.reserve(early, 'main', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+    });
     expect((await rowState(t, 'ID-1')).redisAvailable).toBe(5);
   });
 
   it('refuses an unknown warehouse at the gate with NOT_FOUND and an unknown sku in the try with NOT_FOUND', async () => {
-    await expect(driver.gate.reserve(branchIdOf(ulid(), INVENTORY_PARTICIPANT), 'atlantis', [{ sku: 'ID-1', qty: 1 }])).rejects.toMatchObject({
+    await expect(
+      driver.gate.reserve(branchIdOf(ulid(), INVENTORY_PARTICIPANT), 'atlantis', [{ sku: 'ID-1', qty: 1 }]),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
     const txId = ulid();
     await driver.coordinator.begin({ name: 'checkout', txId });
     await expect(
-      driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, { kind: 'freeze', warehouse: 'main', userId: 'u', lines: [{ sku: 'GHOST', qty: 1 }] }),
+      driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, {
+        kind: 'freeze',
+        warehouse: 'main',
+        userId: 'u',
+        lines: [{ sku: 'GHOST', qty: 1 }],
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await driver.coordinator.rollback(txId, 'TRY_FAILED');
   });
@@ -156,7 +169,9 @@ describe('inventory participant', () => {
     ]) {
       const txId = ulid();
       await driver.coordinator.begin({ name: 'refund', txId });
-      await expect(driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, payload as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, payload as never)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
       expect(await driver.coordinator.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
     }
   });
@@ -179,7 +194,12 @@ describe('inventory participant', () => {
   it('restocks a refund on confirm (ledger RESTOCK, Redis in step) and holds nothing before', async () => {
     await t.request('POST', '/v1/admin/reconcile');
     const txId = await driver.coordinator.begin({ name: 'refund' });
-    await driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, { kind: 'restock', warehouse: 'main', lines: [{ sku: 'RS-1', qty: 3 }], ref: 'order-42' });
+    await driver.coordinator.tryBranch(txId, INVENTORY_PARTICIPANT, {
+      kind: 'restock',
+      warehouse: 'main',
+      lines: [{ sku: 'RS-1', qty: 3 }],
+      ref: 'order-42',
+    });
     expect(await rowState(t, 'RS-1')).toMatchObject({ onHand: 5, redisAvailable: 5 });
     expect(await driver.coordinator.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
     expect(await rowState(t, 'RS-1')).toMatchObject({ onHand: 8, reserved: 0, ledgerOnHand: 8, redisAvailable: 8 });

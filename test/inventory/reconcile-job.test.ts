@@ -1,7 +1,7 @@
+import { sleep } from '@app/core';
 import { ReconcileJob } from '@app/inventory';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { createProduct, inbound, rowState } from './checkout-driver';
-import { sleep } from '@app/core';
 
 /** The scheduled reconciliation (jobs enabled) and the on-demand endpoint. */
 describe('reconciliation job', () => {

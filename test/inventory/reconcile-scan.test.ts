@@ -36,7 +36,9 @@ describe('reconciliation key scan', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(page.map((k) => k.sku)).toEqual(Array.from({ length: 100 }, (_, i) => `SCAN-${String(2801 + i).padStart(5, '0')}`));
+    expect(page.map((k) => k.sku)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `SCAN-${String(2801 + i).padStart(5, '0')}`),
+    );
 
     expect(issued).toHaveLength(1);
     const [plan] = await t.db.query(`ANALYZE FORMAT=JSON ${issued[0].sql}`, issued[0].params);

@@ -1,9 +1,9 @@
 import { ulid } from 'ulid';
+import { sleep } from '@app/core';
 import { INVENTORY_PARTICIPANT, Reconciler } from '@app/inventory';
 import { branchIdOf } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditViolations, checkoutDriver, countBy, createProduct, inbound, rowState } from './checkout-driver';
-import { sleep } from '@app/core';
 
 /**
  * Reconciliation while checkouts run: Redis keys vanish mid-sale, resets race reservations and
@@ -41,7 +41,8 @@ describe('reconciliation under load', () => {
           [sku],
         );
         const sample = { reserved: Number(row.reserved), onHand: Number(row.on_hand), frozen: Number(row.frozen) };
-        if (sample.reserved - sample.onHand > worst.reserved - worst.onHand || sample.frozen > worst.frozen) worst = sample;
+        if (sample.reserved - sample.onHand > worst.reserved - worst.onHand || sample.frozen > worst.frozen)
+          worst = sample;
         await sleep(5);
       }
     })();
@@ -55,7 +56,9 @@ describe('reconciliation under load', () => {
   it('never oversells when the Redis keys are deleted mid-sale, and Redis equals MySQL after reconciliation', async () => {
     const stopWatching = watchForOversell('REC-1');
     const wave = (from: number, n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => driver.freeze(`user-${(from + i) % 300}`, [{ sku: 'REC-1', qty: 1 }])));
+      Promise.all(
+        Array.from({ length: n }, (_, i) => driver.freeze(`user-${(from + i) % 300}`, [{ sku: 'REC-1', qty: 1 }])),
+      );
 
     const first = wave(0, 600);
     await sleep(20);
@@ -83,7 +86,9 @@ describe('reconciliation under load', () => {
     expect(await auditViolations(t)).toEqual([]);
 
     // Everything rolled back: all 100 units are available again in both stores.
-    await Promise.all(results.filter((r) => r.outcome === 'FROZEN').map((r) => driver.coordinator.rollback(r.txId, 'USER')));
+    await Promise.all(
+      results.filter((r) => r.outcome === 'FROZEN').map((r) => driver.coordinator.rollback(r.txId, 'USER')),
+    );
     await reconciler.reconcileAll();
     expect(await rowState(t, 'REC-1')).toMatchObject({ onHand: 100, reserved: 0, redisAvailable: 100 });
   });
@@ -124,10 +129,16 @@ describe('reconciliation under load', () => {
     const key = { sku: 'REC-1', warehouse: 'main' };
     await reconciler.reconcileAll();
     const before = (await rowState(t, 'REC-1')).redisAvailable!;
-    await driver.gate.reserve(branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT), 'main', [{ sku: 'REC-1', qty: 3 }]);
+    await driver.gate.reserve(branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT), 'main', [
+      { sku: 'REC-1', qty: 3 },
+    ]);
     await driver.gate.reserve(branchIdOf('slow-checkout', INVENTORY_PARTICIPANT), 'main', [{ sku: 'REC-1', qty: 2 }]);
     // Make the first one look old: the process that reserved it died minutes ago.
-    await t.redis.hset('inv:{rec-1:main}:r', branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT), `3:${Date.now() - 10 * 60_000}`);
+    await t.redis.hset(
+      'inv:{rec-1:main}:r',
+      branchIdOf('crashed-checkout', INVENTORY_PARTICIPANT),
+      `3:${Date.now() - 10 * 60_000}`,
+    );
     await reconciler.syncRow(key);
     expect((await rowState(t, 'REC-1')).redisAvailable).toBe(before - 2);
     // The slow checkout's release later gives exactly its 2 units back.

@@ -15,7 +15,12 @@ describe('Redis coming back after an outage', () => {
     // jobs on for the reconciliation on Redis' return; the periodic one never fires during the test,
     // nor does the Redis ping (it would end the outage this test declares by hand)
     t = await startTestApp({
-      env: { JOBS_ENABLED: 'true', RECONCILE_INTERVAL_MS: '3600000', SOLD_OUT_FLAG_TTL_MS: '0', REDIS_PING_INTERVAL_MS: '60000' },
+      env: {
+        JOBS_ENABLED: 'true',
+        RECONCILE_INTERVAL_MS: '3600000',
+        SOLD_OUT_FLAG_TTL_MS: '0',
+        REDIS_PING_INTERVAL_MS: '60000',
+      },
     });
     status = t.app.get(RedisStatus);
     await createProduct(t, 'BACK-1');

@@ -11,7 +11,9 @@ describe('a refusal decided by MySQL (Redis down)', () => {
   const SKU = 'RDOWN-1';
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:6390', SOLD_OUT_FLAG_TTL_MS: '60000', RATE_LIMIT_USER_PER_SEC: '0' } });
+    t = await startTestApp({
+      env: { REDIS_URL: 'redis://127.0.0.1:6390', SOLD_OUT_FLAG_TTL_MS: '60000', RATE_LIMIT_USER_PER_SEC: '0' },
+    });
     await createProduct(t, SKU);
     await inbound(t, SKU, 5);
   });
@@ -33,7 +35,9 @@ describe('a refusal decided by MySQL (Redis down)', () => {
   }
 
   function refusals(metrics: string, level: string): number {
-    const match = new RegExp(`inventory_reservations_total\\{outcome="refused",level="${level}"\\} (\\d+)`).exec(metrics);
+    const match = new RegExp(`inventory_reservations_total\\{outcome="refused",level="${level}"\\} (\\d+)`).exec(
+      metrics,
+    );
     return match ? Number(match[1]) : 0;
   }
 

@@ -1,6 +1,6 @@
+import { sleep } from '@app/core';
 import { RedisStock } from '../../libs/inventory/src/gate/redis-stock';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { sleep } from '@app/core';
 
 /**
  * The Redis scripts one case at a time: each row of the reconciliation table in
@@ -25,7 +25,11 @@ describe('Redis stock scripts', () => {
 
   async function rowWith(avail: number, reservations: Array<[string, number]>) {
     const key = row();
-    await t.redis.hset(`inv:{${key.sku.toLowerCase()}:main}`, 'available', avail + reservations.reduce((s, [, q]) => s + q, 0));
+    await t.redis.hset(
+      `inv:{${key.sku.toLowerCase()}:main}`,
+      'available',
+      avail + reservations.reduce((s, [, q]) => s + q, 0),
+    );
     for (const [id, qty] of reservations) expect((await rs.reserve(key, id, qty)).code).toBe('RESERVED');
     expect(await available(key)).toBe(avail);
     return key;
@@ -46,7 +50,12 @@ describe('Redis stock scripts', () => {
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     expect(entries).toMatchObject([{ freezeId: 'f1', qty: 2 }]);
     // MySQL says 7 available (the try of f1 is not in it yet).
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 5, next: 5, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({
+      previous: 5,
+      next: 5,
+      releasing: 0,
+      adopted: 0,
+    });
     // Its cancel comes later and gives the 2 back exactly once.
     expect(await rs.release(key, 'f1')).toBe(2);
     expect(await rs.release(key, 'f1')).toBe(0);
@@ -56,7 +65,12 @@ describe('Redis stock scripts', () => {
   it('does not subtract a reservation MySQL already counts (FROZEN)', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({
+      previous: 3,
+      next: 3,
+      releasing: 0,
+      adopted: 0,
+    });
   });
 
   it('adds back a FROZEN reservation released between snapshot and apply (the cancel committed after the snapshot)', async () => {
@@ -64,13 +78,23 @@ describe('Redis stock scripts', () => {
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     expect(await rs.release(key, 'f1')).toBe(4);
     // The snapshot said 3 available with f1 FROZEN; the release after it must still count.
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({ previous: 7, next: 7, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'F' }])).toEqual({
+      previous: 7,
+      next: 7,
+      releasing: 0,
+      adopted: 0,
+    });
   });
 
   it('marks a reservation MySQL already released as released, so its late release gives nothing twice', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'R' }])).toEqual({ previous: 3, next: 7, releasing: 4, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'R' }])).toEqual({
+      previous: 3,
+      next: 7,
+      releasing: 4,
+      adopted: 0,
+    });
     expect(await rs.release(key, 'f1')).toBe(0);
     expect(await available(key)).toBe(7);
     expect((await rs.reserve(key, 'f1', 4)).code).toBe('RELEASED');
@@ -79,7 +103,12 @@ describe('Redis stock scripts', () => {
   it('forgets a reservation MySQL confirmed, and keeps available as MySQL says', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'C' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 3, [{ ...entries[0], mysqlState: 'C' }])).toEqual({
+      previous: 3,
+      next: 3,
+      releasing: 0,
+      adopted: 0,
+    });
     expect(await t.redis.hlen(`inv:{${key.sku.toLowerCase()}:main}:r`)).toBe(0);
     expect(await rs.release(key, 'f1')).toBe(0);
   });
@@ -88,13 +117,23 @@ describe('Redis stock scripts', () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
     await rs.markCommitted(key, 'f1');
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({ previous: 3, next: 3, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'A' }])).toEqual({
+      previous: 3,
+      next: 3,
+      releasing: 0,
+      adopted: 0,
+    });
   });
 
   it('drops a reservation that can never be frozen (D) without subtracting it', async () => {
     const key = await rowWith(3, [['f1', 4]]);
     const entries = (await rs.snapshot(key, 'tok', 5000))!;
-    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'D' }])).toEqual({ previous: 3, next: 7, releasing: 0, adopted: 0 });
+    expect(await rs.apply(key, 'tok', 7, [{ ...entries[0], mysqlState: 'D' }])).toEqual({
+      previous: 3,
+      next: 7,
+      releasing: 0,
+      adopted: 0,
+    });
     expect(await rs.release(key, 'f1')).toBe(0);
     expect(await available(key)).toBe(7);
   });

@@ -1,7 +1,7 @@
-import { newTestEnv } from '../helpers/test-env';
-import { startTestApp, TestApp } from '../helpers/test-app';
-import { checkoutDriver, createProduct, inbound } from './checkout-driver';
 import { sleep } from '@app/core';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { newTestEnv } from '../helpers/test-env';
+import { checkoutDriver, createProduct, inbound } from './checkout-driver';
 
 /** Two instances on one database and Redis: a release on one clears the sold-out flag on the other. */
 describe('sold-out flag across instances', () => {

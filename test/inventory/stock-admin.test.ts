@@ -12,10 +12,14 @@ describe('admin stock endpoints', () => {
   beforeAll(async () => {
     t = await startTestApp();
     for (const sku of ['A-1', 'B-1', 'C-1', 'T-1', 'L-1', 'D-1']) {
-      const res = await t.request('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'c', priceCents: 100 } });
+      const res = await t.request('POST', '/v1/admin/products', {
+        body: { sku, name: sku, category: 'c', priceCents: 100 },
+      });
       expect(res.status).toBe(201);
     }
-    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(201);
+    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'east', name: 'East' } })).status).toBe(
+      201,
+    );
   });
 
   afterAll(async () => {
@@ -25,7 +29,15 @@ describe('admin stock endpoints', () => {
   it('inbound creates the row and returns the Stock shape', async () => {
     const res = await inbound('A-1', 10);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ sku: 'A-1', warehouse: 'main', onHand: 10, reserved: 0, available: 10, threshold: 0, low: false });
+    expect(res.body).toEqual({
+      sku: 'A-1',
+      warehouse: 'main',
+      onHand: 10,
+      reserved: 0,
+      available: 10,
+      threshold: 0,
+      low: false,
+    });
   });
 
   it('applies a replayed Idempotency-Key once and replays the first response', async () => {
@@ -46,7 +58,10 @@ describe('admin stock endpoints', () => {
     const k = key();
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        t.request('POST', '/v1/admin/stock/outbound', { body: { sku: 'D-1', warehouse: 'main', qty: 5 }, idempotencyKey: k }),
+        t.request('POST', '/v1/admin/stock/outbound', {
+          body: { sku: 'D-1', warehouse: 'main', qty: 5 },
+          idempotencyKey: k,
+        }),
       ),
     );
     expect(results.every((r) => r.status === 200 || (r.status === 409 && r.body.error === 'CONFLICT'))).toBe(true);
@@ -61,7 +76,15 @@ describe('admin stock endpoints', () => {
       idempotencyKey: key(),
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ sku: 'D-1', warehouse: 'east', onHand: 12, reserved: 0, available: 12, threshold: 0, low: false });
+    expect(res.body).toEqual({
+      sku: 'D-1',
+      warehouse: 'east',
+      onHand: 12,
+      reserved: 0,
+      available: 12,
+      threshold: 0,
+      low: false,
+    });
   });
 
   it('requires an Idempotency-Key on every stock mutation', async () => {
@@ -148,11 +171,24 @@ describe('admin stock endpoints', () => {
     expect(th.body).toMatchObject({ threshold: 5, low: false });
     expect((await t.request('GET', '/v1/admin/alerts?state=OPEN')).body.total).toBe(0);
 
-    await t.request('POST', '/v1/admin/stock/outbound', { body: { sku: 'L-1', warehouse: 'main', qty: 6 }, idempotencyKey: key() });
-    await t.request('POST', '/v1/admin/stock/outbound', { body: { sku: 'L-1', warehouse: 'main', qty: 1 }, idempotencyKey: key() });
+    await t.request('POST', '/v1/admin/stock/outbound', {
+      body: { sku: 'L-1', warehouse: 'main', qty: 6 },
+      idempotencyKey: key(),
+    });
+    await t.request('POST', '/v1/admin/stock/outbound', {
+      body: { sku: 'L-1', warehouse: 'main', qty: 1 },
+      idempotencyKey: key(),
+    });
     const open = await t.request('GET', '/v1/admin/alerts?state=OPEN');
     expect(open.body.total).toBe(1);
-    expect(open.body.items[0]).toMatchObject({ sku: 'L-1', warehouse: 'main', available: 4, threshold: 5, state: 'OPEN', resolvedAt: null });
+    expect(open.body.items[0]).toMatchObject({
+      sku: 'L-1',
+      warehouse: 'main',
+      available: 4,
+      threshold: 5,
+      state: 'OPEN',
+      resolvedAt: null,
+    });
     const lowOnly = await t.request('GET', '/v1/admin/stock?lowOnly=true');
     expect(lowOnly.body.items.map((s: { sku: string }) => s.sku)).toEqual(['L-1']);
 

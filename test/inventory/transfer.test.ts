@@ -9,7 +9,9 @@ describe('concurrent transfers', () => {
   beforeAll(async () => {
     t = await startTestApp();
     await createProduct(t, 'TR-1');
-    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'north', name: 'North' } })).status).toBe(201);
+    expect((await t.request('POST', '/v1/admin/warehouses', { body: { code: 'north', name: 'North' } })).status).toBe(
+      201,
+    );
     await inbound(t, 'TR-1', 200, 'main');
     await inbound(t, 'TR-1', 200, 'north');
   });
@@ -22,15 +24,18 @@ describe('concurrent transfers', () => {
     // Count deadlock victims (inTransaction would retry them silently).
     let deadlocks = 0;
     const original = t.db.transaction.bind(t.db) as (...args: unknown[]) => Promise<unknown>;
-    const spy = jest.spyOn(t.db, 'transaction').mockImplementation(((...args: unknown[]) =>
+    const spy = jest.spyOn(t.db, 'transaction').mockImplementation((...args: unknown[]) =>
       original(...args).catch((err: { code?: string; driverError?: { code?: string } }) => {
         if ((err.code ?? err.driverError?.code) === 'ER_LOCK_DEADLOCK') deadlocks++;
         throw err;
-      })));
+      }),
+    );
     const transfer = (from: string, to: string, qty: number) =>
       t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'TR-1', from, to, qty }, idempotencyKey: ulid() });
     const results = await Promise.all(
-      Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? transfer('main', 'north', 1 + (i % 3)) : transfer('north', 'main', 1 + (i % 4)))),
+      Array.from({ length: 120 }, (_, i) =>
+        i % 2 === 0 ? transfer('main', 'north', 1 + (i % 3)) : transfer('north', 'main', 1 + (i % 4)),
+      ),
     );
     spy.mockRestore();
     expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
@@ -46,7 +51,9 @@ describe('concurrent transfers', () => {
     expect(north.ledgerOnHand).toBe(north.onHand);
     expect(main.redisAvailable).toBe(main.onHand);
     expect(north.redisAvailable).toBe(north.onHand);
-    const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM stock_movement WHERE reason IN ('TRANSFER_IN', 'TRANSFER_OUT')`);
+    const [{ n }] = await t.db.query(
+      `SELECT COUNT(*) AS n FROM stock_movement WHERE reason IN ('TRANSFER_IN', 'TRANSFER_OUT')`,
+    );
     expect(Number(n)).toBe(240);
     expect(await auditViolations(t)).toEqual([]);
   });
@@ -57,19 +64,27 @@ describe('concurrent transfers', () => {
     // Drain north with many concurrent transfers of 7: only floor(available / 7) can succeed.
     const results = await Promise.all(
       Array.from({ length: 80 }, () =>
-        t.request('POST', '/v1/admin/stock/transfer', { body: { sku: 'TR-1', from: 'north', to: 'main', qty: 7 }, idempotencyKey: ulid() }),
+        t.request('POST', '/v1/admin/stock/transfer', {
+          body: { sku: 'TR-1', from: 'north', to: 'main', qty: 7 },
+          idempotencyKey: ulid(),
+        }),
       ),
     );
     const ok = results.filter((r) => r.status === 200).length;
     expect(ok).toBe(Math.min(80, Math.floor(north.onHand / 7)));
-    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 409 && r.body.error === 'INSUFFICIENT_STOCK')).toBe(true);
+    expect(
+      results.filter((r) => r.status !== 200).every((r) => r.status === 409 && r.body.error === 'INSUFFICIENT_STOCK'),
+    ).toBe(true);
     expect((await rowState(t, 'TR-1', 'north')).onHand).toBe(north.onHand - ok * 7);
     expect(await auditViolations(t)).toEqual([]);
   });
 
   it('refuses a transfer from a warehouse to itself, also spelled in another letter case, and changes nothing', async () => {
     const transferMoves = async () =>
-      Number((await t.db.query("SELECT COUNT(*) AS n FROM stock_movement WHERE sku = 'TR-1' AND reason LIKE 'TRANSFER%'"))[0].n);
+      Number(
+        (await t.db.query("SELECT COUNT(*) AS n FROM stock_movement WHERE sku = 'TR-1' AND reason LIKE 'TRANSFER%'"))[0]
+          .n,
+      );
     const before = { row: await rowState(t, 'TR-1', 'main'), moves: await transferMoves() };
     for (const to of ['main', 'MAIN']) {
       const res = await t.request('POST', '/v1/admin/stock/transfer', {

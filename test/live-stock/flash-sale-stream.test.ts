@@ -1,4 +1,4 @@
-import { startBuiltServer, ServerProcess } from '../helpers/server-process';
+import { ServerProcess, startBuiltServer } from '../helpers/server-process';
 import { newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 import { api, nonIncreasing, refusedUpgrade, SseClient, until, WsClient } from './live-clients';
 
@@ -16,13 +16,25 @@ describe('live stock streams (SSE and WebSocket)', () => {
 
   beforeAll(async () => {
     testEnv = newTestEnv();
-    server = await startBuiltServer({ ...testEnv.env, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0', LIVE_HEARTBEAT_MS: '300' });
+    server = await startBuiltServer({
+      ...testEnv.env,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_USER_PER_SEC: '0',
+      LIVE_HEARTBEAT_MS: '300',
+    });
     call = api(server.baseUrl);
     for (const sku of ['FLASH', 'OTHER']) {
-      expect((await call('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'live', priceCents: 100 } })).status).toBe(201);
+      expect(
+        (await call('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'live', priceCents: 100 } }))
+          .status,
+      ).toBe(201);
     }
-    expect((await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'FLASH', warehouse: 'main', qty: UNITS } })).status).toBe(200);
-    expect((await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'OTHER', warehouse: 'main', qty: 7 } })).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'FLASH', warehouse: 'main', qty: UNITS } })).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'OTHER', warehouse: 'main', qty: 7 } })).status,
+    ).toBe(200);
   });
 
   afterAll(async () => {
@@ -64,7 +76,9 @@ describe('live stock streams (SSE and WebSocket)', () => {
     // Coalesced: far fewer events than orders, at most 10 a second (plus the snapshot).
     expect(Math.max(...all.map((c) => c.stock.length))).toBeLessThan(UNITS);
 
-    expect((await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'FLASH', warehouse: 'main', qty: 5 } })).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'FLASH', warehouse: 'main', qty: 5 } })).status,
+    ).toBe(200);
     await until('the inbound everywhere', () => all.every((c) => c.last?.available === 5));
     expect(all.every((c) => c.last?.soldOut === false)).toBe(true);
   });
@@ -75,7 +89,9 @@ describe('live stock streams (SSE and WebSocket)', () => {
     await until('the snapshot', () => first.stock.length === 1);
     const lastId = first.stock[0].id!;
     first.close();
-    expect((await call('POST', '/v1/admin/stock/outbound', { body: { sku: 'OTHER', warehouse: 'main', qty: 3 } })).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/admin/stock/outbound', { body: { sku: 'OTHER', warehouse: 'main', qty: 3 } })).status,
+    ).toBe(200);
 
     const again = await SseClient.open(url, { authorization: `Bearer ${STOREFRONT_KEY}`, 'last-event-id': lastId });
     await until('the current state', () => again.stock.length >= 1, 2000);
@@ -88,23 +104,59 @@ describe('live stock streams (SSE and WebSocket)', () => {
   });
 
   it('bad skus, too many skus, a bad warehouse and a missing key get the 4xx error shape', async () => {
-    const stream = async (query: string, headers: Record<string, string> = { authorization: `Bearer ${STOREFRONT_KEY}` }) => {
+    const stream = async (
+      query: string,
+      headers: Record<string, string> = { authorization: `Bearer ${STOREFRONT_KEY}` },
+    ) => {
       const c = await SseClient.open(`${server.baseUrl}/v1/stock/stream${query}`, headers);
       return { status: c.status, body: JSON.parse(c.body) };
     };
     const tooMany = Array.from({ length: 51 }, (_, i) => `S-${i}`).join(',');
-    expect(await stream('?skus=NOPE')).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED', details: { unknown: ['NOPE'] } }) });
-    expect(await stream('?skus=FLASH,NOPE')).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED' }) });
-    expect(await stream(`?skus=${tooMany}`)).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED' }) });
-    expect(await stream('?skus=')).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED' }) });
-    expect(await stream('?skus=%00%01')).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED' }) });
-    expect(await stream('?skus=FLASH&extra=1')).toEqual({ status: 400, body: expect.objectContaining({ error: 'VALIDATION_FAILED' }) });
-    expect(await stream('?skus=FLASH&warehouse=nowhere')).toEqual({ status: 404, body: expect.objectContaining({ error: 'NOT_FOUND' }) });
-    expect(await stream('?skus=FLASH', {})).toEqual({ status: 401, body: expect.objectContaining({ error: 'UNAUTHORIZED' }) });
-    expect(await stream('?skus=FLASH', { authorization: 'Bearer dev-admin-key' })).toEqual({ status: 403, body: expect.objectContaining({ error: 'FORBIDDEN' }) });
+    expect(await stream('?skus=NOPE')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED', details: { unknown: ['NOPE'] } }),
+    });
+    expect(await stream('?skus=FLASH,NOPE')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED' }),
+    });
+    expect(await stream(`?skus=${tooMany}`)).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED' }),
+    });
+    expect(await stream('?skus=')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED' }),
+    });
+    expect(await stream('?skus=%00%01')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED' }),
+    });
+    expect(await stream('?skus=FLASH&extra=1')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'VALIDATION_FAILED' }),
+    });
+    expect(await stream('?skus=FLASH&warehouse=nowhere')).toEqual({
+      status: 404,
+      body: expect.objectContaining({ error: 'NOT_FOUND' }),
+    });
+    expect(await stream('?skus=FLASH', {})).toEqual({
+      status: 401,
+      body: expect.objectContaining({ error: 'UNAUTHORIZED' }),
+    });
+    expect(await stream('?skus=FLASH', { authorization: 'Bearer dev-admin-key' })).toEqual({
+      status: 403,
+      body: expect.objectContaining({ error: 'FORBIDDEN' }),
+    });
 
-    expect(await refusedUpgrade(server.baseUrl, {})).toEqual({ status: 401, body: expect.objectContaining({ error: 'UNAUTHORIZED' }) });
-    expect(await refusedUpgrade(server.baseUrl, {}, '?key=wrong-key-123')).toEqual({ status: 401, body: expect.objectContaining({ error: 'UNAUTHORIZED' }) });
+    expect(await refusedUpgrade(server.baseUrl, {})).toEqual({
+      status: 401,
+      body: expect.objectContaining({ error: 'UNAUTHORIZED' }),
+    });
+    expect(await refusedUpgrade(server.baseUrl, {}, '?key=wrong-key-123')).toEqual({
+      status: 401,
+      body: expect.objectContaining({ error: 'UNAUTHORIZED' }),
+    });
     const socket = await WsClient.open(server.baseUrl);
     socket.send({ op: 'subscribe', skus: ['NOPE'] });
     socket.send({ op: 'subscribe', skus: Array.from({ length: 51 }, (_, i) => `S-${i}`) });
@@ -121,7 +173,11 @@ describe('live stock streams (SSE and WebSocket)', () => {
     await until('the gate event', () => admin.others.some((e) => e.event === 'gate'), 5000);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    await until('every stream ended', () => sse.every((c) => c.ended) && ws.every((c) => c.closeCode !== undefined), 5000);
+    await until(
+      'every stream ended',
+      () => sse.every((c) => c.ended) && ws.every((c) => c.closeCode !== undefined),
+      5000,
+    );
     expect(sse.every((c) => c.others.some((e) => e.event === 'reconnect'))).toBe(true);
     expect(ws.every((c) => c.others.some((m) => m.type === 'reconnect') && c.closeCode === 1012)).toBe(true);
     expect(admin.others.some((e) => e.event === 'reconnect')).toBe(true);

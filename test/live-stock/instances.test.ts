@@ -1,5 +1,5 @@
 import { ThrowawayRedis } from '../helpers/redis-server';
-import { startBuiltServer, ServerProcess } from '../helpers/server-process';
+import { ServerProcess, startBuiltServer } from '../helpers/server-process';
 import { ADMIN_KEY, newTestEnv, STOREFRONT_KEY, TestEnv } from '../helpers/test-env';
 import { api, nonIncreasing, refusedUpgrade, SseClient, until, WsClient } from './live-clients';
 
@@ -14,13 +14,30 @@ describe('live stock across instances', () => {
   beforeAll(async () => {
     testEnv = newTestEnv();
     redis = await ThrowawayRedis.start();
-    const env = { ...testEnv.env, REDIS_URL: redis.url, LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_SEC: '0', REDIS_PING_INTERVAL_MS: '100' };
+    const env = {
+      ...testEnv.env,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_USER_PER_SEC: '0',
+      REDIS_PING_INTERVAL_MS: '100',
+    };
     a = await startBuiltServer(env);
     b = await startBuiltServer({ ...env, LIVE_MAX_CONNECTIONS: '4' });
     const call = api(a.baseUrl);
-    expect((await call('POST', '/v1/admin/products', { body: { sku: 'TWIN', name: 'twin', category: 'live', priceCents: 100 } })).status).toBe(201);
-    expect((await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'TWIN', warehouse: 'main', qty: 40 } })).status).toBe(200);
-    expect((await call('PUT', '/v1/admin/stock/threshold', { body: { sku: 'TWIN', warehouse: 'main', threshold: 25 } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', '/v1/admin/products', {
+          body: { sku: 'TWIN', name: 'twin', category: 'live', priceCents: 100 },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/v1/admin/stock/inbound', { body: { sku: 'TWIN', warehouse: 'main', qty: 40 } })).status,
+    ).toBe(200);
+    expect(
+      (await call('PUT', '/v1/admin/stock/threshold', { body: { sku: 'TWIN', warehouse: 'main', threshold: 25 } }))
+        .status,
+    ).toBe(200);
   });
 
   afterAll(async () => {
@@ -52,10 +69,16 @@ describe('live stock across instances', () => {
     expect(nonIncreasing(onB.stock.map((e) => e.available))).toBe(true);
 
     const events = () => adminB.others.map((e) => ({ event: e.event, ...JSON.parse(e.data) }));
-    await until('sales and the low-stock alert', () => {
-      const sold = events().filter((e) => e.event === 'sales' && e.sku === 'TWIN').reduce((n, e) => n + e.sold, 0);
-      return sold === 20 && events().some((e) => e.event === 'alert' && e.change === 'OPENED');
-    }, 5000);
+    await until(
+      'sales and the low-stock alert',
+      () => {
+        const sold = events()
+          .filter((e) => e.event === 'sales' && e.sku === 'TWIN')
+          .reduce((n, e) => n + e.sold, 0);
+        return sold === 20 && events().some((e) => e.event === 'alert' && e.change === 'OPENED');
+      },
+      5000,
+    );
   });
 
   it('over the connection cap: 503 with Retry-After, for streams and sockets', async () => {
@@ -64,7 +87,9 @@ describe('live stock across instances', () => {
     const refused = await SseClient.open(`${b.baseUrl}/v1/stock/stream?skus=TWIN`);
     expect(refused.status).toBe(503);
     expect(refused.res!.headers['retry-after']).toBe('1');
-    expect(JSON.parse(refused.body)).toEqual(expect.objectContaining({ statusCode: 503, error: 'SERVICE_UNAVAILABLE' }));
+    expect(JSON.parse(refused.body)).toEqual(
+      expect.objectContaining({ statusCode: 503, error: 'SERVICE_UNAVAILABLE' }),
+    );
     const upgrade = await refusedUpgrade(b.baseUrl, { authorization: `Bearer ${STOREFRONT_KEY}` });
     expect(upgrade).toEqual({ status: 503, body: expect.objectContaining({ error: 'SERVICE_UNAVAILABLE' }) });
   });
@@ -73,8 +98,16 @@ describe('live stock across instances', () => {
     const onB = clients[0] as SseClient;
     const adminB = clients[1] as SseClient;
     await redis.kill();
-    await until('the local-only notice', () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'local-only'), 10000);
-    await until('the gate event', () => adminB.others.some((e) => e.event === 'gate' && JSON.parse(e.data).mode === 'mysql-only'), 10000);
+    await until(
+      'the local-only notice',
+      () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'local-only'),
+      10000,
+    );
+    await until(
+      'the gate event',
+      () => adminB.others.some((e) => e.event === 'gate' && JSON.parse(e.data).mode === 'mysql-only'),
+      10000,
+    );
 
     // A change made on B reaches B's client; one made on A too (B re-reads its rows while it cannot hear A).
     expect((await sale(b, 3, 'b')).every((r) => r.status === 201)).toBe(true);
@@ -83,7 +116,11 @@ describe('live stock across instances', () => {
     await until('both sales on B', () => onB.last?.available === 15, 10000);
 
     await redis.start();
-    await until('the cross-instance notice', () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'cross-instance'), 20000);
+    await until(
+      'the cross-instance notice',
+      () => onB.others.some((e) => e.event === 'notice' && JSON.parse(e.data).type === 'cross-instance'),
+      20000,
+    );
     expect((await sale(a, 5, 'd')).every((r) => r.status === 201)).toBe(true);
     await until('the sale on B again', () => onB.last?.available === 10, 10000);
     expect(nonIncreasing(onB.stock.map((e) => e.available))).toBe(true);

@@ -21,7 +21,11 @@ export function api(base: string) {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.user) headers['x-user-id'] = o.user;
     if (o.key ?? (method !== 'GET' ? ulid() : undefined)) headers['idempotency-key'] = o.key ?? ulid();
-    const res = await fetch(`${base}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    });
     const text = await res.text();
     let body: any = text;
     try {
@@ -44,7 +48,10 @@ export class SseClient {
   res?: IncomingMessage;
   private buffer = '';
 
-  static open(url: string, headers: Record<string, string> = { authorization: `Bearer ${STOREFRONT_KEY}` }): Promise<SseClient> {
+  static open(
+    url: string,
+    headers: Record<string, string> = { authorization: `Bearer ${STOREFRONT_KEY}` },
+  ): Promise<SseClient> {
     const client = new SseClient();
     return new Promise((resolve, reject) => {
       const req = get(url, { headers, agent: false }, (res) => {
@@ -131,7 +138,11 @@ export class WsClient {
 }
 
 /** The status (and JSON body) an upgrade to /v1/stock/ws gets, when it is refused. */
-export function refusedUpgrade(base: string, headers: Record<string, string>, query = ''): Promise<{ status: number; body: any }> {
+export function refusedUpgrade(
+  base: string,
+  headers: Record<string, string>,
+  query = '',
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${base.replace('http', 'ws')}/v1/stock/ws${query}`, { headers });
     socket.once('open', () => reject(new Error('upgrade accepted')));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { startBuiltServer, ServerProcess } from '../helpers/server-process';
+import { ServerProcess, startBuiltServer } from '../helpers/server-process';
 import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { api, SseClient, until, untilAsync, WsClient } from './live-clients';
 
@@ -21,7 +21,10 @@ describe('live stock: slow consumers', () => {
     server = await startBuiltServer({ ...testEnv.env, LOG_LEVEL: 'warn', LIVE_SLOW_CONSUMER_BYTES: String(CAP_BYTES) });
     const call = api(server.baseUrl);
     for (const sku of SKUS) {
-      expect((await call('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'slow', priceCents: 1 } })).status).toBe(201);
+      expect(
+        (await call('POST', '/v1/admin/products', { body: { sku, name: sku, category: 'slow', priceCents: 1 } }))
+          .status,
+      ).toBe(201);
     }
   });
 
@@ -49,14 +52,24 @@ describe('live stock: slow consumers', () => {
     for (let i = 0; i < 10_000; i++) slow.send({ op: 'subscribe', skus: SKUS });
 
     // The client reads nothing, so it cannot see the close either: the server's count tells.
-    await untilAsync('the drop', async () => (await metric('live_stock_drops_total{reason="slow_consumer"}')) === 1, 30000);
+    await untilAsync(
+      'the drop',
+      async () => (await metric('live_stock_drops_total{reason="slow_consumer"}')) === 1,
+      30000,
+    );
     await untilAsync('the socket closed', async () => (await metric('live_stock_connections{kind="ws"}')) === 0, 5000);
     // Kernel buffers (a few MB) plus the cap: nowhere near the 70 MB the answers would take.
     expect(rssMb(server.child.pid!) - before).toBeLessThan(40);
 
     // The healthy client is untouched and still served.
     expect(healthy.ended).toBe(false);
-    expect((await api(server.baseUrl)('POST', '/v1/admin/stock/inbound', { body: { sku: SKUS[0], warehouse: 'main', qty: 2 } })).status).toBe(200);
+    expect(
+      (
+        await api(server.baseUrl)('POST', '/v1/admin/stock/inbound', {
+          body: { sku: SKUS[0], warehouse: 'main', qty: 2 },
+        })
+      ).status,
+    ).toBe(200);
     await until('the inbound', () => healthy.stock.some((e) => e.sku === SKUS[0] && e.available === 2), 5000);
     healthy.close();
   });

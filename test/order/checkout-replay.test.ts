@@ -1,5 +1,5 @@
-import { IdempotencyEpoch, sleep } from '@app/core';
 import { ulid } from 'ulid';
+import { IdempotencyEpoch, sleep } from '@app/core';
 import { Shop } from '../e2e/shop';
 import { countPoolCheckouts, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -38,7 +38,11 @@ describe('checkout retries after Redis lost the idempotency record', () => {
 
   async function expectReplay(user: string, items: Array<{ sku: string; qty: number }>, key: string, orderId: string) {
     const retry = await shop.place(user, items, { key });
-    expect({ status: retry.status, error: retry.body.error, message: retry.body.message }).toEqual({ status: 201, error: undefined, message: undefined });
+    expect({ status: retry.status, error: retry.body.error, message: retry.body.message }).toEqual({
+      status: 201,
+      error: undefined,
+      message: undefined,
+    });
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body.orderId).toBe(orderId);
   }
@@ -62,10 +66,11 @@ describe('checkout retries after Redis lost the idempotency record', () => {
     await shop.inbound('RP-WRITE', 1);
     const key = ulid();
     const set = t.redis.set.bind(t.redis);
-    const failing = jest.spyOn(t.redis, 'set').mockImplementation(((...args: Parameters<typeof t.redis.set>) => {
-      if (String(args[0]).endsWith(key) && String(args[1]).includes('"DONE"')) return Promise.reject(new Error('Redis write lost'));
+    const failing = jest.spyOn(t.redis, 'set').mockImplementation((...args: Parameters<typeof t.redis.set>) => {
+      if (String(args[0]).endsWith(key) && String(args[1]).includes('"DONE"'))
+        return Promise.reject(new Error('Redis write lost'));
       return set(...args);
-    }));
+    });
     let orderId: string;
     try {
       orderId = (await shop.placed('rp-w', [{ sku: 'RP-WRITE', qty: 1 }], { key })).orderId;
@@ -115,7 +120,9 @@ describe('checkout retries after Redis lost the idempotency record', () => {
     // The first refusal after the flush loads the row back into Redis (and flags it sold out).
     expect((await shop.place('rp-warm', [{ sku: 'RP-SOLD', qty: 1 }])).body.error).toBe('INSUFFICIENT_STOCK');
     const before = checkouts();
-    const refused = await Promise.all(Array.from({ length: 50 }, (_, i) => shop.place(`rp-late${i}`, [{ sku: 'RP-SOLD', qty: 1 }])));
+    const refused = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => shop.place(`rp-late${i}`, [{ sku: 'RP-SOLD', qty: 1 }])),
+    );
     expect(refused.map((r) => r.body.error)).toEqual(Array(50).fill('INSUFFICIENT_STOCK'));
     expect(checkouts() - before).toBe(0);
   });

@@ -26,7 +26,12 @@ describe('order module: recovery paths and audit', () => {
   });
 
   const walletBranch = (o: any) =>
-    coordinator.tryBranch(o.txId, 'payment', { kind: 'wallet', userId: o.userId, orderId: o.orderId, amountCents: o.payableCents }, { key: 'wallet' });
+    coordinator.tryBranch(
+      o.txId,
+      'payment',
+      { kind: 'wallet', userId: o.userId, orderId: o.orderId, amountCents: o.payableCents },
+      { key: 'wallet' },
+    );
 
   it('completes a wallet payment whose caller died after the try, charging once', async () => {
     await shop.credit('ann', 1000);
@@ -43,7 +48,12 @@ describe('order module: recovery paths and audit', () => {
     await shop.credit('bea', 700);
     const o = await shop.placed('bea', [{ sku: 'BOX', qty: 1 }]);
     await walletBranch(o);
-    const res = await shop.callback({ paymentId: `gw-${ulid()}`, orderId: o.orderId, amountCents: 700, status: 'SUCCEEDED' });
+    const res = await shop.callback({
+      paymentId: `gw-${ulid()}`,
+      orderId: o.orderId,
+      amountCents: 700,
+      status: 'SUCCEEDED',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ orderId: o.orderId, orderStatus: 'PAID', paymentStatus: 'REFUNDED' });
     // Paid once from the wallet; the gateway's 700 came back to the wallet.
@@ -75,7 +85,10 @@ describe('order module: recovery paths and audit', () => {
     await shop.recoverAll();
     expect(await shop.couponState('gil', 'GIL-OFF')).toBe('USED');
     const refunded = await shop.cancel('gil', o.orderId);
-    expect({ status: refunded.status, orderStatus: refunded.body.status }).toEqual({ status: 200, orderStatus: 'REFUNDED' });
+    expect({ status: refunded.status, orderStatus: refunded.body.status }).toEqual({
+      status: 200,
+      orderStatus: 'REFUNDED',
+    });
     await shop.recoverAll();
     expect(await shop.couponState('gil', 'GIL-OFF')).toBe('AVAILABLE');
     expect(await shop.wallet('gil')).toMatchObject({ balanceCents: 700, frozenCents: 0 });
@@ -146,7 +159,10 @@ describe('order module: recovery paths and audit', () => {
     await shop.credit('dee', 700);
     const o = await shop.placed('dee', [{ sku: 'BOX', qty: 1 }]);
     expect((await shop.pay('dee', o.orderId)).status).toBe(200);
-    await t.db.query(`UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?`, [ulid(), o.orderId]);
+    await t.db.query(`UPDATE orders SET refund_tx_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?`, [
+      ulid(),
+      o.orderId,
+    ]);
     const res = await shop.cancel('dee', o.orderId);
     expect(res.status).toBe(409);
     expect(res.body.error).toBe('CONFLICT');
@@ -169,7 +185,11 @@ describe('order module: recovery paths and audit', () => {
   it('prices checkout from the current catalogue (never from the client)', async () => {
     expect((await t.request('PATCH', '/v1/admin/products/BOX', { body: { priceCents: 650 } })).status).toBe(200);
     const o = await shop.placed('fox', [{ sku: 'BOX', qty: 2 }]);
-    expect(o).toMatchObject({ totalCents: 1300, payableCents: 1300, items: [{ sku: 'BOX', qty: 2, unitPriceCents: 650 }] });
+    expect(o).toMatchObject({
+      totalCents: 1300,
+      payableCents: 1300,
+      items: [{ sku: 'BOX', qty: 2, unitPriceCents: 650 }],
+    });
     expect((await t.request('PATCH', '/v1/admin/products/BOX', { body: { status: 'INACTIVE' } })).status).toBe(200);
     expect((await shop.place('fox', [{ sku: 'BOX', qty: 1 }])).body.error).toBe('CONFLICT');
     // An order placed before the product was withdrawn can still be paid.

@@ -1,9 +1,14 @@
 import { createHmac } from 'crypto';
 import { ulid } from 'ulid';
 import { DomainError, ErrorCode, inTransaction } from '@app/core';
-import { PAYMENT_PARTICIPANT, PaymentBranchPayload, PaymentParticipant, PaymentService, WalletService } from '@app/payment';
-import { branchIdOf, TccCoordinator } from '@app/tcc';
-import type { BranchContext } from '@app/tcc';
+import {
+  PAYMENT_PARTICIPANT,
+  PaymentBranchPayload,
+  PaymentParticipant,
+  PaymentService,
+  WalletService,
+} from '@app/payment';
+import { branchIdOf, TccCoordinator, type BranchContext } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { WEBHOOK_SECRET } from '../helpers/test-env';
 
@@ -35,8 +40,17 @@ describe('payments', () => {
   const walletOf = (userId: string) => wallets.getWallet(userId);
   const paymentOfBranch = async (branchId: string) =>
     (await t.db.query('SELECT status, amount_cents FROM payment WHERE branch_id = ?', [branchId]))[0];
-  const audit = async () => (await t.request('GET', '/v1/admin/audit')).body as { ok: boolean; violations: Array<{ invariant: number; detail: string }> };
-  const wallet = (userId: string, orderId: string, amountCents: number) => ({ kind: 'wallet' as const, userId, orderId, amountCents });
+  const audit = async () =>
+    (await t.request('GET', '/v1/admin/audit')).body as {
+      ok: boolean;
+      violations: Array<{ invariant: number; detail: string }>;
+    };
+  const wallet = (userId: string, orderId: string, amountCents: number) => ({
+    kind: 'wallet' as const,
+    userId,
+    orderId,
+    amountCents,
+  });
 
   describe('wallet branch (participant called directly)', () => {
     it('try freezes the amount, confirm captures it', async () => {
@@ -72,12 +86,16 @@ describe('payments', () => {
     });
 
     it('refuses a user without a wallet with 402', async () => {
-      await expect(run('try', ctx(), wallet('nowallet', 'o-4', 1))).rejects.toMatchObject({ code: ErrorCode.INSUFFICIENT_BALANCE });
+      await expect(run('try', ctx(), wallet('nowallet', 'o-4', 1))).rejects.toMatchObject({
+        code: ErrorCode.INSUFFICIENT_BALANCE,
+      });
     });
 
     it('refuses a malformed payload (negative amount) before moving money', async () => {
       await wallets.credit('w5', 100);
-      await expect(run('try', ctx(), wallet('w5', 'o-5', -50))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+      await expect(run('try', ctx(), wallet('w5', 'o-5', -50))).rejects.toMatchObject({
+        code: ErrorCode.VALIDATION_FAILED,
+      });
       expect(await walletOf('w5')).toEqual({ userId: 'w5', balanceCents: 100, frozenCents: 0 });
     });
 
@@ -91,9 +109,13 @@ describe('payments', () => {
       expect(ok).toBe(6); // floor(1000 / 150)
       for (const r of refused) expect((r.reason as DomainError).code).toBe(ErrorCode.INSUFFICIENT_BALANCE);
       expect(await walletOf('racer')).toEqual({ userId: 'racer', balanceCents: 100, frozenCents: 900 });
-      const [{ n }] = await t.db.query(`SELECT COUNT(*) AS n FROM payment WHERE user_id = 'racer' AND status = 'FROZEN'`);
+      const [{ n }] = await t.db.query(
+        `SELECT COUNT(*) AS n FROM payment WHERE user_id = 'racer' AND status = 'FROZEN'`,
+      );
       expect(Number(n)).toBe(6);
-      const [{ negative }] = await t.db.query('SELECT COUNT(*) AS negative FROM wallet WHERE balance_cents < 0 OR frozen_cents < 0');
+      const [{ negative }] = await t.db.query(
+        'SELECT COUNT(*) AS negative FROM wallet WHERE balance_cents < 0 OR frozen_cents < 0',
+      );
       expect(Number(negative)).toBe(0);
     });
   });
@@ -103,14 +125,24 @@ describe('payments', () => {
       await wallets.credit('once', 1000);
       const first = ctx();
       await run('try', first, wallet('once', 'order-once', 100));
-      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
-      const gateway = { kind: 'external' as const, paymentId: 'gw-once', userId: 'once', orderId: 'order-once', amountCents: 100 };
+      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({
+        code: ErrorCode.ORDER_STATE_CONFLICT,
+      });
+      const gateway = {
+        kind: 'external' as const,
+        paymentId: 'gw-once',
+        userId: 'once',
+        orderId: 'order-once',
+        amountCents: 100,
+      };
       await expect(run('try', ctx(), gateway)).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
       expect(await paymentService.findPayment('gw-once')).toBeNull();
       expect(await walletOf('once')).toEqual({ userId: 'once', balanceCents: 900, frozenCents: 100 });
 
       await run('confirm', first, wallet('once', 'order-once', 100));
-      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
+      await expect(run('try', ctx(), wallet('once', 'order-once', 100))).rejects.toMatchObject({
+        code: ErrorCode.ORDER_STATE_CONFLICT,
+      });
       expect(await walletOf('once')).toEqual({ userId: 'once', balanceCents: 900, frozenCents: 0 });
     });
 
@@ -125,7 +157,9 @@ describe('payments', () => {
 
     it('lets exactly one of 10 concurrent payments of one order freeze money', async () => {
       await wallets.credit('dup', 10_000);
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => run('try', ctx(), wallet('dup', 'order-dup', 500))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => run('try', ctx(), wallet('dup', 'order-dup', 500))),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
         expect((r.reason as DomainError).code).toBe(ErrorCode.ORDER_STATE_CONFLICT);
@@ -156,7 +190,9 @@ describe('payments', () => {
     it('an insufficient balance reaches the caller of tryBranch as 402, and the order can be paid later', async () => {
       await wallets.credit('tc3', 100);
       const txId = await coordinator.begin({ name: 'checkout' });
-      await expect(coordinator.tryBranch(txId, 'payment', wallet('tc3', 'order-tc3', 500), { key: 'a1' })).rejects.toMatchObject({
+      await expect(
+        coordinator.tryBranch(txId, 'payment', wallet('tc3', 'order-tc3', 500), { key: 'a1' }),
+      ).rejects.toMatchObject({
         code: ErrorCode.INSUFFICIENT_BALANCE,
       });
       await wallets.credit('tc3', 400);
@@ -213,7 +249,13 @@ describe('payments', () => {
 
     it('gives the money to the wallet on cancel: the gateway has it, the order does not', async () => {
       const c = ctx();
-      const payload = { kind: 'external' as const, paymentId: 'gw-2', userId: 'ext2', orderId: 'o-ext-2', amountCents: 650 };
+      const payload = {
+        kind: 'external' as const,
+        paymentId: 'gw-2',
+        userId: 'ext2',
+        orderId: 'o-ext-2',
+        amountCents: 650,
+      };
       await run('try', c, payload);
       await run('cancel', c, payload);
       expect((await paymentService.findPayment('gw-2'))?.status).toBe('REFUNDED');
@@ -258,22 +300,40 @@ describe('payments', () => {
       expect(await walletOf('rf1')).toEqual({ userId: 'rf1', balanceCents: 500, frozenCents: 0 });
 
       const refund = await coordinator.begin({ name: 'refund' });
-      await coordinator.tryBranch(refund, 'payment', { kind: 'refund', userId: 'rf1', orderId: 'order-rf1', amountCents: 1500 });
+      await coordinator.tryBranch(refund, 'payment', {
+        kind: 'refund',
+        userId: 'rf1',
+        orderId: 'order-rf1',
+        amountCents: 1500,
+      });
       await coordinator.commit(refund);
       expect(await walletOf('rf1')).toEqual({ userId: 'rf1', balanceCents: 2000, frozenCents: 0 });
       const [payment] = await paymentService.findPaymentsOfOrder('order-rf1');
       expect(payment.status).toBe('REFUNDED');
-      const refunds = await t.db.query(`SELECT amount_cents, reason, tx_id FROM payment_refund WHERE order_id = 'order-rf1'`);
+      const refunds = await t.db.query(
+        `SELECT amount_cents, reason, tx_id FROM payment_refund WHERE order_id = 'order-rf1'`,
+      );
       expect(refunds).toEqual([{ amount_cents: 1500, reason: 'ORDER_REFUND', tx_id: refund }]);
     });
 
     it('refunds a captured gateway payment into the wallet', async () => {
       const c = ctx();
-      const payload = { kind: 'external' as const, paymentId: 'gw-rf2', userId: 'rf2', orderId: 'order-rf2', amountCents: 900 };
+      const payload = {
+        kind: 'external' as const,
+        paymentId: 'gw-rf2',
+        userId: 'rf2',
+        orderId: 'order-rf2',
+        amountCents: 900,
+      };
       await run('try', c, payload);
       await run('confirm', c, payload);
       const refund = await coordinator.begin({ name: 'refund' });
-      await coordinator.tryBranch(refund, 'payment', { kind: 'refund', userId: 'rf2', orderId: 'order-rf2', amountCents: 900 });
+      await coordinator.tryBranch(refund, 'payment', {
+        kind: 'refund',
+        userId: 'rf2',
+        orderId: 'order-rf2',
+        amountCents: 900,
+      });
       await coordinator.commit(refund);
       expect(await walletOf('rf2')).toEqual({ userId: 'rf2', balanceCents: 900, frozenCents: 0 });
       expect((await paymentService.findPayment('gw-rf2'))?.status).toBe('REFUNDED');
@@ -282,7 +342,12 @@ describe('payments', () => {
     it('refuses to refund an order without a captured payment, and never refunds twice', async () => {
       const none = await coordinator.begin({ name: 'refund' });
       await expect(
-        coordinator.tryBranch(none, 'payment', { kind: 'refund', userId: 'rf3', orderId: 'never-paid', amountCents: 100 }),
+        coordinator.tryBranch(none, 'payment', {
+          kind: 'refund',
+          userId: 'rf3',
+          orderId: 'never-paid',
+          amountCents: 100,
+        }),
       ).rejects.toMatchObject({ code: ErrorCode.ORDER_STATE_CONFLICT });
       await coordinator.rollback(none, 'TRY_FAILED');
 
@@ -306,7 +371,12 @@ describe('payments', () => {
   describe('late payment', () => {
     it('records a success for an order no longer payable as REFUNDED and credits the wallet once', async () => {
       const first = await paymentService.recordLatePayment('gw-late-1', 'order-late-1', 'late1', 1200);
-      expect(first).toMatchObject({ paymentId: 'gw-late-1', status: 'REFUNDED', method: 'EXTERNAL', amountCents: 1200 });
+      expect(first).toMatchObject({
+        paymentId: 'gw-late-1',
+        status: 'REFUNDED',
+        method: 'EXTERNAL',
+        amountCents: 1200,
+      });
       const again = await paymentService.recordLatePayment('gw-late-1', 'order-late-1', 'late1', 1200);
       expect(again.status).toBe('REFUNDED');
       expect(await walletOf('late1')).toEqual({ userId: 'late1', balanceCents: 1200, frozenCents: 0 });
@@ -324,18 +394,32 @@ describe('payments', () => {
 
     it('refunds a FAILED gateway payment once', async () => {
       const c = ctx();
-      const payload = { kind: 'external' as const, paymentId: 'gw-late-3', userId: 'late3', orderId: 'order-late-3', amountCents: 450 };
+      const payload = {
+        kind: 'external' as const,
+        paymentId: 'gw-late-3',
+        userId: 'late3',
+        orderId: 'order-late-3',
+        amountCents: 450,
+      };
       await run('try', c, payload);
       // A FAILED external payment is not written by this module; should one exist, the money it stands for is refunded.
       await t.db.query(`UPDATE payment SET status = 'FAILED' WHERE payment_id = 'gw-late-3'`);
-      expect((await paymentService.recordLatePayment('gw-late-3', 'order-late-3', 'late3', 450)).status).toBe('REFUNDED');
+      expect((await paymentService.recordLatePayment('gw-late-3', 'order-late-3', 'late3', 450)).status).toBe(
+        'REFUNDED',
+      );
       await paymentService.recordLatePayment('gw-late-3', 'order-late-3', 'late3', 450);
       expect(await walletOf('late3')).toEqual({ userId: 'late3', balanceCents: 450, frozenCents: 0 });
     });
 
     it('leaves a PENDING gateway payment to its transaction', async () => {
       const c = ctx();
-      const payload = { kind: 'external' as const, paymentId: 'gw-late-5', userId: 'late5', orderId: 'order-late-5', amountCents: 20 };
+      const payload = {
+        kind: 'external' as const,
+        paymentId: 'gw-late-5',
+        userId: 'late5',
+        orderId: 'order-late-5',
+        amountCents: 20,
+      };
       await run('try', c, payload);
       expect((await paymentService.recordLatePayment('gw-late-5', 'order-late-5', 'late5', 20)).status).toBe('PENDING');
       expect(await walletOf('late5')).toEqual({ userId: 'late5', balanceCents: 0, frozenCents: 0 });
@@ -345,10 +429,18 @@ describe('payments', () => {
 
     it('does not touch a captured payment and refuses a payment id recorded for another order or amount', async () => {
       const c = ctx();
-      const payload = { kind: 'external' as const, paymentId: 'gw-late-4', userId: 'late4', orderId: 'order-late-4', amountCents: 10 };
+      const payload = {
+        kind: 'external' as const,
+        paymentId: 'gw-late-4',
+        userId: 'late4',
+        orderId: 'order-late-4',
+        amountCents: 10,
+      };
       await run('try', c, payload);
       await run('confirm', c, payload);
-      expect((await paymentService.recordLatePayment('gw-late-4', 'order-late-4', 'late4', 10)).status).toBe('CAPTURED');
+      expect((await paymentService.recordLatePayment('gw-late-4', 'order-late-4', 'late4', 10)).status).toBe(
+        'CAPTURED',
+      );
       await expect(paymentService.recordLatePayment('gw-late-4', 'order-late-4', 'late4', 11)).rejects.toMatchObject({
         code: ErrorCode.CONFLICT,
       });
@@ -362,7 +454,8 @@ describe('payments', () => {
   describe('webhook signature', () => {
     it('verifies with the configured secret and the default 300 s window', () => {
       const body = Buffer.from('{"paymentId":"p"}');
-      const sign = (t: number) => `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body.toString()}`).digest('hex')}`;
+      const sign = (t: number) =>
+        `t=${t},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body.toString()}`).digest('hex')}`;
       const now = Math.floor(Date.now() / 1000);
       expect(paymentService.checkWebhookSignature(body, sign(now))).toBe('valid');
       expect(paymentService.checkWebhookSignature(body, sign(now - 290))).toBe('valid');
@@ -386,7 +479,12 @@ describe('payments', () => {
       const open = await coordinator.begin({ name: 'checkout' });
       await coordinator.tryBranch(open, 'payment', wallet('mix', 'order-mix-2', 1000));
       const refund = await coordinator.begin({ name: 'refund' });
-      await coordinator.tryBranch(refund, 'payment', { kind: 'refund', userId: 'mix', orderId: 'order-mix-1', amountCents: 2500 });
+      await coordinator.tryBranch(refund, 'payment', {
+        kind: 'refund',
+        userId: 'mix',
+        orderId: 'order-mix-1',
+        amountCents: 2500,
+      });
       await coordinator.commit(refund);
       await paymentService.recordLatePayment('gw-mix', 'order-mix-3', 'mix', 700);
       expect(await walletOf('mix')).toEqual({ userId: 'mix', balanceCents: 10_000 - 1000 + 700, frozenCents: 1000 });
@@ -412,12 +510,19 @@ describe('payments', () => {
       await t.db.query(`UPDATE wallet SET balance_cents = balance_cents - 1 WHERE user_id = 'mix'`);
 
       // ... and so is frozen money no payment accounts for.
-      await t.db.query(`UPDATE wallet SET frozen_cents = frozen_cents + 5, balance_cents = balance_cents - 5 WHERE user_id = 'mix'`);
+      await t.db.query(
+        `UPDATE wallet SET frozen_cents = frozen_cents + 5, balance_cents = balance_cents - 5 WHERE user_id = 'mix'`,
+      );
       const drifted = await audit();
       expect(drifted.violations).toContainEqual(
-        expect.objectContaining({ invariant: 6, detail: 'wallet of mix has frozen 1005 but its FROZEN payments total 1000' }),
+        expect.objectContaining({
+          invariant: 6,
+          detail: 'wallet of mix has frozen 1005 but its FROZEN payments total 1000',
+        }),
       );
-      await t.db.query(`UPDATE wallet SET frozen_cents = frozen_cents - 5, balance_cents = balance_cents + 5 WHERE user_id = 'mix'`);
+      await t.db.query(
+        `UPDATE wallet SET frozen_cents = frozen_cents - 5, balance_cents = balance_cents + 5 WHERE user_id = 'mix'`,
+      );
 
       await coordinator.rollback(open, 'USER');
       expect(await walletOf('mix')).toEqual({ userId: 'mix', balanceCents: 10_700, frozenCents: 0 });

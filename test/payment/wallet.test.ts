@@ -18,8 +18,8 @@ describe('wallet', () => {
   const credit = (userId: string, body: unknown, idempotencyKey?: string) =>
     t.request('POST', `/v1/admin/wallets/${userId}/credit`, { body, idempotencyKey });
   const creditsOf = async (userId: string) =>
-    (await t.db.query('SELECT amount_cents FROM wallet_credit WHERE user_id = ?', [userId])).map((r: { amount_cents: string | number }) =>
-      Number(r.amount_cents),
+    (await t.db.query('SELECT amount_cents FROM wallet_credit WHERE user_id = ?', [userId])).map(
+      (r: { amount_cents: string | number }) => Number(r.amount_cents),
     );
 
   it('credits a wallet and returns it', async () => {
@@ -42,7 +42,9 @@ describe('wallet', () => {
   });
 
   it('applies 20 concurrent duplicates of one credit exactly once', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => credit('carol', { amountCents: 700 }, 'k-carol')));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => credit('carol', { amountCents: 700 }, 'k-carol')),
+    );
     for (const r of results) expect([200, 409]).toContain(r.status);
     expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
     for (const r of results.filter((r) => r.status === 200)) {
@@ -62,15 +64,23 @@ describe('wallet', () => {
   });
 
   it('credits 20 concurrent distinct top-ups of one new wallet without losing any', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => credit('erin', { amountCents: 10 }, `k-erin-${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => credit('erin', { amountCents: 10 }, `k-erin-${i}`)),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect((await t.request('GET', '/v1/wallet', { user: 'erin' })).body).toEqual({ userId: 'erin', balanceCents: 200, frozenCents: 0 });
+    expect((await t.request('GET', '/v1/wallet', { user: 'erin' })).body).toEqual({
+      userId: 'erin',
+      balanceCents: 200,
+      frozenCents: 0,
+    });
   });
 
   it('credits at most once per reference even without the HTTP idempotency layer', async () => {
     await wallets.credit('frank', 300, 'ref-1');
     expect(await wallets.credit('frank', 300, 'ref-1')).toEqual({ userId: 'frank', balanceCents: 300, frozenCents: 0 });
-    await expect(wallets.credit('frank', 301, 'ref-1')).rejects.toMatchObject({ code: ErrorCode.IDEMPOTENCY_KEY_REUSED });
+    await expect(wallets.credit('frank', 301, 'ref-1')).rejects.toMatchObject({
+      code: ErrorCode.IDEMPOTENCY_KEY_REUSED,
+    });
     await expect(wallets.credit('frank', 0)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
     await expect(wallets.credit('bad user', 1)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
     expect(await creditsOf('frank')).toEqual([300]);
@@ -125,16 +135,32 @@ describe('wallet', () => {
     expect(await t.db.query(`SELECT * FROM wallet WHERE user_id = 'newcomer'`)).toEqual([]);
   });
 
-  it("shows each user only their own wallet", async () => {
+  it('shows each user only their own wallet', async () => {
     await credit('jack', { amountCents: 4200 }, 'k-jack');
-    expect((await t.request('GET', '/v1/wallet', { user: 'jack' })).body).toEqual({ userId: 'jack', balanceCents: 4200, frozenCents: 0 });
-    expect((await t.request('GET', '/v1/wallet', { user: 'jill' })).body).toEqual({ userId: 'jill', balanceCents: 0, frozenCents: 0 });
+    expect((await t.request('GET', '/v1/wallet', { user: 'jack' })).body).toEqual({
+      userId: 'jack',
+      balanceCents: 4200,
+      frozenCents: 0,
+    });
+    expect((await t.request('GET', '/v1/wallet', { user: 'jill' })).body).toEqual({
+      userId: 'jill',
+      balanceCents: 0,
+      frozenCents: 0,
+    });
   });
 
   it('treats user ids that differ only in case as different users', async () => {
     await credit('Kim', { amountCents: 900 }, 'k-Kim');
-    expect((await t.request('GET', '/v1/wallet', { user: 'kim' })).body).toEqual({ userId: 'kim', balanceCents: 0, frozenCents: 0 });
-    expect((await t.request('GET', '/v1/wallet', { user: 'Kim' })).body).toEqual({ userId: 'Kim', balanceCents: 900, frozenCents: 0 });
+    expect((await t.request('GET', '/v1/wallet', { user: 'kim' })).body).toEqual({
+      userId: 'kim',
+      balanceCents: 0,
+      frozenCents: 0,
+    });
+    expect((await t.request('GET', '/v1/wallet', { user: 'Kim' })).body).toEqual({
+      userId: 'Kim',
+      balanceCents: 900,
+      frozenCents: 0,
+    });
   });
 
   it('refuses a wallet read without a valid X-User-Id or storefront key', async () => {

@@ -28,7 +28,10 @@ describe('TCC admin endpoints', () => {
     ids.stuck = await tcc.begin({ name: 'checkout' });
     await tcc.tryBranch(ids.stuck, 'hold', { amount: 1, failConfirms: 1 });
     await tcc.commit(ids.stuck); // confirm fails once → CONFIRMING, flagged (threshold 1)
-    await t.db.query('UPDATE tcc_transaction SET next_retry_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL 1 HOUR) WHERE tx_id = ?', [ids.stuck]);
+    await t.db.query(
+      'UPDATE tcc_transaction SET next_retry_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL 1 HOUR) WHERE tx_id = ?',
+      [ids.stuck],
+    );
 
     ids.toCancel = await tcc.begin({ name: 'checkout', timeoutMs: 600_000 });
     await tcc.tryBranch(ids.toCancel, 'hold', { amount: 1 });
@@ -42,9 +45,15 @@ describe('TCC admin endpoints', () => {
     const all = await t.request('GET', '/v1/admin/transactions');
     expect(all.status).toBe(200);
     expect(all.body).toMatchObject({ page: 1, pageSize: 50, total: 4 });
-    expect(all.body.items.map((i: { txId: string }) => i.txId)).toEqual([ids.toCancel, ids.stuck, ids.confirmed, ids.open]);
+    expect(all.body.items.map((i: { txId: string }) => i.txId)).toEqual([
+      ids.toCancel,
+      ids.stuck,
+      ids.confirmed,
+      ids.open,
+    ]);
     const item = all.body.items.find((i: { txId: string }) => i.txId === ids.confirmed);
-    for (const key of ['txId', 'name', 'status', 'deadlineAt', 'retryCount', 'lastError', 'createdAt', 'updatedAt']) expect(item).toHaveProperty(key);
+    for (const key of ['txId', 'name', 'status', 'deadlineAt', 'retryCount', 'lastError', 'createdAt', 'updatedAt'])
+      expect(item).toHaveProperty(key);
     expect(item).toMatchObject({ name: 'refund', status: 'CONFIRMED', retryCount: 0, lastError: null });
     expect(new Date(item.deadlineAt).toISOString()).toBe(item.deadlineAt);
 
@@ -60,7 +69,12 @@ describe('TCC admin endpoints', () => {
     const flagged = await t.request('GET', '/v1/admin/transactions?flagged=true');
     expect(flagged.status).toBe(200);
     expect(flagged.body.items).toHaveLength(1);
-    expect(flagged.body.items[0]).toMatchObject({ txId: ids.stuck, status: 'CONFIRMING', retryCount: 1, flagged: true });
+    expect(flagged.body.items[0]).toMatchObject({
+      txId: ids.stuck,
+      status: 'CONFIRMING',
+      retryCount: 1,
+      flagged: true,
+    });
     expect(flagged.body.items[0].lastError).toContain('confirm failure 1 of 1');
   });
 
@@ -69,8 +83,20 @@ describe('TCC admin endpoints', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ txId: ids.open, name: 'checkout', status: 'TRYING', retryCount: 0 });
     expect(res.body.branches).toEqual([
-      expect.objectContaining({ branchId: `${ids.open}:hold`, participant: 'hold', status: 'TRIED', attempts: 1, lastError: null }),
-      expect.objectContaining({ branchId: `${ids.open}:note`, participant: 'note', status: 'TRIED', attempts: 1, lastError: null }),
+      expect.objectContaining({
+        branchId: `${ids.open}:hold`,
+        participant: 'hold',
+        status: 'TRIED',
+        attempts: 1,
+        lastError: null,
+      }),
+      expect.objectContaining({
+        branchId: `${ids.open}:note`,
+        participant: 'note',
+        status: 'TRIED',
+        attempts: 1,
+        lastError: null,
+      }),
     ]);
   });
 
@@ -90,7 +116,10 @@ describe('TCC admin endpoints', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ txId: ids.toCancel, status: 'CANCELLED', cancelReason: 'OPERATOR' });
     expect(res.body.branches[0]).toMatchObject({ status: 'CANCELLED' });
-    const [effect] = await t.db.query("SELECT cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = 'cancel'", [ids.toCancel]);
+    const [effect] = await t.db.query(
+      "SELECT cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = 'cancel'",
+      [ids.toCancel],
+    );
     expect(effect.r).toBe('OPERATOR');
     const again = await t.request('POST', `/v1/admin/transactions/${ids.toCancel}/cancel`);
     expect(again.status).toBe(200);
@@ -101,7 +130,11 @@ describe('TCC admin endpoints', () => {
   it('refuses to cancel a CONFIRMED or CONFIRMING transaction with 409 CONFLICT', async () => {
     const confirmed = await t.request('POST', `/v1/admin/transactions/${ids.confirmed}/cancel`);
     expect(confirmed.status).toBe(409);
-    expect(confirmed.body).toMatchObject({ statusCode: 409, error: 'CONFLICT', details: { currentStatus: 'CONFIRMED' } });
+    expect(confirmed.body).toMatchObject({
+      statusCode: 409,
+      error: 'CONFLICT',
+      details: { currentStatus: 'CONFIRMED' },
+    });
 
     const confirming = await tcc.begin({ name: 'checkout' });
     await tcc.tryBranch(confirming, 'hold', { amount: 1, failConfirms: 1 });
@@ -136,7 +169,11 @@ describe('TCC admin endpoints', () => {
       '/v1/admin/transactions/bad%20id',
     ]) {
       const res = await t.request('GET', url);
-      expect({ url, status: res.status, error: res.body?.error }).toEqual({ url, status: 400, error: 'VALIDATION_FAILED' });
+      expect({ url, status: res.status, error: res.body?.error }).toEqual({
+        url,
+        status: 400,
+        error: 'VALIDATION_FAILED',
+      });
     }
     expect((await t.request('POST', '/v1/admin/transactions/bad%20id/retry')).status).toBe(400);
     expect((await t.request('POST', '/v1/admin/transactions/bad%20id/cancel')).status).toBe(400);

@@ -13,7 +13,12 @@ describe('TCC under concurrency', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    testEnv = newTestEnv({ TCC_RECOVERY_BATCH_SIZE: '7', TCC_LEASE_MS: '10000', TCC_BACKOFF_BASE_MS: '10', TCC_BACKOFF_MAX_MS: '100' });
+    testEnv = newTestEnv({
+      TCC_RECOVERY_BATCH_SIZE: '7',
+      TCC_LEASE_MS: '10000',
+      TCC_BACKOFF_BASE_MS: '10',
+      TCC_BACKOFF_MAX_MS: '100',
+    });
     first = await startTccModule(testEnv.env);
     // a second "instance" of the service on the same database
     second = await startTccModule(testEnv.env);
@@ -92,7 +97,12 @@ describe('TCC under concurrency', () => {
     const recoveryB = second.moduleRef.get(TccRecoveryJob);
     // the recovery rounds start first, then a commit and a rollback per tx (alternating order;
     // every third tx a little later, so the expiry gets a head start there)
-    const rounds = Promise.allSettled([recoveryA.runOnce(), recoveryB.runOnce(), recoveryA.runOnce(), recoveryB.runOnce()]);
+    const rounds = Promise.allSettled([
+      recoveryA.runOnce(),
+      recoveryB.runOnce(),
+      recoveryA.runOnce(),
+      recoveryB.runOnce(),
+    ]);
     const other = second.moduleRef.get(TccCoordinator);
     const outcomes = await Promise.all(
       txIds.map(async (txId, i) => {
@@ -107,7 +117,9 @@ describe('TCC under concurrency', () => {
     for (let i = 0; i < 5; i++) await recoveryA.runOnce();
     const statuses = await tcc.statusesOf(txIds);
     const reasons = new Map<string, string>(
-      (await db.query(`SELECT tx_id AS t, cancel_reason AS r FROM tcc_transaction WHERE name = 'race-expiry'`)).map((r: { t: string; r: string }) => [r.t, r.r]),
+      (await db.query(`SELECT tx_id AS t, cancel_reason AS r FROM tcc_transaction WHERE name = 'race-expiry'`)).map(
+        (r: { t: string; r: string }) => [r.t, r.r],
+      ),
     );
     txIds.forEach((txId, i) => {
       const [commit, rollback] = outcomes[i];
@@ -120,7 +132,8 @@ describe('TCC under concurrency', () => {
       } else {
         expect(status).toBe('CANCELLED');
         expect(commit.status === 'rejected' && commit.reason).toBeInstanceOf(TccConflictError);
-        if (reasons.get(txId) === 'USER') expect(rollback.status).toBe('fulfilled'); // the rollback won
+        if (reasons.get(txId) === 'USER')
+          expect(rollback.status).toBe('fulfilled'); // the rollback won
         else expect(reasons.get(txId)).toBe('EXPIRED'); // the expiry won (a later rollback of it is idempotent)
       }
     });
@@ -128,7 +141,9 @@ describe('TCC under concurrency', () => {
   });
 
   it('never lets a rollback miss a branch that is being added at the same time', async () => {
-    const txIds = await Promise.all(Array.from({ length: 30 }, () => tcc.begin({ name: 'race-branch', timeoutMs: 60_000 })));
+    const txIds = await Promise.all(
+      Array.from({ length: 30 }, () => tcc.begin({ name: 'race-branch', timeoutMs: 60_000 })),
+    );
     const other = second.moduleRef.get(TccCoordinator);
     const raced = await Promise.all(
       txIds.map((txId, i) => {
@@ -160,11 +175,17 @@ describe('TCC under concurrency', () => {
   it('never lets two recovery workers work on one tx at once, and drives the whole backlog to an end', async () => {
     // backlog: expired TRYING txs and CONFIRMING txs whose first confirm failed
     // Opened with time to spare, then put past their deadline: however slow the machine, every one gets both branches.
-    const expiring = await Promise.all(Array.from({ length: 30 }, () => openTx('backlog-expiry', 60_000, { slowMs: 15 })));
-    const confirming = await Promise.all(Array.from({ length: 20 }, () => openTx('backlog-confirm', 60_000, { slowMs: 15, failConfirms: 1 })));
+    const expiring = await Promise.all(
+      Array.from({ length: 30 }, () => openTx('backlog-expiry', 60_000, { slowMs: 15 })),
+    );
+    const confirming = await Promise.all(
+      Array.from({ length: 20 }, () => openTx('backlog-confirm', 60_000, { slowMs: 15, failConfirms: 1 })),
+    );
     await Promise.all(confirming.map((txId) => tcc.commit(txId)));
     expect([...(await tcc.statusesOf(confirming)).values()].every((s) => s === 'CONFIRMING')).toBe(true);
-    await db.query(`UPDATE tcc_transaction SET deadline_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE name = 'backlog-expiry'`);
+    await db.query(
+      `UPDATE tcc_transaction SET deadline_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE name = 'backlog-expiry'`,
+    );
     await db.query(`UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE name = 'backlog-confirm'`);
 
     const workers = [first.moduleRef.get(TccRecoveryJob), second.moduleRef.get(TccRecoveryJob)];

@@ -57,7 +57,14 @@ describe('TCC coordinator', () => {
     expect(await tcc.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
 
     const view = await tcc.findTransaction(txId);
-    expect(view).toMatchObject({ txId, name: 'checkout', status: 'CONFIRMED', retryCount: 0, lastError: null, cancelReason: null });
+    expect(view).toMatchObject({
+      txId,
+      name: 'checkout',
+      status: 'CONFIRMED',
+      retryCount: 0,
+      lastError: null,
+      cancelReason: null,
+    });
     expect(view!.branches.map((b) => [b.branchId, b.participant, b.status])).toEqual([
       [`${txId}:hold`, 'hold', 'CONFIRMED'],
       [`${txId}:hold:second`, 'hold', 'CONFIRMED'],
@@ -77,7 +84,10 @@ describe('TCC coordinator', () => {
     await tcc.tryBranch(txId, 'note', { text: 'x' });
 
     expect(await tcc.rollback(txId, 'USER')).toEqual({ txId, status: 'CANCELLED' });
-    const rows = await db.query('SELECT branch_id AS b, phase, cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = ?', [txId, 'cancel']);
+    const rows = await db.query(
+      'SELECT branch_id AS b, phase, cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = ?',
+      [txId, 'cancel'],
+    );
     expect(rows).toHaveLength(2);
     expect(rows.every((r: { r: string }) => r.r === 'USER')).toBe(true);
     expect((await holdStates(db, [txId])).get(`${txId}:hold`)).toBe('RELEASED');
@@ -109,7 +119,9 @@ describe('TCC coordinator', () => {
   it('commits past a refused branch: the tried ones are confirmed, the refused one rolled back empty and closed to late retries', async () => {
     const txId = await tcc.begin({ name: 'checkout' });
     await tcc.tryBranch(txId, 'hold', { amount: 1 });
-    await expect(tcc.tryBranch(txId, 'hold', { amount: 1, refuse: true }, { key: 'attempt' })).rejects.toBeInstanceOf(DomainError);
+    await expect(tcc.tryBranch(txId, 'hold', { amount: 1, refuse: true }, { key: 'attempt' })).rejects.toBeInstanceOf(
+      DomainError,
+    );
 
     expect(await tcc.commit(txId)).toEqual({ txId, status: 'CONFIRMED' });
 
@@ -138,7 +150,13 @@ describe('TCC coordinator', () => {
       (outcome) => outcome,
       (e: unknown) => e,
     );
-    const [retried, committed] = await Promise.all([retry.then(() => 'TRIED', (e: unknown) => e), commit]);
+    const [retried, committed] = await Promise.all([
+      retry.then(
+        () => 'TRIED',
+        (e: unknown) => e,
+      ),
+      commit,
+    ]);
     expect(retried).toBe('TRIED');
     expect(committed).toBeInstanceOf(TccConflictError);
     expect((committed as TccConflictError).details).toMatchObject({ currentStatus: 'TRYING' });
@@ -157,7 +175,10 @@ describe('TCC coordinator', () => {
       [`${txId}:hold:inflight`, txId],
     );
     const refused = await conflictOf(tcc.commit(txId));
-    expect(refused.details).toMatchObject({ currentStatus: 'TRYING', branches: [{ branchId: `${txId}:hold:inflight`, status: 'TRYING' }] });
+    expect(refused.details).toMatchObject({
+      currentStatus: 'TRYING',
+      branches: [{ branchId: `${txId}:hold:inflight`, status: 'TRYING' }],
+    });
     expect((await tcc.findTransaction(txId))!.status).toBe('TRYING');
     expect(await tcc.rollback(txId, 'USER')).toEqual({ txId, status: 'CANCELLED' });
   });
@@ -182,10 +203,14 @@ describe('TCC coordinator', () => {
   it('refuses a branch on a tx that is no longer TRYING or is past its deadline', async () => {
     const done = await tcc.begin({ name: 'checkout' });
     await tcc.rollback(done, 'USER');
-    expect((await conflictOf(tcc.tryBranch(done, 'hold', { amount: 1 }))).details).toMatchObject({ currentStatus: 'CANCELLED' });
+    expect((await conflictOf(tcc.tryBranch(done, 'hold', { amount: 1 }))).details).toMatchObject({
+      currentStatus: 'CANCELLED',
+    });
 
     const late = await tcc.begin({ name: 'checkout', deadlineAt: new Date(Date.now() - 1000) });
-    expect((await conflictOf(tcc.tryBranch(late, 'hold', { amount: 1 }))).details).toMatchObject({ currentStatus: 'TRYING' });
+    expect((await conflictOf(tcc.tryBranch(late, 'hold', { amount: 1 }))).details).toMatchObject({
+      currentStatus: 'TRYING',
+    });
     expect((await tcc.findTransaction(late))!.branches).toHaveLength(0);
     expect((await holdStates(db, [done, late])).size).toBe(0);
   });
@@ -267,7 +292,10 @@ describe('TCC coordinator', () => {
     const txId = await tcc.begin({ name: 'backoff' });
     await tcc.tryBranch(txId, 'hold', { amount: 1, failConfirms: 1 });
     expect((await tcc.commit(txId)).status).toBe('CONFIRMING');
-    await db.query('UPDATE tcc_transaction SET next_retry_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL 1 HOUR) WHERE tx_id = ?', [txId]);
+    await db.query(
+      'UPDATE tcc_transaction SET next_retry_at = DATE_ADD(UTC_TIMESTAMP(3), INTERVAL 1 HOUR) WHERE tx_id = ?',
+      [txId],
+    );
     await recovery.runOnce();
     expect((await tcc.findTransaction(txId))!.status).toBe('CONFIRMING');
     await db.query('UPDATE tcc_transaction SET next_retry_at = UTC_TIMESTAMP(3) WHERE tx_id = ?', [txId]);
@@ -284,14 +312,19 @@ describe('TCC coordinator', () => {
     await recovery.runOnce();
     const view = (await tcc.findTransaction(txId))!;
     expect(view).toMatchObject({ status: 'CANCELLED', cancelReason: 'EXPIRED' });
-    const [row] = await db.query("SELECT cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = 'cancel'", [txId]);
+    const [row] = await db.query("SELECT cancel_reason AS r FROM test_effect WHERE tx_id = ? AND phase = 'cancel'", [
+      txId,
+    ]);
     expect(row.r).toBe('EXPIRED');
     expect((await holdStates(db, [txId])).get(`${txId}:hold`)).toBe('RELEASED');
   });
 
   it('updates the oldest pending tx age gauge on each recovery round', async () => {
     const txId = await tcc.begin({ name: 'gauge', timeoutMs: 60_000 });
-    await db.query('UPDATE tcc_transaction SET created_at = DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 90 SECOND) WHERE tx_id = ?', [txId]);
+    await db.query(
+      'UPDATE tcc_transaction SET created_at = DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 90 SECOND) WHERE tx_id = ?',
+      [txId],
+    );
     await recovery.runOnce();
     expect(await metric('tcc_oldest_pending_tx_age_seconds', {})).toBeGreaterThanOrEqual(90);
     await tcc.rollback(txId, 'USER');
@@ -314,7 +347,11 @@ describe('TCC coordinator', () => {
     await db.query(`UPDATE tcc_transaction SET deadline_at = ${age} WHERE tx_id IN (?, ?)`, [old, open]);
 
     expect(await moduleRef.get(FenceCleanupJob).runOnce()).toBeGreaterThanOrEqual(1);
-    const left = await db.query('SELECT tx_id AS t FROM tcc_fence WHERE tx_id IN (?, ?, ?) ORDER BY tx_id', [old, recent, open]);
+    const left = await db.query('SELECT tx_id AS t FROM tcc_fence WHERE tx_id IN (?, ?, ?) ORDER BY tx_id', [
+      old,
+      recent,
+      open,
+    ]);
     expect(left.map((r: { t: string }) => r.t).sort()).toEqual([recent, open].sort());
   });
 });

@@ -22,7 +22,9 @@ async function runChildAndKill(env: Record<string, string>): Promise<CrashedTxs>
   );
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   try {
     const ready = await new Promise<CrashedTxs>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`crash child not ready in time; stderr: ${stderr}`)), 60_000);
@@ -50,7 +52,12 @@ describe('TCC after a crash (SIGKILL)', () => {
   let fresh: { moduleRef: TestingModule; db: DataSource } | undefined;
 
   beforeAll(() => {
-    testEnv = newTestEnv({ TCC_LEASE_MS: '500', DB_POOL_SIZE: '40', TCC_BACKOFF_BASE_MS: '10', TCC_BACKOFF_MAX_MS: '200' });
+    testEnv = newTestEnv({
+      TCC_LEASE_MS: '500',
+      DB_POOL_SIZE: '40',
+      TCC_BACKOFF_BASE_MS: '10',
+      TCC_BACKOFF_MAX_MS: '200',
+    });
   });
 
   afterAll(async () => {
@@ -109,7 +116,10 @@ describe('TCC after a crash (SIGKILL)', () => {
       expect(effects.get(branch(t, 'a'))).toEqual({ try: 1, cancel: 1 });
       expect(effects.get(branch(t, 'b'))).toBeUndefined();
       expect(holds.has(branch(t, 'b'))).toBe(false);
-      const [fence] = await db.query('SELECT status FROM tcc_fence WHERE tx_id = ? AND branch_id = ?', [t, branch(t, 'b')]);
+      const [fence] = await db.query('SELECT status FROM tcc_fence WHERE tx_id = ? AND branch_id = ?', [
+        t,
+        branch(t, 'b'),
+      ]);
       expect(fence.status).toBe('CANCELLED');
     }
     const reasons = await db.query(

@@ -31,7 +31,11 @@ describe('TCC participant discovery', () => {
 
   it('finds participants marked @TccParticipant in any module at start-up', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }), TccModule, TestParticipantsModule],
+      imports: [
+        CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }),
+        TccModule,
+        TestParticipantsModule,
+      ],
     }).compile();
     await moduleRef.init();
     try {

@@ -2,7 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { ulid } from 'ulid';
 import { DomainError, ErrorCode } from '@app/core';
-import { type BranchContext, FencedBranchRunner, FenceRefusedError } from '@app/tcc';
+import { FencedBranchRunner, FenceRefusedError, type BranchContext } from '@app/tcc';
 import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { effectCounts, holdStates, startTccModule } from './support/tcc-test-module';
 import { HoldParticipant, HoldPayload, probe } from './support/test-participants';
@@ -36,7 +36,10 @@ describe('TCC fence', () => {
   }
 
   async function fenceStatus(ctx: BranchContext): Promise<string | undefined> {
-    const rows = await db.query('SELECT status FROM tcc_fence WHERE tx_id = ? AND branch_id = ?', [ctx.txId, ctx.branchId]);
+    const rows = await db.query('SELECT status FROM tcc_fence WHERE tx_id = ? AND branch_id = ?', [
+      ctx.txId,
+      ctx.branchId,
+    ]);
     return rows[0]?.status;
   }
 
@@ -155,8 +158,14 @@ describe('TCC fence', () => {
         Promise.allSettled([runner.runTry(hold, ctx, { amount: 1, slowMs: 5 }), runner.runCancel(hold, ctx, payload)]),
       ),
     );
-    const states = await holdStates(db, contexts.map((c) => c.txId));
-    const counts = await effectCounts(db, contexts.map((c) => c.txId));
+    const states = await holdStates(
+      db,
+      contexts.map((c) => c.txId),
+    );
+    const counts = await effectCounts(
+      db,
+      contexts.map((c) => c.txId),
+    );
     for (const ctx of contexts) {
       expect(await fenceStatus(ctx)).toBe('CANCELLED');
       const e = counts.get(ctx.branchId) ?? {};

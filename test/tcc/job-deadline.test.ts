@@ -46,7 +46,12 @@ describe('scheduled job rounds have a deadline', () => {
       JOB_ROUND_DEADLINE_MS: '500',
     });
     moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }), TccModule, TestParticipantsModule, StickyModule],
+      imports: [
+        CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }),
+        TccModule,
+        TestParticipantsModule,
+        StickyModule,
+      ],
     }).compile();
     await moduleRef.init();
   });

@@ -18,7 +18,9 @@ describe('TCC scheduled jobs', () => {
     testEnv = newTestEnv({ JOBS_ENABLED: 'true', TCC_RECOVERY_INTERVAL_MS: '100' });
     const started = await startTccModule(testEnv.env);
     moduleRef = started.moduleRef;
-    expect(moduleRef.get(SchedulerRegistry).getIntervals()).toEqual(expect.arrayContaining(['tcc-fence-cleanup', 'tcc-recovery']));
+    expect(moduleRef.get(SchedulerRegistry).getIntervals()).toEqual(
+      expect.arrayContaining(['tcc-fence-cleanup', 'tcc-recovery']),
+    );
 
     const tcc = moduleRef.get(TccCoordinator);
     const txId = await tcc.begin({ name: 'abandoned', timeoutMs: 200 });
@@ -32,6 +34,11 @@ describe('TCC scheduled jobs', () => {
   it('schedules nothing when jobs are disabled', async () => {
     testEnv = newTestEnv({ JOBS_ENABLED: 'false' });
     moduleRef = (await startTccModule(testEnv.env)).moduleRef;
-    expect(moduleRef.get(SchedulerRegistry).getIntervals().filter((n) => n.startsWith('tcc-'))).toEqual([]);
+    expect(
+      moduleRef
+        .get(SchedulerRegistry)
+        .getIntervals()
+        .filter((n) => n.startsWith('tcc-')),
+    ).toEqual([]);
   });
 });

@@ -36,8 +36,12 @@ describe('finished TCC transactions are purged after their retention', () => {
   /** Moves a tx (and, unless told otherwise, its fences) two hours into the past. */
   async function age(txId: string, fencesToo = true): Promise<void> {
     const past = 'DATE_SUB(UTC_TIMESTAMP(3), INTERVAL 2 HOUR)';
-    await db.query(`UPDATE tcc_transaction SET created_at = ${past}, updated_at = ${past}, deadline_at = ${past} WHERE tx_id = ?`, [txId]);
-    if (fencesToo) await db.query(`UPDATE tcc_fence SET created_at = ${past}, updated_at = ${past} WHERE tx_id = ?`, [txId]);
+    await db.query(
+      `UPDATE tcc_transaction SET created_at = ${past}, updated_at = ${past}, deadline_at = ${past} WHERE tx_id = ?`,
+      [txId],
+    );
+    if (fencesToo)
+      await db.query(`UPDATE tcc_fence SET created_at = ${past}, updated_at = ${past} WHERE tx_id = ?`, [txId]);
   }
 
   const rowsOf = async (txId: string) => ({

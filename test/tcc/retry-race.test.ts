@@ -3,7 +3,14 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CoreModule, DomainError, ErrorCode } from '@app/core';
-import { BranchContext, TccConflictError, TccCoordinator, TccModule, TccParticipant, TccParticipantHandler } from '@app/tcc';
+import {
+  BranchContext,
+  TccConflictError,
+  TccCoordinator,
+  TccModule,
+  TccParticipant,
+  TccParticipantHandler,
+} from '@app/tcc';
 import { newTestEnv, TestEnv } from '../helpers/test-env';
 import { effectCounts, holdStates, sleep, TCC_TEST_MIGRATIONS } from './support/tcc-test-module';
 import { TestParticipantsModule } from './support/test-participants';
@@ -28,18 +35,28 @@ class FlakyParticipant implements TccParticipantHandler<{ amount: number }> {
       throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, 'refused this time', { branchId: ctx.branchId });
     }
     await sleep(600); // the first attempt's refusal is recorded while this try is still running
-    await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [ctx.branchId, ctx.txId, p.amount]);
+    await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [
+      ctx.branchId,
+      ctx.txId,
+      p.amount,
+    ]);
     await em.query("INSERT INTO test_effect (tx_id, branch_id, phase) VALUES (?, ?, 'try')", [ctx.txId, ctx.branchId]);
   }
 
   async confirm(em: EntityManager, ctx: BranchContext): Promise<void> {
     await em.query("UPDATE test_hold SET state = 'CONFIRMED' WHERE branch_id = ? AND state = 'FROZEN'", [ctx.branchId]);
-    await em.query("INSERT INTO test_effect (tx_id, branch_id, phase) VALUES (?, ?, 'confirm')", [ctx.txId, ctx.branchId]);
+    await em.query("INSERT INTO test_effect (tx_id, branch_id, phase) VALUES (?, ?, 'confirm')", [
+      ctx.txId,
+      ctx.branchId,
+    ]);
   }
 
   async cancel(em: EntityManager, ctx: BranchContext): Promise<void> {
     await em.query("UPDATE test_hold SET state = 'RELEASED' WHERE branch_id = ? AND state = 'FROZEN'", [ctx.branchId]);
-    await em.query("INSERT INTO test_effect (tx_id, branch_id, phase) VALUES (?, ?, 'cancel')", [ctx.txId, ctx.branchId]);
+    await em.query("INSERT INTO test_effect (tx_id, branch_id, phase) VALUES (?, ?, 'cancel')", [
+      ctx.txId,
+      ctx.branchId,
+    ]);
   }
 }
 
@@ -55,7 +72,12 @@ describe('TCC: a commit while a retry of a refused branch is still running', () 
   beforeAll(async () => {
     testEnv = newTestEnv({ DB_POOL_SIZE: '40' }); // two connections per tx are busy at once
     moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }), TccModule, TestParticipantsModule, FlakyModule],
+      imports: [
+        CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env: testEnv.env }),
+        TccModule,
+        TestParticipantsModule,
+        FlakyModule,
+      ],
     }).compile();
     await moduleRef.init();
     db = moduleRef.get<DataSource>(getDataSourceToken());
@@ -68,7 +90,9 @@ describe('TCC: a commit while a retry of a refused branch is still running', () 
   });
 
   it('confirms a retry its caller was told succeeded, never cancels it', async () => {
-    const txIds = await Promise.all(Array.from({ length: 12 }, () => tcc.begin({ name: 'retry-race', timeoutMs: 60_000 })));
+    const txIds = await Promise.all(
+      Array.from({ length: 12 }, () => tcc.begin({ name: 'retry-race', timeoutMs: 60_000 })),
+    );
     const outcomes = await Promise.all(
       txIds.map(async (txId, i) => {
         const first = tcc.tryBranch(txId, 'flaky', { amount: 1 }).then(

@@ -3,7 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, EarlyRefusalHook, registerHttpMetrics, registerRequestHooks, fastifyServerOptions } from '@app/core';
+import {
+  AppConfig,
+  EarlyRefusalHook,
+  fastifyServerOptions,
+  registerHttpMetrics,
+  registerRequestHooks,
+} from '@app/core';
 import { AppModule, AppModuleOptions } from './app.module';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -47,7 +53,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     app,
     new DocumentBuilder()
       .setTitle('Oversell-proof inventory')
-      .setDescription('Storefront, admin and operations API (docs/api.md in the repository). Errors: {statusCode, error, message, details}.')
+      .setDescription(
+        'Storefront, admin and operations API (docs/api.md in the repository). Errors: {statusCode, error, message, details}.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

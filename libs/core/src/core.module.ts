@@ -1,3 +1,4 @@
+import { EnvironmentVariables, validateEnvironment } from '@config/environment';
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
@@ -7,7 +8,6 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { EnvironmentVariables, validateEnvironment } from '@config/environment';
 import { AuditController } from './audit/audit.controller';
 import { AuditRegistry } from './audit/audit.registry';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -54,7 +54,10 @@ export class CoreModule {
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerOptions }),
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.db, options.migrations), autoLoadEntities: true }),
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.db, options.migrations),
+            autoLoadEntities: true,
+          }),
           dataSourceFactory: async (dsOptions) => {
             const ds = new DataSource(dsOptions!);
             await ensureDatabaseExists(configFromOptions(dsOptions!));

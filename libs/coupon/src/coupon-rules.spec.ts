@@ -1,4 +1,4 @@
-import { discountCents, isWithinValidity, unusableReason, CouponTerms } from './coupon-rules';
+import { CouponTerms, discountCents, isWithinValidity, unusableReason } from './coupon-rules';
 
 const at = new Date('2026-06-15T12:00:00.000Z');
 const terms = (over: Partial<CouponTerms> = {}): CouponTerms => ({

@@ -18,7 +18,12 @@ export function isWithinValidity(terms: Pick<CouponTerms, 'validFrom' | 'validTo
   return (terms.validFrom === null || terms.validFrom <= at) && (terms.validTo === null || at < terms.validTo);
 }
 
-export function unusableReason(terms: CouponTerms, state: UserCouponState, subtotalCents: number, at: Date): UnusableReason | null {
+export function unusableReason(
+  terms: CouponTerms,
+  state: UserCouponState,
+  subtotalCents: number,
+  at: Date,
+): UnusableReason | null {
   if (state !== 'AVAILABLE') return 'NOT_AVAILABLE';
   if (terms.validFrom !== null && at < terms.validFrom) return 'NOT_YET_VALID';
   if (terms.validTo !== null && at >= terms.validTo) return 'EXPIRED';

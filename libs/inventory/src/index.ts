@@ -1,3 +1,5 @@
+import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
+
 // Public API of the inventory module. Other modules import from '@app/inventory' only.
 export { InventoryModule } from './inventory.module';
 export { InventoryGate } from './gate/inventory-gate';
@@ -13,6 +15,5 @@ export {
 } from './alerts/stock-change-feed';
 export { StockLevels, type StockLevel } from './usecases/stock-levels';
 export type { InventoryBranchPayload, FreezePayload, RestockPayload, StockLine } from './inventory.types';
-import { Inventory1700000003000 } from './migrations/1700000003000-inventory';
 
 export const INVENTORY_MIGRATIONS = [Inventory1700000003000];

@@ -1,7 +1,12 @@
 import { DomainError, ErrorCode } from '@app/core';
 
 /** 409 INSUFFICIENT_STOCK, the same shape whichever level (memory, Redis, MySQL, admin) refused. */
-export function insufficientStock(sku: string, warehouse: string, requested: number, extra: Record<string, unknown> = {}): DomainError {
+export function insufficientStock(
+  sku: string,
+  warehouse: string,
+  requested: number,
+  extra: Record<string, unknown> = {},
+): DomainError {
   return new DomainError(ErrorCode.INSUFFICIENT_STOCK, `Not enough stock of ${sku} in ${warehouse}`, {
     sku,
     warehouse,

@@ -1,9 +1,14 @@
-import { sortedLines } from './inventory.types';
 import { validLines } from './inventory.lines';
+import { sortedLines } from './inventory.types';
 
 describe('freeze payload lines', () => {
   it('accepts distinct skus with positive integer quantities', () => {
-    expect(validLines([{ sku: 'B', qty: 1 }, { sku: 'A', qty: 3 }])).toHaveLength(2);
+    expect(
+      validLines([
+        { sku: 'B', qty: 1 },
+        { sku: 'A', qty: 3 },
+      ]),
+    ).toHaveLength(2);
   });
 
   it.each([
@@ -14,8 +19,20 @@ describe('freeze payload lines', () => {
     ['a missing sku', [{ qty: 1 }]],
     ['a sku that would break a Redis hash tag', [{ sku: 'A}{B', qty: 1 }]],
     ['a negative qty', [{ sku: 'A', qty: -3 }]],
-    ['a duplicate sku', [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }]],
-    ['the same sku in another letter case (one stock row)', [{ sku: 'A-1', qty: 1 }, { sku: 'a-1', qty: 2 }]],
+    [
+      'a duplicate sku',
+      [
+        { sku: 'A', qty: 1 },
+        { sku: 'A', qty: 2 },
+      ],
+    ],
+    [
+      'the same sku in another letter case (one stock row)',
+      [
+        { sku: 'A-1', qty: 1 },
+        { sku: 'a-1', qty: 2 },
+      ],
+    ],
   ])('refuses %s with VALIDATION_FAILED', (_, lines) => {
     expect(() => validLines(lines)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });

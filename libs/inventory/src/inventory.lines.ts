@@ -1,5 +1,4 @@
-import { DomainError } from '@app/core';
-import { SKU_PATTERN } from '@app/core';
+import { DomainError, SKU_PATTERN } from '@app/core';
 import type { StockLine } from './inventory.types';
 
 /**
@@ -10,7 +9,12 @@ export function validLines(lines: unknown): StockLine[] {
   if (!Array.isArray(lines) || lines.length === 0) throw DomainError.validation('Stock lines must be a non-empty list');
   const seen = new Set<string>();
   for (const line of lines as StockLine[]) {
-    if (typeof line?.sku !== 'string' || !SKU_PATTERN.test(line.sku) || !Number.isSafeInteger(line.qty) || line.qty < 1) {
+    if (
+      typeof line?.sku !== 'string' ||
+      !SKU_PATTERN.test(line.sku) ||
+      !Number.isSafeInteger(line.qty) ||
+      line.qty < 1
+    ) {
       throw DomainError.validation('Each stock line needs a sku and a positive integer qty', { line });
     }
     // without case, like MySQL: `A-1` and `a-1` are one stock row (and one Redis key)

@@ -1,5 +1,5 @@
-import type { StockRow } from './inventory.types';
 import type { StockDto } from './dto/stock.dto';
+import type { StockRow } from './inventory.types';
 
 export function toStockDto(row: StockRow): StockDto {
   const available = row.onHand - row.reserved;

@@ -23,15 +23,7 @@ export interface RestockPayload {
 export type InventoryBranchPayload = FreezePayload | RestockPayload;
 
 export type MovementReason =
-  | 'INBOUND'
-  | 'OUTBOUND'
-  | 'STOCKTAKE'
-  | 'TRANSFER_IN'
-  | 'TRANSFER_OUT'
-  | 'RESERVE'
-  | 'COMMIT'
-  | 'RELEASE'
-  | 'RESTOCK';
+  'INBOUND' | 'OUTBOUND' | 'STOCKTAKE' | 'TRANSFER_IN' | 'TRANSFER_OUT' | 'RESERVE' | 'COMMIT' | 'RELEASE' | 'RESTOCK';
 
 export type FreezeState = 'FROZEN' | 'CONFIRMED' | 'RELEASED';
 

@@ -2,14 +2,14 @@ import { Module } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { InventoryModule } from '@app/inventory';
 import { TccModule } from '@app/tcc';
-import { AdminEvents } from './hub/admin-events';
 import { AdminEventsController } from './controllers/admin-events.controller';
+import { StockStreamController } from './controllers/stock-stream.controller';
+import { AdminEvents } from './hub/admin-events';
 import { ChangeBus } from './hub/change-bus';
 import { LiveConnections } from './hub/live-connections';
 import { StockHub } from './hub/stock-hub';
-import { StockStreamController } from './controllers/stock-stream.controller';
-import { StockGateway } from './ws/stock.gateway';
 import { StockWsAdapter } from './ws/stock-ws-adapter';
+import { StockGateway } from './ws/stock.gateway';
 
 /**
  * Live stock over long connections: SSE (`/v1/stock/stream`), WebSocket (`/v1/stock/ws`) and
@@ -28,6 +28,7 @@ export class LiveStockModule {
    * line for it, and Nest never looks for socket.io.
    */
   constructor(appConfig: ApplicationConfig, host: HttpAdapterHost) {
-    if (!appConfig.getIoAdapter()) appConfig.setIoAdapter(new StockWsAdapter(host.httpAdapter.getHttpServer() as object));
+    if (!appConfig.getIoAdapter())
+      appConfig.setIoAdapter(new StockWsAdapter(host.httpAdapter.getHttpServer() as object));
   }
 }

@@ -10,15 +10,18 @@ export function parseSkus(raw: unknown, already = 0): string[] {
   const skus = new Map<string, string>();
   for (const item of list) {
     const sku = typeof item === 'string' ? item.trim() : '';
-    if (!SKU_PATTERN.test(sku)) throw DomainError.validation(`skus: each sku is ${ruleOf(SKU_PATTERN)}`, { sku: String(item).slice(0, 80) });
+    if (!SKU_PATTERN.test(sku))
+      throw DomainError.validation(`skus: each sku is ${ruleOf(SKU_PATTERN)}`, { sku: String(item).slice(0, 80) });
     skus.set(sku.toLowerCase(), sku);
   }
-  if (skus.size + already > MAX_SKUS) throw DomainError.validation(`skus: at most ${MAX_SKUS} skus per stream`, { count: skus.size + already });
+  if (skus.size + already > MAX_SKUS)
+    throw DomainError.validation(`skus: at most ${MAX_SKUS} skus per stream`, { count: skus.size + already });
   return [...skus.values()];
 }
 
 export function parseWarehouse(raw: unknown, fallback: string): string {
   if (raw === undefined || raw === null || raw === '') return fallback;
-  if (typeof raw !== 'string' || !WAREHOUSE_PATTERN.test(raw)) throw DomainError.validation(`warehouse: ${ruleOf(WAREHOUSE_PATTERN)}`);
+  if (typeof raw !== 'string' || !WAREHOUSE_PATTERN.test(raw))
+    throw DomainError.validation(`warehouse: ${ruleOf(WAREHOUSE_PATTERN)}`);
   return raw;
 }

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppConfig, AuditCheck, AuditRegistry, AuditViolation } from '@app/core';
 import { TccCoordinator, TxStatus } from '@app/tcc';
-import { OrderRepository } from './repositories/order.repository';
 import type { OrderStatus } from './order-state-machine';
+import { OrderRepository } from './repositories/order.repository';
 
 const CHUNK = 1000;
 
@@ -39,7 +39,7 @@ export class OrderAuditCheck implements AuditCheck, OnModuleInit {
 
   async run(): Promise<AuditViolation[]> {
     const violations: AuditViolation[] = [];
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       // A finished tx is purged after its retention; its order ended with it (same or earlier change).
       const chunk = await this.orders.scanOrders(after, CHUNK, this.config.tcc.txRetentionSec);
       if (chunk.length === 0) break;

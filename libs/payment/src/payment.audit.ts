@@ -65,7 +65,9 @@ export class PaymentAuditCheck implements AuditCheck, OnModuleInit {
       const inWallet = walletFrozen.get(userId) ?? 0n;
       const inPayments = paymentFrozen.get(userId) ?? 0n;
       if (inWallet !== inPayments) {
-        violations.push(violation(`wallet of ${userId} has frozen ${inWallet} but its FROZEN payments total ${inPayments}`));
+        violations.push(
+          violation(`wallet of ${userId} has frozen ${inWallet} but its FROZEN payments total ${inPayments}`),
+        );
       }
     }
     for (const r of await this.paymentRows.findInconsistentRefunds(em)) {
@@ -81,7 +83,11 @@ export class PaymentAuditCheck implements AuditCheck, OnModuleInit {
     const suspects = open.filter((o) => !o.txId || isTerminal(statuses.get(o.txId)));
     if (suspects.length === 0) return [];
     // Re-read: a payment settled between the two reads is not a violation.
-    const still = new Set((await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED)).map((o) => `${o.paymentId}:${o.status}`));
+    const still = new Set(
+      (await this.paymentRows.findOpen(this.dataSource.manager, MAX_OPEN_CHECKED)).map(
+        (o) => `${o.paymentId}:${o.status}`,
+      ),
+    );
     return suspects
       .filter((o) => still.has(`${o.paymentId}:${o.status}`))
       .map((o) => ({

@@ -21,7 +21,11 @@ function hmac(secret: string, timestamp: string, rawBody: Buffer | string): Buff
  * callbacks. The timestamp is signed with the body, so a captured callback cannot be replayed
  * once it is older than the tolerance.
  */
-export function signWebhookBody(secret: string, rawBody: Buffer | string, timestampSec = Math.floor(Date.now() / 1000)): string {
+export function signWebhookBody(
+  secret: string,
+  rawBody: Buffer | string,
+  timestampSec = Math.floor(Date.now() / 1000),
+): string {
   const t = String(timestampSec);
   return `t=${t},v1=${hmac(secret, t, rawBody).toString('hex')}`;
 }
@@ -32,7 +36,11 @@ export function signWebhookBody(secret: string, rawBody: Buffer | string, timest
  * exception; the HMAC comparison is constant-time; a timestamp further than the tolerance from
  * our clock is 'stale' even when its HMAC matches.
  */
-export function checkWebhookSignature(options: WebhookSignatureOptions, rawBody: Buffer | string | undefined, header: unknown): WebhookSignatureCheck {
+export function checkWebhookSignature(
+  options: WebhookSignatureOptions,
+  rawBody: Buffer | string | undefined,
+  header: unknown,
+): WebhookSignatureCheck {
   if (!(Buffer.isBuffer(rawBody) || typeof rawBody === 'string') || typeof header !== 'string') return 'malformed';
   const match = HEADER.exec(header.trim());
   if (!match) return 'malformed';

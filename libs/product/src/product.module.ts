@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProductAdminController } from './controllers/product.admin.controller';
+import { ProductStorefrontController } from './controllers/product.storefront.controller';
 import { ProductEntity } from './entities/product.entity';
 import { WarehouseEntity } from './entities/warehouse.entity';
-import { ProductAdminController } from './controllers/product.admin.controller';
 import { ProductRepository } from './repositories/product.repository';
-import { ProductService } from './usecases/product.service';
-import { ProductStorefrontController } from './controllers/product.storefront.controller';
 import { CatalogueCache } from './usecases/catalogue-cache';
+import { ProductService } from './usecases/product.service';
 import { StockAvailability } from './usecases/stock-availability';
 
 @Module({

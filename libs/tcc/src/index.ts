@@ -1,3 +1,5 @@
+import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
+
 // Public API of the TCC library. Domain modules import from '@app/tcc' only.
 export { TccModule } from './tcc.module';
 export { TccCoordinator } from './coordinator/tcc.coordinator';
@@ -32,7 +34,14 @@ export {
 } from './tcc.types';
 export { branchIdOf } from './branch-id';
 export type { CommitOptions } from './coordinator/tcc.coordinator';
-export { type LocalUnit, type ApplySum, addToSumOrApply, afterLocalCommit, countRefusal, expectOrRun, writeOrRun } from './local/local-unit';
-import { Tcc1700000002000 } from './migrations/1700000002000-tcc';
+export {
+  type LocalUnit,
+  type ApplySum,
+  addToSumOrApply,
+  afterLocalCommit,
+  countRefusal,
+  expectOrRun,
+  writeOrRun,
+} from './local/local-unit';
 
 export const TCC_MIGRATIONS = [Tcc1700000002000];

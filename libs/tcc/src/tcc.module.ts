@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TccAdminController } from './admin/tcc.admin.controller';
 import { TccAdminService } from './admin/tcc-admin.service';
+import { TccAdminController } from './admin/tcc.admin.controller';
 import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
@@ -9,11 +9,11 @@ import { FenceRepository } from './fence/fence.repository';
 import { FencedBranchRunner } from './fence/fenced-branch.runner';
 import { GroupCommit } from './local/group-commit';
 import { ParticipantRegistry } from './participants/participant.registry';
+import { FenceCleanupJob } from './recovery/fence-cleanup.job';
+import { TccRecoveryJob } from './recovery/tcc-recovery.job';
 import { BranchRepository } from './repositories/branch.repository';
 import { TransactionPurgeRepository } from './repositories/transaction-purge.repository';
 import { TransactionRepository } from './repositories/transaction.repository';
-import { FenceCleanupJob } from './recovery/fence-cleanup.job';
-import { TccRecoveryJob } from './recovery/tcc-recovery.job';
 import { TccNotices } from './tcc-notices';
 
 /**

@@ -7,10 +7,10 @@
  *   D: second branch registered, its try hangs (crash inside a try).
  */
 import 'reflect-metadata';
+import { sleep } from '@app/core';
 import { TccCoordinator } from '@app/tcc';
 import { startTccModule } from './tcc-test-module';
 import { HoldPayload, probe } from './test-participants';
-import { sleep } from '@app/core';
 
 const PER_GROUP = 4;
 const SHORT_DEADLINE_MS = 1500;

@@ -8,7 +8,9 @@ import { TccTestTables1700000090000, TestParticipantsModule } from './test-parti
 export const TCC_TEST_MIGRATIONS = [...CORE_MIGRATIONS, ...TCC_MIGRATIONS, TccTestTables1700000090000];
 
 /** Core + TCC + the test participants on the given environment (database), lifecycle hooks run. */
-export async function startTccModule(env: Record<string, string>): Promise<{ moduleRef: TestingModule; db: DataSource }> {
+export async function startTccModule(
+  env: Record<string, string>,
+): Promise<{ moduleRef: TestingModule; db: DataSource }> {
   const moduleRef = await Test.createTestingModule({
     imports: [CoreModule.forRoot({ migrations: TCC_TEST_MIGRATIONS, env }), TccModule, TestParticipantsModule],
   }).compile();

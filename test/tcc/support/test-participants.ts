@@ -1,6 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { EntityManager } from 'typeorm';
+import { MigrationInterface, QueryRunner, type EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, sleep } from '@app/core';
 import { BranchContext, TccParticipant, TccParticipantHandler } from '@app/tcc';
 
@@ -122,7 +121,11 @@ export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
       throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, 'not enough yet', { branchId: ctx.branchId });
     }
     await watched(ctx.txId, p.slowMs, async () => {
-      await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [ctx.branchId, ctx.txId, p.amount]);
+      await em.query("INSERT INTO test_hold (branch_id, tx_id, amount, state) VALUES (?, ?, ?, 'FROZEN')", [
+        ctx.branchId,
+        ctx.txId,
+        p.amount,
+      ]);
       await effect(em, ctx, 'try');
       if (p.hangOnTry && inCrashChild()) await hang();
     });
@@ -130,7 +133,9 @@ export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
 
   async confirm(em: EntityManager, ctx: BranchContext, p: HoldPayload): Promise<void> {
     await watched(ctx.txId, p.slowMs, async () => {
-      await em.query("UPDATE test_hold SET state = 'CONFIRMED' WHERE branch_id = ? AND state = 'FROZEN'", [ctx.branchId]);
+      await em.query("UPDATE test_hold SET state = 'CONFIRMED' WHERE branch_id = ? AND state = 'FROZEN'", [
+        ctx.branchId,
+      ]);
       await effect(em, ctx, 'confirm');
       if (p.hangOnConfirm && inCrashChild()) await hang();
       const failed = probe.confirmFailures.get(ctx.branchId) ?? 0;
@@ -143,7 +148,9 @@ export class HoldParticipant implements TccParticipantHandler<HoldPayload> {
 
   async cancel(em: EntityManager, ctx: BranchContext, p: HoldPayload): Promise<void> {
     await watched(ctx.txId, p.slowMs, async () => {
-      await em.query("UPDATE test_hold SET state = 'RELEASED' WHERE branch_id = ? AND state = 'FROZEN'", [ctx.branchId]);
+      await em.query("UPDATE test_hold SET state = 'RELEASED' WHERE branch_id = ? AND state = 'FROZEN'", [
+        ctx.branchId,
+      ]);
       await effect(em, ctx, 'cancel');
       if (p.hangOnCancel && inCrashChild()) await hang();
     });

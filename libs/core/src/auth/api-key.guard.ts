@@ -1,6 +1,6 @@
+import { createHash } from 'crypto';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash } from 'crypto';
 import { AppConfig, Scope } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';

@@ -131,7 +131,10 @@ export class AppConfig {
       defaultWarehouse: env.DEFAULT_WAREHOUSE,
     };
     this.order = { paymentTimeoutSec: env.ORDER_PAYMENT_TIMEOUT_SEC };
-    this.payment = { webhookSecret: env.PAYMENT_WEBHOOK_SECRET, webhookToleranceSec: env.PAYMENT_WEBHOOK_TOLERANCE_SEC };
+    this.payment = {
+      webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+      webhookToleranceSec: env.PAYMENT_WEBHOOK_TOLERANCE_SEC,
+    };
     this.catalogueCacheMs = env.CATALOGUE_CACHE_MS;
     this.live = {
       maxConnections: env.LIVE_MAX_CONNECTIONS,

@@ -27,7 +27,12 @@ export function dataSourceOptions(db: DbConfig, migrations: MigrationClass[]): D
     // Every value still travels as a `?` placeholder; no SQL is built from input.
     // The wait queue is bounded (overload is shed, not queued); the acquire deadline and the
     // statement timeout are added by guardPool, once migrations (which may wait on a lock) ran.
-    extra: { connectionLimit: db.poolSize, waitForConnections: true, queueLimit: db.queueLimit, multipleStatements: true },
+    extra: {
+      connectionLimit: db.poolSize,
+      waitForConnections: true,
+      queueLimit: db.queueLimit,
+      multipleStatements: true,
+    },
     connectTimeout: db.connectTimeoutMs,
     poolSize: db.poolSize,
     // Ours, not TypeORM's (it ignores the key): read back by poolLimitsOf for guardPool.

@@ -85,7 +85,8 @@ describe('guardPool', () => {
     const connection = new FakeConnection();
     pool.waiting[0](null, connection);
     const { connection: got } = await result;
-    connection.answer = (cb) => cb(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
+    connection.answer = (cb) =>
+      cb(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
     const err = await new Promise((resolve) => got!.query('SELECT 1', [], resolve));
     expect(err).toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
     expect(connection.queries).toEqual([{ sql: 'SELECT 1', timeout: 500 }]);
@@ -99,7 +100,9 @@ describe('guardPool', () => {
     expect((await first).err).toMatchObject({ code: 'ECONNREFUSED' });
 
     const calls = pool.calls;
-    const refused = await Promise.all([acquire(pool), acquire(pool), acquire(pool)].map((p) => (jest.runAllTicks(), p)));
+    const refused = await Promise.all(
+      [acquire(pool), acquire(pool), acquire(pool)].map((p) => (jest.runAllTicks(), p)),
+    );
     expect(refused.map((r) => r.err?.code)).toEqual(['DB_POOL_BUSY', 'DB_POOL_BUSY', 'DB_POOL_BUSY']);
     expect(pool.calls).toBe(calls); // no connect attempt of their own
 

@@ -78,7 +78,12 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
       if (settled) return connection?.release(); // the caller gave up: straight back to the pool
       settled = true;
       clearTimeout(timer);
-      if (err) return cb(/Queue limit reached/.test(err.message) ? new DatabaseBusyError('Too many requests wait for a database connection') : err);
+      if (err)
+        return cb(
+          /Queue limit reached/.test(err.message)
+            ? new DatabaseBusyError('Too many requests wait for a database connection')
+            : err,
+        );
       guardConnection(connection!, limits.queryTimeoutMs, observeStatement);
       cb(null, connection);
     };
@@ -87,7 +92,14 @@ export function guardPool(dataSource: DataSource, limits: PoolLimits): void {
 }
 
 /** Errors that say MySQL cannot be reached at all (not that it refused one statement). */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ECONNRESET',
+  'PROTOCOL_CONNECTION_LOST',
+]);
 /** While MySQL is unreachable, one connection attempt per this period finds out whether it is back. */
 const PROBE_INTERVAL_MS = 250;
 
@@ -140,7 +152,11 @@ function removeWaiter(pool: RawPool, waiter: Callback): void {
 type GuardedConnection = RawConnection & { [GUARDED]?: true };
 
 /** Adds the statement timeout to every query of this connection (once per connection). */
-function guardConnection(connection: GuardedConnection, timeoutMs: number, observe: (err: { code?: string } | null) => void): void {
+function guardConnection(
+  connection: GuardedConnection,
+  timeoutMs: number,
+  observe: (err: { code?: string } | null) => void,
+): void {
   if (connection[GUARDED]) return;
   connection[GUARDED] = true;
   const query = connection.query.bind(connection);

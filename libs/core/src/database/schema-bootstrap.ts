@@ -27,7 +27,9 @@ export async function runMigrationsLocked(dataSource: DataSource, lockTimeoutSec
   const runner = dataSource.createQueryRunner();
   const lockName = `migrations:${String(dataSource.options.database)}`;
   try {
-    const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS got', [lockName, lockTimeoutSec])) as Array<{ got: number | string | null }>;
+    const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS got', [lockName, lockTimeoutSec])) as Array<{
+      got: number | string | null;
+    }>;
     if (Number(row.got) !== 1) throw new Error(`Could not take migration lock ${lockName} within ${lockTimeoutSec}s`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length) logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);

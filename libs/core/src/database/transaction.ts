@@ -33,7 +33,10 @@ export async function inTransaction<T>(
     const callbacks: Array<() => unknown> = [];
     try {
       const result = await runOnce(dataSource, (em) => work(em, (fn) => callbacks.push(fn)));
-      for (const fn of callbacks) await Promise.resolve().then(fn).catch(() => undefined);
+      for (const fn of callbacks)
+        await Promise.resolve()
+          .then(fn)
+          .catch(() => undefined);
       return result;
     } catch (err) {
       if (attempt >= attempts || !isRetryableTxError(err)) throw err;
@@ -67,6 +70,7 @@ async function runOnce<T>(dataSource: DataSource, work: (em: EntityManager) => P
 /** Affected-row count of a raw UPDATE/INSERT/DELETE run through `em.query`. */
 export function affectedRows(result: unknown): number {
   const r = result as { affectedRows?: number } | [unknown, number] | undefined;
-  if (Array.isArray(r)) return typeof r[1] === 'number' ? r[1] : Number((r[0] as { affectedRows?: number })?.affectedRows ?? 0);
+  if (Array.isArray(r))
+    return typeof r[1] === 'number' ? r[1] : Number((r[0] as { affectedRows?: number })?.affectedRows ?? 0);
   return Number(r?.affectedRows ?? 0);
 }

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { DomainError, ErrorBody } from './domain-error';
 import { ErrorCode, errorCodeForStatus, httpStatusOf } from './error-code';
 
@@ -50,7 +50,12 @@ function isUnavailable(err: { code?: string; driverError?: { code?: string }; me
 /** Maps any thrown value to the contract's error shape; nothing leaves in another shape. */
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof DomainError) {
-    return { statusCode: exception.status, error: exception.code, message: exception.message, details: exception.details };
+    return {
+      statusCode: exception.status,
+      error: exception.code,
+      message: exception.message,
+      details: exception.details,
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -78,7 +83,11 @@ export function toErrorBody(exception: unknown): ErrorBody {
     return { statusCode: err.statusCode, error: code, message: err.message ?? code };
   }
   if (isUnavailable(err)) {
-    return { statusCode: 503, error: ErrorCode.SERVICE_UNAVAILABLE, message: 'A dependency is unavailable; retry later' };
+    return {
+      statusCode: 503,
+      error: ErrorCode.SERVICE_UNAVAILABLE,
+      message: 'A dependency is unavailable; retry later',
+    };
   }
   return { statusCode: 500, error: ErrorCode.INTERNAL_ERROR, message: 'Internal server error' };
 }

@@ -27,7 +27,10 @@ describe('HealthController', () => {
     }
     status.connectionReady();
     for (let i = 0; i < 3; i++) {
-      expect(await health.check(reply)).toEqual({ status: 'ok', info: { mysql: { status: 'up' }, redis: { status: 'up' } } });
+      expect(await health.check(reply)).toEqual({
+        status: 'ok',
+        info: { mysql: { status: 'up' }, redis: { status: 'up' } },
+      });
     }
     expect(changes).toEqual([true, false, true]);
   });

@@ -2,14 +2,17 @@ import { Controller, Get, Optional, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
 import { counter } from '../metrics/metrics';
 import { RedisStatus } from '../redis/redis.module';
 
-const healthMysqlPings = counter({ name: 'health_mysql_pings_total', help: 'MySQL pings made by /health (at most one per HEALTH_MYSQL_PING_INTERVAL_MS)' });
+const healthMysqlPings = counter({
+  name: 'health_mysql_pings_total',
+  help: 'MySQL pings made by /health (at most one per HEALTH_MYSQL_PING_INTERVAL_MS)',
+});
 
 type Component = { status: 'up' | 'down'; message?: string };
 
@@ -56,7 +59,8 @@ export class HealthController {
    */
   private async checkMysql(): Promise<Component> {
     // A closed pool is known without a ping (and no cached answer may hide it).
-    if (this.dataSource && !this.dataSource.isInitialized) return { status: 'down', message: 'Connection is not established' };
+    if (this.dataSource && !this.dataSource.isInitialized)
+      return { status: 'down', message: 'Connection is not established' };
     if (this.lastPing && Date.now() - this.lastPing.at < this.pingIntervalMs) return this.lastPing.mysql;
     this.pingInFlight ??= this.pingMysql().finally(() => (this.pingInFlight = undefined));
     return this.pingInFlight;

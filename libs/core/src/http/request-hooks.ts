@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'http';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { ErrorCode, httpStatusOf } from '../errors/error-code';
 import { newId } from '../ids/new-id';
 

@@ -25,7 +25,9 @@ import { RouteCache } from './route-cache';
  */
 @Injectable()
 export class UserRateLimitGuard extends ThrottlerGuard {
-  private readonly keyPrefixes = new RouteCache((context) => `${context.getClass().name}-${context.getHandler().name}-`);
+  private readonly keyPrefixes = new RouteCache(
+    (context) => `${context.getClass().name}-${context.getHandler().name}-`,
+  );
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -68,7 +70,8 @@ function rememberingReflector(reflector: Reflector): Reflector {
   const byHandler = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
   const remembering = Object.create(reflector) as Reflector;
   remembering.getAllAndOverride = ((key: unknown, targets: object[]) => {
-    if (targets.length !== 2 || !targets[0] || !targets[1]) return reflector.getAllAndOverride(key as string, targets as never);
+    if (targets.length !== 2 || !targets[0] || !targets[1])
+      return reflector.getAllAndOverride(key as string, targets as never);
     const [handler, cls] = targets;
     let byClass = byHandler.get(handler);
     if (!byClass) byHandler.set(handler, (byClass = new WeakMap()));

@@ -55,11 +55,21 @@ export class EarlyRefusalHook implements OnApplicationBootstrap {
       if (!controller) continue;
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[name] as EarlyRoute['handler'];
-        const options = typeof handler === 'function' ? (Reflect.getMetadata(IDEMPOTENT_KEY, handler) as IdempotentOptions | undefined) : undefined;
+        const options =
+          typeof handler === 'function'
+            ? (Reflect.getMetadata(IDEMPOTENT_KEY, handler) as IdempotentOptions | undefined)
+            : undefined;
         if (!options?.refuseEarly) continue;
         const method = HTTP_METHODS[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const url = joinPath(Reflect.getMetadata(PATH_METADATA, controller), Reflect.getMetadata(PATH_METADATA, handler));
-        this.routes.set(`${method} ${url}`, { controller, handler, early: this.moduleRef.get(options.refuseEarly, { strict: false }) });
+        const url = joinPath(
+          Reflect.getMetadata(PATH_METADATA, controller),
+          Reflect.getMetadata(PATH_METADATA, handler),
+        );
+        this.routes.set(`${method} ${url}`, {
+          controller,
+          handler,
+          early: this.moduleRef.get(options.refuseEarly, { strict: false }),
+        });
       }
     }
   }

@@ -40,5 +40,6 @@ export type ClaimedRequest = { idempotencyClaim?: IdempotencyClaim };
 
 /** The route's `IdempotencyClaim` (null on a route without `@Idempotent()`). */
 export const Claim = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): IdempotencyClaim | null => ctx.switchToHttp().getRequest<ClaimedRequest>().idempotencyClaim ?? null,
+  (_: unknown, ctx: ExecutionContext): IdempotencyClaim | null =>
+    ctx.switchToHttp().getRequest<ClaimedRequest>().idempotencyClaim ?? null,
 );

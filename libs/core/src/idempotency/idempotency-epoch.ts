@@ -2,8 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { newId } from '../ids/new-id';
-import { InjectRedis, RedisStatus } from '../redis/redis.module';
 import { counter } from '../metrics/metrics';
+import { InjectRedis, RedisStatus } from '../redis/redis.module';
 
 /** A key whose durable guard is the route's own rows (checkout: the order's unique user + key). */
 export interface UsedKey {
@@ -27,7 +27,10 @@ const REBUILD_LEASE_MS = 30_000;
 /** The value a rebuild writes for a used key: "used, the answer is in MySQL". */
 export const USED_ENTRY = '{"state":"USED"}';
 
-const rebuildsTotal = counter({ name: 'idempotency_rebuilds_total', help: 'Rebuilds of the Redis idempotency records from MySQL' });
+const rebuildsTotal = counter({
+  name: 'idempotency_rebuilds_total',
+  help: 'Rebuilds of the Redis idempotency records from MySQL',
+});
 
 /** Completes the marker only if it is still our rebuild's lease (a reset meanwhile starts over). */
 const COMPLETE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2]) end return false`;
@@ -141,7 +144,10 @@ export class IdempotencyEpoch implements OnApplicationBootstrap, OnApplicationSh
     const done = await this.redis.eval(COMPLETE_IF_OURS, 1, MARKER, lease, COMPLETE);
     this.complete = done === 'OK';
     rebuildsTotal.inc();
-    this.logger.log({ keys, ms: Date.now() - started, complete: this.complete }, 'idempotency records rebuilt from MySQL');
+    this.logger.log(
+      { keys, ms: Date.now() - started, complete: this.complete },
+      'idempotency records rebuilt from MySQL',
+    );
   }
 }
 

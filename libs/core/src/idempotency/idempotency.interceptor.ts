@@ -1,18 +1,18 @@
+import { createHash } from 'crypto';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ModuleRef, Reflector } from '@nestjs/core';
-import { createHash } from 'crypto';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, Observable, throwError } from 'rxjs';
+import { sleep } from '../async/poll';
 import { AuthedRequest, readUserId } from '../auth/auth.decorators';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { RouteCache } from '../http/route-cache';
-import { EarlyRefusal, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 import { ClaimedRequest, IdempotencyClaim } from './idempotency-claim';
 import { userScope } from './idempotency-epoch';
 import { AcquiredVia, IdempotencyStore } from './idempotency.store';
-import { sleep } from '../async/poll';
+import { EarlyRefusal, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENT_KEY, IdempotentOptions } from './idempotent.decorator';
 
 const WAIT_STEP_MS = 25;
 const WAIT_MAX_MS = 10_000;
@@ -42,7 +42,11 @@ function durableRecord(options: IdempotentOptions, via: AcquiredVia): boolean {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly routes: RouteCache<{ options: IdempotentOptions | undefined; statusCode: number | undefined; early: EarlyRefusal | null }>;
+  private readonly routes: RouteCache<{
+    options: IdempotentOptions | undefined;
+    statusCode: number | undefined;
+    early: EarlyRefusal | null;
+  }>;
 
   constructor(
     reflector: Reflector,
@@ -73,16 +77,24 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     const scope =
-      request.principal?.scope === 'storefront' ? userScope(readUserId(request)) : `k:${request.principal?.keyId ?? 'anon'}`;
+      request.principal?.scope === 'storefront'
+        ? userScope(readUserId(request))
+        : `k:${request.principal?.keyId ?? 'anon'}`;
     const statusCode = route.statusCode ?? (request.method === 'POST' ? 201 : 200);
     // One promise instead of a chain of operators: a refusal passes here on every flash-sale request.
     const run = async () => {
       if (route.early) await this.refuseEarly(route.early, request, scope, key);
-      const routePath = (request.routeOptions?.url) ?? request.url;
+      const routePath = request.routeOptions?.url ?? request.url;
       const hash = createHash('sha256')
         .update(`${request.method} ${routePath} ${canonical(request.params)} ${canonical(request.body)}`)
         .digest('hex');
-      return this.runOnce(request as ClaimedRequest, { scope, key, hash, statusCode }, route.options!, http.getResponse<FastifyReply>(), next);
+      return this.runOnce(
+        request as ClaimedRequest,
+        { scope, key, hash, statusCode },
+        route.options!,
+        http.getResponse<FastifyReply>(),
+        next,
+      );
     };
     return from(run());
   }
@@ -111,7 +123,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.status(outcome.response.statusCode);
       return outcome.response.body;
     }
-    const claim = new IdempotencyClaim(this.store, scope, key, hash, outcome.attemptId, statusCode, outcome.keyMayBeUsed);
+    const claim = new IdempotencyClaim(
+      this.store,
+      scope,
+      key,
+      hash,
+      outcome.attemptId,
+      statusCode,
+      outcome.keyMayBeUsed,
+    );
     request.idempotencyClaim = claim;
     let body: unknown;
     try {
@@ -130,7 +150,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     for (;;) {
       const outcome = await this.store.begin(scope, key, hash, options.lookupDurable ?? true);
       if (outcome.kind === 'mismatch') {
-        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+        throw new DomainError(
+          ErrorCode.IDEMPOTENCY_KEY_REUSED,
+          'Idempotency-Key was already used with a different request',
+        );
       }
       if (outcome.kind === 'acquired' || outcome.kind === 'replay') return outcome;
       if (Date.now() >= deadline) {

@@ -6,9 +6,9 @@ import { AppConfig } from '../config/app-config';
 import { affectedRows } from '../database/transaction';
 import { DomainError } from '../errors/domain-error';
 import { newId } from '../ids/new-id';
-import type { IdempotencyClaim } from './idempotency-claim';
-import { EPOCH_MARKER, idempotencyRedisKey, IdempotencyEpoch, isCompleteMarker } from './idempotency-epoch';
 import { InjectRedis, RedisStatus } from '../redis/redis.module';
+import type { IdempotencyClaim } from './idempotency-claim';
+import { EPOCH_MARKER, IdempotencyEpoch, idempotencyRedisKey, isCompleteMarker } from './idempotency-epoch';
 
 export interface StoredResponse {
   statusCode: number;
@@ -77,7 +77,10 @@ export class IdempotencyStore {
     const rkey = this.redisKey(scope, key);
     const marker = JSON.stringify({ state: 'IN_FLIGHT', hash } satisfies Entry);
     // Sent together (the client pipelines commands of one tick): one round trip.
-    const [set, epoch] = await Promise.all([this.redis.set(rkey, marker, 'PX', IN_FLIGHT_MS, 'NX'), this.redis.get(EPOCH_MARKER)]);
+    const [set, epoch] = await Promise.all([
+      this.redis.set(rkey, marker, 'PX', IN_FLIGHT_MS, 'NX'),
+      this.redis.get(EPOCH_MARKER),
+    ]);
     if (set === 'OK') {
       const recordsComplete = this.epoch.recordsComplete && isCompleteMarker(epoch);
       return this.acquiredInRedis(scope, key, hash, lookupDurable, !recordsComplete);
@@ -92,7 +95,13 @@ export class IdempotencyStore {
     return this.acquiredInRedis(scope, key, hash, lookupDurable, true);
   }
 
-  private async acquiredInRedis(scope: string, key: string, hash: string, lookupDurable: boolean, keyMayBeUsed: boolean): Promise<BeginOutcome> {
+  private async acquiredInRedis(
+    scope: string,
+    key: string,
+    hash: string,
+    lookupDurable: boolean,
+    keyMayBeUsed: boolean,
+  ): Promise<BeginOutcome> {
     if (!lookupDurable) return { kind: 'acquired', via: 'redis', attemptId: null, keyMayBeUsed };
     const rkey = this.redisKey(scope, key);
     // Redis may have lost the record (flush, failover), even while the first request still
@@ -103,7 +112,12 @@ export class IdempotencyStore {
     });
     if (durable.kind === 'acquired') return { ...durable, via: 'both' };
     if (durable.kind === 'replay') {
-      const entry: Entry = { state: 'DONE', hash, statusCode: durable.response.statusCode, body: durable.response.body };
+      const entry: Entry = {
+        state: 'DONE',
+        hash,
+        statusCode: durable.response.statusCode,
+        body: durable.response.body,
+      };
       await this.redis.set(rkey, JSON.stringify(entry), 'EX', this.config.idempotencyTtlSec);
     } else {
       await this.redis.del(rkey); // our marker must not stand in for the request that holds the key
@@ -119,7 +133,10 @@ export class IdempotencyStore {
   async isUnused(scope: string, key: string): Promise<boolean> {
     if (!this.redisStatus.isUp || !this.epoch.recordsComplete) return false;
     try {
-      const [exists, epoch] = await Promise.all([this.redis.exists(this.redisKey(scope, key)), this.redis.get(EPOCH_MARKER)]);
+      const [exists, epoch] = await Promise.all([
+        this.redis.exists(this.redisKey(scope, key)),
+        this.redis.get(EPOCH_MARKER),
+      ]);
       return exists === 0 && isCompleteMarker(epoch);
     } catch {
       return false;
@@ -159,12 +176,16 @@ export class IdempotencyStore {
   }
 
   private async readMysql(scope: string, key: string): Promise<Entry | undefined> {
-    const rows: Array<{ request_hash: string; state: Entry['state']; status_code: number | null; response_body: unknown }> =
-      await this.dataSource.query(
-        `SELECT request_hash, state, status_code, response_body FROM idempotency_record
+    const rows: Array<{
+      request_hash: string;
+      state: Entry['state'];
+      status_code: number | null;
+      response_body: unknown;
+    }> = await this.dataSource.query(
+      `SELECT request_hash, state, status_code, response_body FROM idempotency_record
           WHERE scope = ? AND idem_key = ? AND expires_at >= UTC_TIMESTAMP(3)`,
-        [scope, key],
-      );
+      [scope, key],
+    );
     const row = rows[0];
     if (!row) return undefined;
     const body: unknown = typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
@@ -197,7 +218,9 @@ export class IdempotencyStore {
            response_body = VALUES(response_body), expires_at = VALUES(expires_at)`,
         [scope, key, hash, response.statusCode, JSON.stringify(response.body ?? null), ttl],
       )
-      .catch((err: unknown) => this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'));
+      .catch((err: unknown) =>
+        this.logger.error({ err, scope, key }, 'could not store the durable idempotency record'),
+      );
   }
 
   /**
@@ -240,7 +263,9 @@ export class IdempotencyStore {
   /** Drops records past their retention. */
   async purgeExpired(limit = 5000): Promise<number> {
     return affectedRows(
-      await this.dataSource.query(`DELETE FROM idempotency_record WHERE expires_at < UTC_TIMESTAMP(3) LIMIT ?`, [limit]),
+      await this.dataSource.query(`DELETE FROM idempotency_record WHERE expires_at < UTC_TIMESTAMP(3) LIMIT ?`, [
+        limit,
+      ]),
     );
   }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, Type } from '@nestjs/common';
-import type { DomainError } from '../errors/domain-error';
 import { ApiHeader } from '@nestjs/swagger';
+import type { DomainError } from '../errors/domain-error';
 
 export const IDEMPOTENT_KEY = 'idempotency:options';
 

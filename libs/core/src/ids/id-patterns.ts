@@ -38,5 +38,8 @@ export function patternMessage(field: string, pattern: RegExp): string {
 
 /** `@Matches` with the pattern's message; `each` checks every item of an array ('each userId must be ...'). */
 export function MatchesPattern(pattern: RegExp, field: string, options: { each?: boolean } = {}): PropertyDecorator {
-  return Matches(pattern, { each: options.each, message: patternMessage(options.each ? `each ${field}` : field, pattern) });
+  return Matches(pattern, {
+    each: options.each,
+    message: patternMessage(options.each ? `each ${field}` : field, pattern),
+  });
 }

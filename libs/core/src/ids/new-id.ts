@@ -57,4 +57,3 @@ export function newId(now: number = Date.now()): string {
   for (let i = 0; i < RANDOM_CHARS; i++) id += ALPHABET[pool[poolAt++] & 31];
   return id;
 }
-

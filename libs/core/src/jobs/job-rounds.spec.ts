@@ -1,7 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { sleep } from '../async/poll';
 import type { AppConfig } from '../config/app-config';
 import { JobRounds } from './job-rounds';
-import { sleep } from '../async/poll';
 
 function rounds(deadlineMs = 100): JobRounds {
   return new JobRounds(new SchedulerRegistry(), { jobsEnabled: true, jobRoundDeadlineMs: deadlineMs } as AppConfig);

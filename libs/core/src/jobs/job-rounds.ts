@@ -81,7 +81,10 @@ export class JobRounds implements BeforeApplicationShutdown {
       timer = setTimeout(() => {
         controller.abort();
         abandoned.inc({ job: name });
-        this.logger.warn({ job: name, deadlineMs }, 'job round overran its deadline: abandoned, the next round may run');
+        this.logger.warn(
+          { job: name, deadlineMs },
+          'job round overran its deadline: abandoned, the next round may run',
+        );
         reject(new Error(`job ${name}: round abandoned after ${deadlineMs}ms`));
       }, deadlineMs);
     });

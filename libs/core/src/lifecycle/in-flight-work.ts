@@ -1,5 +1,12 @@
-import { BeforeApplicationShutdown, CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import type { ServerResponse } from 'http';
+import {
+  BeforeApplicationShutdown,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+} from '@nestjs/common';
 import { defer, finalize, Observable, throwError } from 'rxjs';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -73,7 +80,10 @@ export class InFlightInterceptor implements NestInterceptor {
     // Counted from subscription: a request whose client left before its handler started is never run.
     return defer(() => {
       if (this.work.isClosed) {
-        return throwError(() => new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The service is shutting down; retry on another instance'));
+        return throwError(
+          () =>
+            new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The service is shutting down; retry on another instance'),
+        );
       }
       const done = this.work.begin();
       const response = context.switchToHttp().getResponse<{ raw?: ServerResponse }>().raw;
@@ -81,7 +91,9 @@ export class InFlightInterceptor implements NestInterceptor {
       // the wait). A handler that answered by itself (headers already sent: a stream) is done here:
       // its module ends the stream on shutdown.
       const settled = () =>
-        !response || response.headersSent || response.writableFinished || response.destroyed ? done() : response.once('close', done);
+        !response || response.headersSent || response.writableFinished || response.destroyed
+          ? done()
+          : response.once('close', done);
       return next.handle().pipe(finalize(settled));
     });
   }

@@ -1,6 +1,6 @@
 import type { Params } from 'nestjs-pino';
-import { newId } from '../ids/new-id';
 import type { AppConfig } from '../config/app-config';
+import { newId } from '../ids/new-id';
 
 /** Structured JSON logs; each request gets an id (taken from X-Request-Id when sent). */
 export function loggerOptions(config: AppConfig): Params {

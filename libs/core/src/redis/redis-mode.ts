@@ -42,13 +42,18 @@ export class RedisModeHysteresis {
     if (roundTripMs !== null && roundTripMs <= this.thresholds.slowPingMs) {
       this.badPings = 0;
       this.goodPings++;
-      return !this.up && this.goodPings >= this.upAfter ? this.switchTo(true, `${this.goodPings} good pings in a row`) : null;
+      return !this.up && this.goodPings >= this.upAfter
+        ? this.switchTo(true, `${this.goodPings} good pings in a row`)
+        : null;
     }
     this.goodPings = 0;
     this.badPings++;
     if (!this.up || this.badPings < this.downAfter) return null;
     const last = roundTripMs === null ? (error ?? 'no answer') : `${Math.round(roundTripMs)} ms`;
-    return this.switchTo(false, `${this.badPings} pings in a row failed or took over ${this.thresholds.slowPingMs} ms (last: ${last})`);
+    return this.switchTo(
+      false,
+      `${this.badPings} pings in a row failed or took over ${this.thresholds.slowPingMs} ms (last: ${last})`,
+    );
   }
 
   /** The client (re)connected and is ready for commands. */

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { sleep } from '../async/poll';
 import type { AppConfig } from '../config/app-config';
 import { RedisPinger } from './redis-pinger';
 import { RedisStatus } from './redis-status';
-import { sleep } from '../async/poll';
 
 /** A Redis stand-in whose only behaviour is how long each PING takes (and whether it fails). */
 function fakeRedis(delays: Array<number | 'fail'>) {

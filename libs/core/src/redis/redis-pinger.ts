@@ -54,7 +54,10 @@ export class RedisPinger {
     return new Promise((resolve) => {
       const started = performance.now();
       // Local, not this.deadline: a late answer must not clear the deadline of a later ping.
-      const deadline = setTimeout(() => resolve({ roundTripMs: null, error: `no answer within ${this.options.slowPingMs} ms` }), this.options.slowPingMs);
+      const deadline = setTimeout(
+        () => resolve({ roundTripMs: null, error: `no answer within ${this.options.slowPingMs} ms` }),
+        this.options.slowPingMs,
+      );
       deadline.unref();
       this.deadline = deadline;
       Promise.resolve()

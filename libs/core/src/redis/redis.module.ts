@@ -48,7 +48,11 @@ export function createRedisClient(config: AppConfig, status?: RedisStatus, name 
 class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly pinger: RedisPinger;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis, status: RedisStatus, config: AppConfig) {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    status: RedisStatus,
+    config: AppConfig,
+  ) {
     this.pinger = new RedisPinger(redis, (ms, error) => status.pinged(ms, error), {
       intervalMs: config.redis.pingIntervalMs,
       slowPingMs: config.redis.pingSlowMs,

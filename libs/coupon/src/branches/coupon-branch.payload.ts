@@ -19,8 +19,10 @@ export interface CouponReturnPayload {
 export type CouponBranchPayload = CouponUsePayload | CouponReturnPayload;
 
 export function assertValidPayload(p: CouponBranchPayload): void {
-  if (p.kind !== 'use' && p.kind !== 'return') throw DomainError.validation(`Unknown coupon branch kind ${String((p as { kind?: unknown }).kind)}`);
-  if (typeof p.userId !== 'string' || !USER_ID_PATTERN.test(p.userId)) throw DomainError.validation('userId is invalid');
+  if (p.kind !== 'use' && p.kind !== 'return')
+    throw DomainError.validation(`Unknown coupon branch kind ${String((p as { kind?: unknown }).kind)}`);
+  if (typeof p.userId !== 'string' || !USER_ID_PATTERN.test(p.userId))
+    throw DomainError.validation('userId is invalid');
   if (typeof p.code !== 'string' || !COUPON_CODE_PATTERN.test(p.code)) {
     // A code that cannot exist is simply not available to this user.
     throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, 'Coupon is not available to this user', { code: p.code });

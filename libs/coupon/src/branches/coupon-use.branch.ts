@@ -29,7 +29,9 @@ export class CouponUseBranch implements TccParticipantHandler<CouponUsePayload> 
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: CouponUsePayload): Promise<void> {
     const { userId, code } = payload;
-    if (await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'USED', txId: ctx.txId, onlyTx: ctx.txId })) {
+    if (
+      await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'USED', txId: ctx.txId, onlyTx: ctx.txId })
+    ) {
       await afterLocalCommit(em, ctx.local, () => couponUses.inc({ outcome: 'used' }));
     } else {
       // A confirm must not refuse; a coupon not in the expected state means nothing is left to do.
@@ -39,7 +41,9 @@ export class CouponUseBranch implements TccParticipantHandler<CouponUsePayload> 
 
   async cancel(em: EntityManager, ctx: BranchContext, payload: CouponUsePayload): Promise<void> {
     const { userId, code } = payload;
-    if (await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'AVAILABLE', txId: null, onlyTx: ctx.txId })) {
+    if (
+      await this.coupons.transition(em, { userId, code, from: 'FROZEN', to: 'AVAILABLE', txId: null, onlyTx: ctx.txId })
+    ) {
       await afterLocalCommit(em, ctx.local, () => couponUses.inc({ outcome: 'released' }));
     } else {
       this.logger.warn({ txId: ctx.txId, userId, code }, 'coupon cancel found no coupon frozen by this transaction');

@@ -31,7 +31,9 @@ export class CouponParticipant implements TccParticipantHandler<CouponBranchPayl
   }
 
   confirm(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {
-    return payload.kind === 'use' ? this.useCoupon.confirm(em, ctx, payload) : this.returnCoupon.confirm(em, ctx, payload);
+    return payload.kind === 'use'
+      ? this.useCoupon.confirm(em, ctx, payload)
+      : this.returnCoupon.confirm(em, ctx, payload);
   }
 
   cancel(em: EntityManager, ctx: BranchContext, payload: CouponBranchPayload): Promise<void> {

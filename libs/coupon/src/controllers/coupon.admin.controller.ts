@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '@app/core';
-import { CouponService } from '../usecases/coupon.service';
 import { CouponDto, CreateCouponDto, IssueCouponDto, IssuedDto } from '../dto/coupon.dto';
+import { CouponService } from '../usecases/coupon.service';
 
 @ApiTags('admin: coupons')
 @RequireScope('admin')

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiUserHeader, Page, RequireScope, UserId } from '@app/core';
-import { CouponService } from '../usecases/coupon.service';
 import { UserCouponDto, UserCouponQueryDto } from '../dto/coupon.dto';
+import { CouponService } from '../usecases/coupon.service';
 
 @ApiTags('storefront: coupons')
 @RequireScope('storefront')

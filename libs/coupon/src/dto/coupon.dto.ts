@@ -41,12 +41,18 @@ export class CreateCouponDto {
   @Max(MAX_COUPON_CENTS)
   minOrderCents?: number;
 
-  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'ISO 8601; inclusive start (none = already valid)' })
+  @ApiPropertyOptional({
+    example: '2026-01-01T00:00:00Z',
+    description: 'ISO 8601; inclusive start (none = already valid)',
+  })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   validFrom?: string;
 
-  @ApiPropertyOptional({ example: '2026-12-31T00:00:00Z', description: 'ISO 8601; exclusive end (none = never expires)' })
+  @ApiPropertyOptional({
+    example: '2026-12-31T00:00:00Z',
+    description: 'ISO 8601; exclusive end (none = never expires)',
+  })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   validTo?: string;

@@ -76,7 +76,12 @@ export class CouponRepository {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
-  async findUserCouponPage(userId: string, state: UserCouponState | undefined, limit: number, offset: number): Promise<[UserCouponRow[], number]> {
+  async findUserCouponPage(
+    userId: string,
+    state: UserCouponState | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<[UserCouponRow[], number]> {
     const where = state ? 'uc.user_id = ? AND uc.state = ?' : 'uc.user_id = ?';
     const params = state ? [userId, state] : [userId];
     const rows: RawUserCoupon[] = await this.dataSource.query(
@@ -116,13 +121,27 @@ export class CouponRepository {
   /** Moves a coupon from one state to another; `onlyTx` also requires it to be held by that transaction. */
   async transition(
     em: EntityManager,
-    change: { userId: string; code: string; from: UserCouponState; to: UserCouponState; txId: string | null; onlyTx?: string },
+    change: {
+      userId: string;
+      code: string;
+      from: UserCouponState;
+      to: UserCouponState;
+      txId: string | null;
+      onlyTx?: string;
+    },
   ): Promise<boolean> {
     const txCondition = change.onlyTx !== undefined ? ' AND tx_id = ?' : '';
     const result: unknown = await em.query(
       `UPDATE user_coupon SET state = ?, tx_id = ?, updated_at = UTC_TIMESTAMP(3)
         WHERE user_id = ? AND code = ? AND state = ?${txCondition}`,
-      [change.to, change.txId, change.userId, change.code, change.from, ...(change.onlyTx !== undefined ? [change.onlyTx] : [])],
+      [
+        change.to,
+        change.txId,
+        change.userId,
+        change.code,
+        change.from,
+        ...(change.onlyTx !== undefined ? [change.onlyTx] : []),
+      ],
     );
     return affectedRows(result) === 1;
   }

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, Page, paged } from '@app/core';
 import { discountCents, unusableReason } from '../coupon-rules';
 import { toCouponDto, toUserCouponDto } from '../coupon.mapper';
-import { CouponRepository, type UserCouponRow } from '../repositories/coupon.repository';
 import { CouponDto, CreateCouponDto, UserCouponDto, UserCouponQueryDto } from '../dto/coupon.dto';
 import { CouponEntity } from '../entities/coupon.entity';
+import { CouponRepository, type UserCouponRow } from '../repositories/coupon.repository';
 
 export interface CouponQuote {
   discountCents: number;
@@ -23,7 +23,10 @@ export class CouponService {
     const validFrom = dto.validFrom != null ? parseUtc('validFrom', dto.validFrom) : null;
     const validTo = dto.validTo != null ? parseUtc('validTo', dto.validTo) : null;
     if (validFrom && validTo && validFrom >= validTo) {
-      throw DomainError.validation('validFrom must be before validTo', { validFrom: dto.validFrom, validTo: dto.validTo });
+      throw DomainError.validation('validFrom must be before validTo', {
+        validFrom: dto.validFrom,
+        validTo: dto.validTo,
+      });
     }
     const coupon = Object.assign(new CouponEntity(), {
       code: dto.code,
@@ -47,7 +50,11 @@ export class CouponService {
   }
 
   listUserCoupons(userId: string, query: UserCouponQueryDto): Promise<Page<UserCouponDto>> {
-    return paged(query, (limit, offset) => this.repository.findUserCouponPage(userId, query.state, limit, offset), toUserCouponDto);
+    return paged(
+      query,
+      (limit, offset) => this.repository.findUserCouponPage(userId, query.state, limit, offset),
+      toUserCouponDto,
+    );
   }
 
   /**
@@ -58,7 +65,10 @@ export class CouponService {
   async quote(userId: string, code: string, subtotalCents: number, at: Date): Promise<CouponQuote> {
     const coupon = code.length <= 64 ? await this.repository.findUserCoupon(userId, code) : null;
     if (!coupon) {
-      throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${code} is not available to this user`, { code, reason: 'NOT_ISSUED' });
+      throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `Coupon ${code} is not available to this user`, {
+        code,
+        reason: 'NOT_ISSUED',
+      });
     }
     const reason = unusableReason(coupon, coupon.state, subtotalCents, at);
     if (reason) {

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { RowKey } from '../inventory.types';
 import { lowStockAlertsTotal } from '../inventory.metrics';
-import { StockChangeFeed } from './stock-change-feed';
+import type { RowKey } from '../inventory.types';
 import { AlertChange, AlertRepository } from '../repositories/alert.repository';
+import { StockChangeFeed } from './stock-change-feed';
 
 /**
  * Low-stock alerts: crossing below the threshold opens one, rising back to or above it
@@ -68,7 +68,8 @@ export class LowStockAlerts {
   /** After a change that raised availability (or the threshold moved). */
   async afterIncrease(em: EntityManager, keys: RowKey[]): Promise<AlertChange[]> {
     const changes: AlertChange[] = [];
-    for (const key of keys) if (await this.alerts.resolveIfRecovered(em, key)) changes.push({ ...key, change: 'RESOLVED' });
+    for (const key of keys)
+      if (await this.alerts.resolveIfRecovered(em, key)) changes.push({ ...key, change: 'RESOLVED' });
     return changes;
   }
 

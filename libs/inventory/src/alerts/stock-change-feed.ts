@@ -2,13 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { RowKey } from '../inventory.types';
 
 /** What moved a row's availability (or, for `refused`, what did not). */
-export type StockChangeCause =
-  | 'reserve'
-  | 'release'
-  | 'commit'
-  | 'restock'
-  | 'admin'
-  | 'reconcile';
+export type StockChangeCause = 'reserve' | 'release' | 'commit' | 'restock' | 'admin' | 'reconcile';
 
 export interface StockChange extends RowKey {
   cause: StockChangeCause;
@@ -57,11 +51,13 @@ export class StockChangeFeed {
 
   changed(keys: RowKey[], cause: StockChangeCause, qtyOf?: (key: RowKey) => number | undefined): void {
     if (this.changeListeners.length === 0) return;
-    for (const key of keys) this.notify(this.changeListeners, { sku: key.sku, warehouse: key.warehouse, cause, qty: qtyOf?.(key) });
+    for (const key of keys)
+      this.notify(this.changeListeners, { sku: key.sku, warehouse: key.warehouse, cause, qty: qtyOf?.(key) });
   }
 
   refused(key: RowKey, qty: number): void {
-    if (this.refusalListeners.length) this.notify(this.refusalListeners, { sku: key.sku, warehouse: key.warehouse, qty });
+    if (this.refusalListeners.length)
+      this.notify(this.refusalListeners, { sku: key.sku, warehouse: key.warehouse, qty });
   }
 
   alert(notice: AlertNotice): void {

@@ -29,7 +29,9 @@ export class InventoryParticipant implements TccParticipantHandler<InventoryBran
   async try(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {
     if (payload?.kind === 'freeze') return this.freeze.try(em, ctx, payload);
     if (payload?.kind === 'restock') return this.restock.try(em, ctx, payload);
-    throw DomainError.validation('An inventory branch is a freeze or a restock', { kind: (payload as { kind?: unknown } | null)?.kind });
+    throw DomainError.validation('An inventory branch is a freeze or a restock', {
+      kind: (payload as { kind?: unknown } | null)?.kind,
+    });
   }
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: InventoryBranchPayload): Promise<void> {

@@ -6,8 +6,8 @@ import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { validLines } from '../inventory.lines';
 import { stockOperationsTotal } from '../inventory.metrics';
 import { RestockPayload, sortedLines } from '../inventory.types';
-import { StockRepository } from '../repositories/stock.repository';
 import { StockSync } from '../reconcile/stock-sync';
+import { StockRepository } from '../repositories/stock.repository';
 
 /**
  * The restock of a refund (branch kind `restock`): returned units go back on hand (ledger RESTOCK).
@@ -41,7 +41,10 @@ export class RestockBranch implements TccParticipantHandler<RestockPayload> {
         { ...key, reason: 'RESTOCK', ref: payload.ref, deltaOnHand: line.qty, deltaReserved: 0 },
       ]);
     }
-    const changes = await this.alerts.afterIncrease(em, lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse })));
+    const changes = await this.alerts.afterIncrease(
+      em,
+      lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse })),
+    );
     // counted and announced once the restock is committed (a rolled-back or retried one is not)
     await afterLocalCommit(em, ctx.local, () => {
       stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);

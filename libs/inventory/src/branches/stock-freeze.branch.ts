@@ -2,15 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError, SKU_PATTERN } from '@app/core';
 import { CatalogueCache, type ProductInfo } from '@app/product';
-import { addToSumOrApply, afterLocalCommit, countRefusal, type BranchContext, type LocalUnit, type TccParticipantHandler } from '@app/tcc';
+import {
+  addToSumOrApply,
+  afterLocalCommit,
+  countRefusal,
+  type BranchContext,
+  type LocalUnit,
+  type TccParticipantHandler,
+} from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { InventoryGate } from '../gate/inventory-gate';
 import { SoldOutFlags } from '../gate/sold-out-flags';
 import { insufficientStock, purchaseLimitExceeded } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
 import { reservationsTotal, stockOperationsTotal } from '../inventory.metrics';
 import { FreezePayload, sortedLines, StockLine } from '../inventory.types';
-import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
 import { StockRepository, stockRowSum } from '../repositories/stock.repository';
 
@@ -75,11 +82,19 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
     const lines = sortedLines(validLines(payload.lines));
     const moved = await this.freezes.moveBranchStates(em, ctx.branchId, 'CONFIRMED');
     if (moved === 0) return;
-    if (moved !== lines.length) throw new Error(`Branch ${ctx.branchId} froze ${moved} lines, its payload names ${lines.length}`);
+    if (moved !== lines.length)
+      throw new Error(`Branch ${ctx.branchId} froze ${moved} lines, its payload names ${lines.length}`);
     const { warehouse } = payload;
     await this.stock.writeLedger(
       em,
-      lines.map((l) => ({ sku: l.sku, warehouse, reason: 'COMMIT' as const, ref: lineFreezeId(ctx.branchId, l.sku), deltaOnHand: -l.qty, deltaReserved: -l.qty })),
+      lines.map((l) => ({
+        sku: l.sku,
+        warehouse,
+        reason: 'COMMIT' as const,
+        ref: lineFreezeId(ctx.branchId, l.sku),
+        deltaOnHand: -l.qty,
+        deltaReserved: -l.qty,
+      })),
       ctx.local,
     );
     for (const l of lines) {
@@ -102,7 +117,14 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
     }
     await this.stock.writeLedger(
       em,
-      released.map((f) => ({ sku: f.sku, warehouse: f.warehouse, reason: 'RELEASE' as const, ref: f.freezeId, deltaOnHand: 0, deltaReserved: -f.qty })),
+      released.map((f) => ({
+        sku: f.sku,
+        warehouse: f.warehouse,
+        reason: 'RELEASE' as const,
+        ref: f.freezeId,
+        deltaOnHand: 0,
+        deltaReserved: -f.qty,
+      })),
       ctx.local,
     );
     for (const f of released) {
@@ -144,7 +166,11 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
     await this.gate.markCommitted(ctx.branchId, payload.warehouse, skusOf(payload));
   }
 
-  private async productsOf(lines: StockLine[], warehouse: string, local?: LocalUnit): Promise<Map<string, ProductInfo>> {
+  private async productsOf(
+    lines: StockLine[],
+    warehouse: string,
+    local?: LocalUnit,
+  ): Promise<Map<string, ProductInfo>> {
     try {
       await this.catalogue.requireWarehouse(warehouse);
       return await this.catalogue.productsForTry(lines.map((l) => l.sku));
@@ -155,7 +181,12 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
   }
 
   /** The decision: `reserved += n` only where `on_hand - reserved >= n` (StockRepository.reserve). */
-  private async reserve(em: EntityManager, key: { sku: string; warehouse: string }, n: number, local?: LocalUnit): Promise<void> {
+  private async reserve(
+    em: EntityManager,
+    key: { sku: string; warehouse: string },
+    n: number,
+    local?: LocalUnit,
+  ): Promise<void> {
     if (!(await this.stock.reserve(em, key, n))) {
       // counted once the refusal is final (a group's refused sum is tried again member by member)
       countRefusal(local, () => {
@@ -199,7 +230,13 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
     return charged;
   }
 
-  private async recordFreezes(em: EntityManager, ctx: BranchContext, payload: FreezePayload, lines: StockLine[], charged: Set<string>): Promise<void> {
+  private async recordFreezes(
+    em: EntityManager,
+    ctx: BranchContext,
+    payload: FreezePayload,
+    lines: StockLine[],
+    charged: Set<string>,
+  ): Promise<void> {
     const { warehouse, userId } = payload;
     await this.freezes.insertFrozen(
       em,
@@ -217,7 +254,14 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
     );
     await this.stock.writeLedger(
       em,
-      lines.map((l) => ({ sku: l.sku, warehouse, reason: 'RESERVE' as const, ref: lineFreezeId(ctx.branchId, l.sku), deltaOnHand: 0, deltaReserved: l.qty })),
+      lines.map((l) => ({
+        sku: l.sku,
+        warehouse,
+        reason: 'RESERVE' as const,
+        ref: lineFreezeId(ctx.branchId, l.sku),
+        deltaOnHand: 0,
+        deltaReserved: l.qty,
+      })),
       ctx.local,
     );
   }
@@ -237,5 +281,7 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
 /** The skus a freeze payload names, skipping malformed lines (the try refused such a payload). */
 function skusOf(payload: FreezePayload): string[] {
   if (!Array.isArray(payload.lines)) return [];
-  return payload.lines.map((l) => l?.sku).filter((sku): sku is string => typeof sku === 'string' && SKU_PATTERN.test(sku));
+  return payload.lines
+    .map((l) => l?.sku)
+    .filter((sku): sku is string => typeof sku === 'string' && SKU_PATTERN.test(sku));
 }

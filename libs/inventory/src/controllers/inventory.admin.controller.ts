@@ -1,11 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Claim, Idempotent, IdempotencyClaim, Page, RequireScope } from '@app/core';
-import { ReceiveStockUseCase } from '../usecases/receive-stock.usecase';
-import { SetLowStockThresholdUseCase } from '../usecases/set-low-stock-threshold.usecase';
-import { ShipStockUseCase } from '../usecases/ship-stock.usecase';
-import { TakeStockUseCase } from '../usecases/take-stock.usecase';
-import { TransferStockUseCase } from '../usecases/transfer-stock.usecase';
+import { Claim, IdempotencyClaim, Idempotent, Page, RequireScope } from '@app/core';
 import {
   AlertDto,
   AlertQueryDto,
@@ -21,7 +16,12 @@ import {
   TransferResultDto,
 } from '../dto/stock.dto';
 import { Reconciler } from '../reconcile/reconciler';
+import { ReceiveStockUseCase } from '../usecases/receive-stock.usecase';
+import { SetLowStockThresholdUseCase } from '../usecases/set-low-stock-threshold.usecase';
+import { ShipStockUseCase } from '../usecases/ship-stock.usecase';
 import { StockQueries } from '../usecases/stock-queries';
+import { TakeStockUseCase } from '../usecases/take-stock.usecase';
+import { TransferStockUseCase } from '../usecases/transfer-stock.usecase';
 
 @ApiTags('admin: stock')
 @RequireScope('admin')

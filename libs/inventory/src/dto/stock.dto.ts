@@ -120,7 +120,19 @@ export class MovementDto {
   @ApiProperty() id: string;
   @ApiProperty() sku: string;
   @ApiProperty() warehouse: string;
-  @ApiProperty({ enum: ['INBOUND', 'OUTBOUND', 'STOCKTAKE', 'TRANSFER_IN', 'TRANSFER_OUT', 'RESERVE', 'COMMIT', 'RELEASE', 'RESTOCK'] })
+  @ApiProperty({
+    enum: [
+      'INBOUND',
+      'OUTBOUND',
+      'STOCKTAKE',
+      'TRANSFER_IN',
+      'TRANSFER_OUT',
+      'RESERVE',
+      'COMMIT',
+      'RELEASE',
+      'RESTOCK',
+    ],
+  })
   reason: string;
   @ApiProperty() ref: string;
   @ApiProperty() deltaOnHand: number;

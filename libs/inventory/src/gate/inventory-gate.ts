@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainError, RedisStatus, sleep } from '@app/core';
 import { CatalogueCache } from '@app/product';
-import { RowKey, sortedLines, StockLine } from '../inventory.types';
-import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { insufficientStock } from '../inventory.errors';
 import { validLines } from '../inventory.lines';
-import { StockChangeFeed } from '../alerts/stock-change-feed';
+import { gateMode, gatePassThroughTotal, reservationsTotal } from '../inventory.metrics';
+import { RowKey, sortedLines, StockLine } from '../inventory.types';
 import { RedisStock } from './redis-stock';
 import { RedisRowBuilder } from './row-builder';
 import { SoldOutFlags } from './sold-out-flags';
@@ -114,9 +114,11 @@ export class InventoryGate implements OnModuleInit {
   async markCommitted(freezeId: string, warehouse: string, skus: string[]): Promise<void> {
     if (!this.redisStock.isUp) return;
     for (const sku of skus) {
-      await this.redisStock.markCommitted({ sku, warehouse }, freezeId).catch((err: unknown) =>
-        this.logger.warn({ err, freezeId, sku }, 'Redis commit mark failed; reconciliation will repair the row'),
-      );
+      await this.redisStock
+        .markCommitted({ sku, warehouse }, freezeId)
+        .catch((err: unknown) =>
+          this.logger.warn({ err, freezeId, sku }, 'Redis commit mark failed; reconciliation will repair the row'),
+        );
     }
   }
 

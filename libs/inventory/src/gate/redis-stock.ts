@@ -35,7 +35,13 @@ interface StockScripts {
   invUnlock(...args: Array<string | number>): Promise<number>;
 }
 
-const CODES: Record<number, ReserveCode> = { 1: 'RESERVED', 0: 'INSUFFICIENT', [-1]: 'MISSING', [-2]: 'RELEASED', [-3]: 'BUSY' };
+const CODES: Record<number, ReserveCode> = {
+  1: 'RESERVED',
+  0: 'INSUFFICIENT',
+  [-1]: 'MISSING',
+  [-2]: 'RELEASED',
+  [-3]: 'BUSY',
+};
 
 /**
  * Key names of one stock row; the {sku:warehouse} hash tag keeps them in one cluster slot.
@@ -45,7 +51,12 @@ const CODES: Record<number, ReserveCode> = { 1: 'RESERVED', 0: 'INSUFFICIENT', [
  */
 export function rowKeys(key: RowKey) {
   const base = `inv:{${key.sku.toLowerCase()}:${key.warehouse.toLowerCase()}}`;
-  return { stock: base, index: `${base}:r`, lock: `${base}:lock`, freeze: (freezeId: string) => `${base}:f:${freezeId}` };
+  return {
+    stock: base,
+    index: `${base}:r`,
+    lock: `${base}:lock`,
+    freeze: (freezeId: string) => `${base}:f:${freezeId}`,
+  };
 }
 
 /**
@@ -86,7 +97,15 @@ export class RedisStock {
   async reserve(key: RowKey, freezeId: string, qty: number): Promise<{ code: ReserveCode; available: number }> {
     const k = rowKeys(key);
     const [code, available] = await this.scripts.invReserve(
-      4, k.stock, k.index, k.lock, k.freeze(freezeId), qty, this.freezeTtlSec, freezeId, Date.now(),
+      4,
+      k.stock,
+      k.index,
+      k.lock,
+      k.freeze(freezeId),
+      qty,
+      this.freezeTtlSec,
+      freezeId,
+      Date.now(),
     );
     return { code: CODES[Number(code)], available: Number(available) };
   }
@@ -130,13 +149,24 @@ export class RedisStock {
     adopt: Array<{ freezeId: string; qty: number }> = [],
   ): Promise<ApplyResult | null> {
     const k = rowKeys(key);
-    const keys = [k.stock, k.index, k.lock, ...entries.map((e) => k.freeze(e.freezeId)), ...adopt.map((a) => k.freeze(a.freezeId))];
+    const keys = [
+      k.stock,
+      k.index,
+      k.lock,
+      ...entries.map((e) => k.freeze(e.freezeId)),
+      ...adopt.map((a) => k.freeze(a.freezeId)),
+    ];
     const args: Array<string | number> = [token, mysqlAvailable, this.freezeTtlSec, entries.length, Date.now()];
     for (const e of entries) args.push(e.freezeId, e.mysqlState, e.qty);
     for (const a of adopt) args.push(a.freezeId, a.qty);
     const out = await this.scripts.invApply(keys.length, ...keys, ...args);
     if (Number(out[0]) !== 1) return null;
-    return { previous: Number(out[1]) === 1 ? Number(out[2]) : null, next: Number(out[3]), releasing: Number(out[4]), adopted: Number(out[5]) };
+    return {
+      previous: Number(out[1]) === 1 ? Number(out[2]) : null,
+      next: Number(out[3]),
+      releasing: Number(out[4]),
+      adopted: Number(out[5]),
+    };
   }
 
   async unlock(key: RowKey, token: string): Promise<void> {

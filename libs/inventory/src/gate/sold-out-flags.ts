@@ -36,7 +36,9 @@ export class SoldOutFlags implements OnModuleInit, OnApplicationShutdown {
     const sub = createRedisClient(this.config, undefined, 'sold-out-subscriber');
     const channel = this.names.channel(CHANNEL);
     sub.on('ready', () => {
-      sub.subscribe(channel).catch((err: unknown) => this.logger.warn({ err }, 'Subscribing to sold-out clears failed'));
+      sub
+        .subscribe(channel)
+        .catch((err: unknown) => this.logger.warn({ err }, 'Subscribing to sold-out clears failed'));
     });
     sub.on('message', (_channel: string, message: string) => this.flags.delete(message));
     this.subscriber = sub;

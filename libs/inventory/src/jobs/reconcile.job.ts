@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, JobRounds, PeriodicJob, RedisStatus } from '@app/core';
-import { ReconcileReport, Reconciler } from '../reconcile/reconciler';
+import { Reconciler, ReconcileReport } from '../reconcile/reconciler';
 
 const JOB_NAME = 'inventory-reconcile';
 

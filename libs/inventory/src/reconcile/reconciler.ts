@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { newId, sleep, stopIfAborted } from '@app/core';
 import { isRollbackDecided, TccCoordinator } from '@app/tcc';
-import type { RowKey } from '../inventory.types';
+import { StockChangeFeed } from '../alerts/stock-change-feed';
+import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
+import { RedisRowBuilder } from '../gate/row-builder';
+import { SoldOutFlags } from '../gate/sold-out-flags';
 import { reconcileRowsTotal } from '../inventory.metrics';
+import type { RowKey } from '../inventory.types';
 import { FreezeRepository, lineFreezeId } from '../repositories/freeze.repository';
 import { StockRepository } from '../repositories/stock.repository';
-import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
-import { SoldOutFlags } from '../gate/sold-out-flags';
-import { RedisRowBuilder } from '../gate/row-builder';
-import { StockChangeFeed } from '../alerts/stock-change-feed';
 
 export type RowResult = 'in_sync' | 'fixed' | 'busy' | 'failed';
 
@@ -133,7 +133,10 @@ export class Reconciler implements RedisRowBuilder {
   async syncRow(key: RowKey): Promise<RowResult> {
     const { result } = await this.resetRow(key, 2000);
     if (result === 'busy') {
-      this.logger.warn(key, 'Redis stock row stayed locked by another reset; the next reconciliation brings it up to date');
+      this.logger.warn(
+        key,
+        'Redis stock row stayed locked by another reset; the next reconciliation brings it up to date',
+      );
     }
     return result;
   }
@@ -245,7 +248,9 @@ export class Reconciler implements RedisRowBuilder {
           key,
           token,
           mysqlAvailable,
-          withStates.map((e) => (e.mysqlState === 'A' && dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e)),
+          withStates.map((e) =>
+            e.mysqlState === 'A' && dead.has(e.freezeId) ? { ...e, mysqlState: 'D' as const } : e,
+          ),
           adopt,
         );
         return applied ?? 'busy';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { RowKey } from '../inventory.types';
-import { SoldOutFlags } from '../gate/sold-out-flags';
 import { StockChangeCause, StockChangeFeed } from '../alerts/stock-change-feed';
+import { SoldOutFlags } from '../gate/sold-out-flags';
+import type { RowKey } from '../inventory.types';
 import { Reconciler } from './reconciler';
 
 /**

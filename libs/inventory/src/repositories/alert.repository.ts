@@ -55,13 +55,10 @@ export class AlertRepository {
    * both statements in one round trip (autocommit: each is atomic on its own).
    */
   async recheck(key: RowKey): Promise<AlertChange[]> {
-    const [resolved, opened] = await this.dataSource.query<[unknown, unknown]>(`${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`, [
-      key.sku,
-      key.warehouse,
-      newId(),
-      key.sku,
-      key.warehouse,
-    ]);
+    const [resolved, opened] = await this.dataSource.query<[unknown, unknown]>(
+      `${RESOLVE_IF_RECOVERED}; ${OPEN_IF_BELOW}`,
+      [key.sku, key.warehouse, newId(), key.sku, key.warehouse],
+    );
     const changes: AlertChange[] = [];
     if (affectedRows(resolved) >= 1) changes.push({ ...key, change: 'RESOLVED' });
     if (affectedRows(opened) === 1) changes.push({ ...key, change: 'OPENED' });
@@ -93,7 +90,10 @@ export class AlertRepository {
         ORDER BY opened_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock_alert ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
+      `SELECT COUNT(*) AS total FROM stock_alert ${clause}`,
+      params,
+    );
     return [rows.map(toView), Number(total)];
   }
 }

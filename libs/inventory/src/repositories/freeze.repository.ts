@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
-import { type LocalUnit, writeOrRun } from '@app/tcc';
+import { writeOrRun, type LocalUnit } from '@app/tcc';
 import { FreezeState, sortedLines } from '../inventory.types';
 
 export interface FreezeRow {
@@ -29,20 +29,34 @@ export class FreezeRepository {
   /** New FROZEN rows; queued with the rest of the local transaction's rows when there is a unit. */
   async insertFrozen(em: EntityManager, freezes: NewFreeze[], local?: LocalUnit): Promise<void> {
     if (freezes.length === 0) return;
-    const values = freezes.map(() => "(?, ?, ?, ?, ?, ?, 'FROZEN', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))").join(', ');
+    const values = freezes
+      .map(() => "(?, ?, ?, ?, ?, ?, 'FROZEN', ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))")
+      .join(', ');
     await writeOrRun(
       em,
       local,
       `INSERT INTO stock_freeze (freeze_id, tx_id, branch_id, sku, warehouse, qty, state, user_id, limit_charged, created_at, updated_at)
        VALUES ${values}`,
-      freezes.flatMap((f) => [f.freezeId, f.txId, f.branchId, f.sku, f.warehouse, f.qty, f.userId, f.limitCharged ? 1 : 0]),
+      freezes.flatMap((f) => [
+        f.freezeId,
+        f.txId,
+        f.branchId,
+        f.sku,
+        f.warehouse,
+        f.qty,
+        f.userId,
+        f.limitCharged ? 1 : 0,
+      ]),
     );
   }
 
   /** Every FROZEN freeze of the branch → `to`; the count moved. */
   async moveBranchStates(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<number> {
     return affectedRows(
-      await em.query(`UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`, [to, branchId]),
+      await em.query(
+        `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
+        [to, branchId],
+      ),
     );
   }
 
@@ -61,7 +75,10 @@ export class FreezeRepository {
   }
 
   /** The row's FROZEN freezes (branch id = the Redis freeze id, and qty), for reconciliation. */
-  async frozenOfRow(em: EntityManager, key: { sku: string; warehouse: string }): Promise<Array<{ branchId: string; qty: number }>> {
+  async frozenOfRow(
+    em: EntityManager,
+    key: { sku: string; warehouse: string },
+  ): Promise<Array<{ branchId: string; qty: number }>> {
     const rows: Array<{ branch_id: string; qty: string | number }> = await em.query(
       `SELECT branch_id, qty FROM stock_freeze WHERE sku = ? AND warehouse = ? AND state = 'FROZEN'`,
       [key.sku, key.warehouse],
@@ -91,7 +108,13 @@ export class FreezeRepository {
    * Charges n units against the user's limit for a sku. The UPDATE is the decision (no
    * read-then-write); the INSERT only runs for a user's first purchase of the sku.
    */
-  async chargePurchaseLimit(em: EntityManager, userId: string, sku: string, n: number, limit: number): Promise<boolean> {
+  async chargePurchaseLimit(
+    em: EntityManager,
+    userId: string,
+    sku: string,
+    n: number,
+    limit: number,
+  ): Promise<boolean> {
     if (n > limit) return false;
     const charge = () =>
       em.query(

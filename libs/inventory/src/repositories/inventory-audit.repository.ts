@@ -13,16 +13,18 @@ export class InventoryAuditRepository {
    * more reserved than on hand, never more sold than received.
    */
   async quantityViolations(): Promise<AuditViolation[]> {
-    const bad: Array<{ sku: string; warehouse: string; on_hand: string; reserved: string }> = await this.dataSource.query(
-      `SELECT sku, warehouse, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand`,
-    );
-    const oversold: Array<{ sku: string; warehouse: string; sold: string; received: string }> = await this.dataSource.query(
-      `SELECT sku, warehouse,
+    const bad: Array<{ sku: string; warehouse: string; on_hand: string; reserved: string }> =
+      await this.dataSource.query(
+        `SELECT sku, warehouse, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand`,
+      );
+    const oversold: Array<{ sku: string; warehouse: string; sold: string; received: string }> =
+      await this.dataSource.query(
+        `SELECT sku, warehouse,
               -SUM(CASE WHEN reason = 'COMMIT' THEN delta_on_hand ELSE 0 END) AS sold,
               SUM(CASE WHEN reason IN ('INBOUND','TRANSFER_IN','RESTOCK') OR (reason = 'STOCKTAKE' AND delta_on_hand > 0)
                        THEN delta_on_hand ELSE 0 END) AS received
          FROM stock_movement GROUP BY sku, warehouse HAVING sold > received`,
-    );
+      );
     return [
       ...bad.map((r) => ({
         invariant: 1,
@@ -92,9 +94,8 @@ export class InventoryAuditRepository {
    * (docs/invariants.md#i3-settled-orders-hold-nothing; checked against the TCC coordinator).
    */
   async frozenFreezes(): Promise<Array<{ freezeId: string; txId: string; sku: string; warehouse: string }>> {
-    const rows: Array<{ freeze_id: string; tx_id: string; sku: string; warehouse: string }> = await this.dataSource.query(
-      `SELECT freeze_id, tx_id, sku, warehouse FROM stock_freeze WHERE state = 'FROZEN'`,
-    );
+    const rows: Array<{ freeze_id: string; tx_id: string; sku: string; warehouse: string }> =
+      await this.dataSource.query(`SELECT freeze_id, tx_id, sku, warehouse FROM stock_freeze WHERE state = 'FROZEN'`);
     return rows.map((r) => ({ freezeId: r.freeze_id, txId: r.tx_id, sku: r.sku, warehouse: r.warehouse }));
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { monotonicFactory } from 'ulid';
 import { DataSource, EntityManager } from 'typeorm';
+import { monotonicFactory } from 'ulid';
 import { affectedRows } from '@app/core';
-import { type LocalUnit, writeOrRun } from '@app/tcc';
+import { writeOrRun, type LocalUnit } from '@app/tcc';
 import type { Movement, RowKey, StockRow } from '../inventory.types';
 
 const nextId = monotonicFactory();
@@ -129,7 +129,15 @@ export class StockRepository {
   async writeLedger(em: EntityManager, movements: Movement[], local?: LocalUnit): Promise<void> {
     if (movements.length === 0) return;
     const values = movements.map(() => '(?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
-    const params = movements.flatMap((m) => [nextId(), m.sku, m.warehouse, m.reason, m.ref, m.deltaOnHand, m.deltaReserved]);
+    const params = movements.flatMap((m) => [
+      nextId(),
+      m.sku,
+      m.warehouse,
+      m.reason,
+      m.ref,
+      m.deltaOnHand,
+      m.deltaReserved,
+    ]);
     await writeOrRun(
       em,
       local,
@@ -178,7 +186,10 @@ export class StockRepository {
         ORDER BY sku, warehouse LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
+      `SELECT COUNT(*) AS total FROM stock ${clause}`,
+      params,
+    );
     return [rows.map(toRow), Number(total)];
   }
 
@@ -219,7 +230,10 @@ export class StockRepository {
         ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...params, limit, offset],
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM stock_movement ${clause}`, params);
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
+      `SELECT COUNT(*) AS total FROM stock_movement ${clause}`,
+      params,
+    );
     return [rows.map(toMovementView), Number(total)];
   }
 }

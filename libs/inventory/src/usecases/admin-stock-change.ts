@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { IdempotencyClaim, inTransaction } from '@app/core';
 import { ProductService } from '@app/product';
+import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import type { StockDto } from '../dto/stock.dto';
 import { toStockDto } from '../inventory.mapper';
-import { AlertChange } from '../repositories/alert.repository';
-import { LowStockAlerts } from '../alerts/low-stock-alerts';
-import type { RowKey, StockRow } from '../inventory.types';
 import { stockOperationsTotal } from '../inventory.metrics';
-import { StockRepository } from '../repositories/stock.repository';
+import type { RowKey, StockRow } from '../inventory.types';
 import { StockSync } from '../reconcile/stock-sync';
+import { AlertChange } from '../repositories/alert.repository';
+import { StockRepository } from '../repositories/stock.repository';
 
 /** Which way a row's availability moved, so only the alert check that can fire runs. */
 export interface RowMove {
@@ -47,7 +47,12 @@ export class AdminStockChange {
   ): Promise<StockDto> {
     await this.catalogue.requireSkuAndWarehouse(row.sku, row.warehouse);
     const key = { sku: row.sku, warehouse: row.warehouse };
-    return this.apply(reason, async (em) => [{ key, direction: await change(em, key) }], ([stock]) => toStockDto(stock), claim);
+    return this.apply(
+      reason,
+      async (em) => [{ key, direction: await change(em, key) }],
+      ([stock]) => toStockDto(stock),
+      claim,
+    );
   }
 
   /**

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { IdempotencyClaim, newId } from '@app/core';
-import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
+import { AdminStockChange } from './admin-stock-change';
 
 /** Inbound: units arrive (the stock row is created on the first delivery). */
 @Injectable()

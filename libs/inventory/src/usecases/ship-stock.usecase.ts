@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { IdempotencyClaim, newId } from '@app/core';
-import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StockMoveDto } from '../dto/stock.dto';
 import { insufficientStock } from '../inventory.errors';
 import { StockRepository } from '../repositories/stock.repository';
+import { AdminStockChange } from './admin-stock-change';
 
 /** Outbound: units leave outside an order. Only available units may leave (frozen ones are sold). */
 @Injectable()
@@ -25,7 +25,9 @@ export class ShipStockUseCase {
             available: current ? current.onHand - current.reserved : 0,
           });
         }
-        await this.stock.writeLedger(em, [{ ...key, reason: 'OUTBOUND', ref, deltaOnHand: -dto.qty, deltaReserved: 0 }]);
+        await this.stock.writeLedger(em, [
+          { ...key, reason: 'OUTBOUND', ref, deltaOnHand: -dto.qty, deltaReserved: 0 },
+        ]);
         return 'down';
       },
       claim,

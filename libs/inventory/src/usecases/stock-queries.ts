@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Page, paged } from '@app/core';
-import { AlertRepository } from '../repositories/alert.repository';
 import { AlertDto, AlertQueryDto, MovementDto, MovementQueryDto, StockDto, StockQueryDto } from '../dto/stock.dto';
-import { StockRepository } from '../repositories/stock.repository';
 import { toStockDto } from '../inventory.mapper';
+import { AlertRepository } from '../repositories/alert.repository';
+import { StockRepository } from '../repositories/stock.repository';
 
 /** The admin read side: stock rows, the ledger, alerts. */
 @Injectable()

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
-import { AdminStockChange } from './admin-stock-change';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
 import { StockRepository } from '../repositories/stock.repository';
+import { AdminStockChange } from './admin-stock-change';
 
 /**
  * Stocktake: on_hand becomes the counted quantity; the difference goes to the ledger. A count
@@ -24,12 +24,15 @@ export class TakeStockUseCase {
         // The delta needs the old value: lock the row first (created empty if missing), then write.
         const before = await this.stock.lockRow(em, key);
         if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
-          throw DomainError.conflict(`Counted ${dto.countedQty} is below the ${before.reserved} units reserved for orders`, {
-            sku: dto.sku,
-            warehouse: dto.warehouse,
-            countedQty: dto.countedQty,
-            reserved: before.reserved,
-          });
+          throw DomainError.conflict(
+            `Counted ${dto.countedQty} is below the ${before.reserved} units reserved for orders`,
+            {
+              sku: dto.sku,
+              warehouse: dto.warehouse,
+              countedQty: dto.countedQty,
+              reserved: before.reserved,
+            },
+          );
         }
         const delta = dto.countedQty - before.onHand;
         await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);

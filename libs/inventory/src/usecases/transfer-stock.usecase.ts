@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
 import { ProductService } from '@app/product';
-import { AdminStockChange } from './admin-stock-change';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
 import { insufficientStock } from '../inventory.errors';
-import { StockRepository } from '../repositories/stock.repository';
 import { toStockDto } from '../inventory.mapper';
+import { StockRepository } from '../repositories/stock.repository';
+import { AdminStockChange } from './admin-stock-change';
 
 /**
  * Moves available units between two warehouses in one local transaction. Both rows are

@@ -2,11 +2,11 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, DomainError, RequireScope } from '@app/core';
-import { liveEventsSent } from '../live-stock.metrics';
+import { AdminEvents, AdminSink } from '../hub/admin-events';
 import { LiveConnection, LiveConnections } from '../hub/live-connections';
+import { liveEventsSent } from '../live-stock.metrics';
 import { SSE_RECONNECT_FRAME } from '../sse/sse-stock-connection';
 import { SseWriter } from '../sse/sse-writer';
-import { AdminEvents, AdminSink } from '../hub/admin-events';
 
 const sent = liveEventsSent.labels('admin');
 

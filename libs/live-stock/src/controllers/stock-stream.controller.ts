@@ -6,8 +6,8 @@ import { StockLevels } from '@app/inventory';
 import { ChangeBus } from '../hub/change-bus';
 import { LiveConnections } from '../hub/live-connections';
 import { StockHub } from '../hub/stock-hub';
-import { parseSkus, parseWarehouse } from '../subscription-request';
 import { SseStockConnection } from '../sse/sse-stock-connection';
+import { parseSkus, parseWarehouse } from '../subscription-request';
 
 @ApiTags('storefront: live stock')
 @Controller('v1/stock')

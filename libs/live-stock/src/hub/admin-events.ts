@@ -67,7 +67,12 @@ export class AdminEvents implements OnApplicationBootstrap, OnApplicationShutdow
   /** The gate mode now, for a console that just connected. */
   currentGate(): Record<string, unknown> {
     const up = this.redis.isUp;
-    return { mode: up ? 'redis' : 'mysql-only', redisUp: up, reason: this.redis.downReason, instance: this.bus.instanceId };
+    return {
+      mode: up ? 'redis' : 'mysql-only',
+      redisUp: up,
+      reason: this.redis.downReason,
+      instance: this.bus.instanceId,
+    };
   }
 
   private countOf(sku: string, warehouse: string): SalesCount {

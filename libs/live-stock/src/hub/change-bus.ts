@@ -91,7 +91,9 @@ export class ChangeBus implements OnApplicationBootstrap, OnApplicationShutdown 
     const event = { ...data, instance: this.instanceId };
     for (const listener of this.adminListeners) listener(kind, event);
     if (!this.status.isUp) return;
-    this.redis.publish(this.adminChannel, JSON.stringify({ from: this.instanceId, kind, data: event })).catch(() => undefined);
+    this.redis
+      .publish(this.adminChannel, JSON.stringify({ from: this.instanceId, kind, data: event }))
+      .catch(() => undefined);
   }
 
   private enqueue(sku: string, warehouse: string, at: number): void {

@@ -52,7 +52,17 @@ export class StockHub implements OnApplicationShutdown {
     const id = rowId(sku, warehouse);
     let row = this.rows.get(id);
     if (!row) {
-      row = { sku, warehouse, subs: new Map(), value: null, dirtySince: null, reading: false, timer: null, lastReadAt: 0, lastPushMs: 0 };
+      row = {
+        sku,
+        warehouse,
+        subs: new Map(),
+        value: null,
+        dirtySince: null,
+        reading: false,
+        timer: null,
+        lastReadAt: 0,
+        lastPushMs: 0,
+      };
       this.rows.set(id, row);
     }
     row.subs.set(sub, 0);
@@ -150,7 +160,14 @@ export class StockHub implements OnApplicationShutdown {
    */
   private async publish(row: Row, available: number, since: number): Promise<void> {
     if (!row.value || row.value.available !== available) {
-      row.value = { id: this.nextId++, sku: row.sku, warehouse: row.warehouse, available, soldOut: available <= 0, changedAt: since };
+      row.value = {
+        id: this.nextId++,
+        sku: row.sku,
+        warehouse: row.warehouse,
+        available,
+        soldOut: available <= 0,
+        changedAt: since,
+      };
       liveNoticeToPushSeconds.observe((Date.now() - since) / 1000);
     }
     const state = row.value;

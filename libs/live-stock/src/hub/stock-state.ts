@@ -26,8 +26,20 @@ export interface LiveNotice {
 /** Encoded once per state: thousands of clients get the same bytes (no per-socket encoding). */
 const frames = new WeakMap<StockState, { sse?: Buffer; ws?: Buffer }>();
 
-export function stockData(state: StockState): { sku: string; warehouse: string; available: number; soldOut: boolean; changedAt: number } {
-  return { sku: state.sku, warehouse: state.warehouse, available: state.available, soldOut: state.soldOut, changedAt: state.changedAt };
+export function stockData(state: StockState): {
+  sku: string;
+  warehouse: string;
+  available: number;
+  soldOut: boolean;
+  changedAt: number;
+} {
+  return {
+    sku: state.sku,
+    warehouse: state.warehouse,
+    available: state.available,
+    soldOut: state.soldOut,
+    changedAt: state.changedAt,
+  };
 }
 
 /** `id:` line, `event: stock`, `data: {sku, warehouse, available, soldOut, changedAt}`. */

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'http';
-import { liveEventsSent } from '../live-stock.metrics';
 import { LiveConnection } from '../hub/live-connections';
 import { LiveNotice, sseFrame, StockState, StockSubscriber } from '../hub/stock-state';
+import { liveEventsSent } from '../live-stock.metrics';
 import { SseWriter } from './sse-writer';
 
 const sent = liveEventsSent.labels('sse');

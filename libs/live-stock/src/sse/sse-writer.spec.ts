@@ -15,7 +15,9 @@ describe('SseWriter', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const connect = (): Promise<IncomingMessage> =>
-    new Promise((resolve) => get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false }, resolve));
+    new Promise((resolve) =>
+      get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent: false }, resolve),
+    );
 
   it('destroys the stream once unread bytes pass the cap, instead of buffering them', async () => {
     const closed: string[] = [];

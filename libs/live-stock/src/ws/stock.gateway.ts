@@ -1,6 +1,6 @@
+import type { IncomingMessage } from 'http';
 import { Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import type { IncomingMessage } from 'http';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { AppConfig, DomainError, toErrorBody } from '@app/core';
 import { StockLevels } from '@app/inventory';
@@ -38,8 +38,10 @@ export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCo
 
   afterInit(server: WebSocketServer): void {
     // Set here, not in the decorator, because it needs the configuration.
-    (server.options as { verifyClient?: unknown }).verifyClient = (info: { req: IncomingMessage }, done: VerifyCallback) =>
-      this.verify(info.req, done);
+    (server.options as { verifyClient?: unknown }).verifyClient = (
+      info: { req: IncomingMessage },
+      done: VerifyCallback,
+    ) => this.verify(info.req, done);
   }
 
   handleConnection(socket: WebSocket): void {
@@ -119,7 +121,9 @@ function parseMessage(data: RawData, isBinary: boolean): Record<string, unknown>
   if (isBinary) throw DomainError.validation('Messages are JSON text');
   try {
     const message: unknown = JSON.parse((data as Buffer).toString()); // ws hands text frames over as a Buffer
-    return typeof message === 'object' && message !== null && !Array.isArray(message) ? (message as Record<string, unknown>) : null;
+    return typeof message === 'object' && message !== null && !Array.isArray(message)
+      ? (message as Record<string, unknown>)
+      : null;
   } catch {
     throw DomainError.validation('Messages are JSON text');
   }

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import { liveDrops, liveEventsSent } from '../live-stock.metrics';
 import { LiveConnection } from '../hub/live-connections';
 import { LiveNotice, StockState, StockSubscriber, wsFrame } from '../hub/stock-state';
+import { liveDrops, liveEventsSent } from '../live-stock.metrics';
 
 const sent = liveEventsSent.labels('ws');
 /** Close code "service restart": the client should reconnect (elsewhere). */

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@app/core';
 import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { countOrderOutcome } from '../order.metrics';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderRefundPayload } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
 
 /**
  * A refund of a paid order: try checks the order is PAID and claimed by this refund (it holds
@@ -28,7 +28,10 @@ export class OrderRefundBranch implements TccParticipantHandler<OrderRefundPaylo
     const orderId = payload.orderId;
     await this.orders.transitionOrFail(em, ctx.local, orderId, 'PAID', 'REFUNDED', () => {
       // The fence guarantees one confirm per tried branch, so this is a broken invariant: keep retrying, loudly.
-      this.logger.error({ txId: ctx.txId, orderId, from: 'PAID', to: 'REFUNDED' }, 'order confirm found the order in an unexpected state');
+      this.logger.error(
+        { txId: ctx.txId, orderId, from: 'PAID', to: 'REFUNDED' },
+        'order confirm found the order in an unexpected state',
+      );
       return new Error(`Order ${orderId} is not PAID; cannot confirm REFUNDED`);
     });
     await afterLocalCommit(em, ctx.local, () => countOrderOutcome('refunded'));

@@ -2,8 +2,15 @@ import type { EntityManager } from 'typeorm';
 import type { CouponBranchPayload } from '@app/coupon';
 import type { FreezePayload, InventoryBranchPayload } from '@app/inventory';
 import type { PaymentBranchPayload, WalletPaymentPayload } from '@app/payment';
-import { branchIdOf, TCC_PARTICIPANT, TccParticipant } from '@app/tcc';
-import type { BranchContext, BranchSpec, TccCoordinator, TccParticipantHandler } from '@app/tcc';
+import {
+  branchIdOf,
+  TCC_PARTICIPANT,
+  TccParticipant,
+  type BranchContext,
+  type BranchSpec,
+  type TccCoordinator,
+  type TccParticipantHandler,
+} from '@app/tcc';
 
 /**
  * The typed TCC seam, checked by the compiler (`tsc` over libs and test): every line under a

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiUserHeader, Claim, Idempotent, IdempotencyClaim, Page, RequireScope, UserId } from '@app/core';
+import { ApiUserHeader, Claim, IdempotencyClaim, Idempotent, Page, RequireScope, UserId } from '@app/core';
 import {
   CancelOrderDto,
   ListOrdersQueryDto,
@@ -35,7 +35,10 @@ export class OrderStorefrontController {
   // The durable guard is the order's unique (user, Idempotency-Key): the hot path skips the MySQL look-up.
   // A sku sold out on this instance is refused from memory, before the idempotency write.
   @Idempotent({ lookupDurable: false, refuseEarly: CheckoutEarlyRefusal })
-  @ApiOperation({ summary: 'Place an order (checkout): 201 PENDING_PAYMENT; 404 unknown sku/warehouse; 409 stock/limit/coupon/inactive product' })
+  @ApiOperation({
+    summary:
+      'Place an order (checkout): 201 PENDING_PAYMENT; 404 unknown sku/warehouse; 409 stock/limit/coupon/inactive product',
+  })
   @ApiCreatedResponse({ type: OrderDto })
   async place(
     @UserId() userId: string,
@@ -65,7 +68,7 @@ export class OrderStorefrontController {
   }
 
   @Get(':orderId')
-  @ApiOperation({ summary: 'One of the user\'s orders (404 for another user\'s)' })
+  @ApiOperation({ summary: "One of the user's orders (404 for another user's)" })
   @ApiOkResponse({ type: OrderDto })
   get(@UserId() userId: string, @Param() params: OrderIdParamDto): Promise<OrderDto> {
     return this.getOrder.execute(userId, params.orderId);
@@ -73,7 +76,10 @@ export class OrderStorefrontController {
 
   @Post(':orderId/pay')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pay from the wallet: 200 PAID (also when already paid); 402 INSUFFICIENT_BALANCE; 409 ORDER_STATE_CONFLICT' })
+  @ApiOperation({
+    summary:
+      'Pay from the wallet: 200 PAID (also when already paid); 402 INSUFFICIENT_BALANCE; 409 ORDER_STATE_CONFLICT',
+  })
   @ApiOkResponse({ type: OrderDto })
   pay(@UserId() userId: string, @Param() params: OrderIdParamDto, @Body() _dto: PayOrderDto): Promise<OrderDto> {
     return this.payOrder.execute(userId, params.orderId);
@@ -81,7 +87,9 @@ export class OrderStorefrontController {
 
   @Post(':orderId/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel: PENDING_PAYMENT → CANCELLED, PAID → REFUNDED; repeat → 200; 409 ORDER_STATE_CONFLICT' })
+  @ApiOperation({
+    summary: 'Cancel: PENDING_PAYMENT → CANCELLED, PAID → REFUNDED; repeat → 200; 409 ORDER_STATE_CONFLICT',
+  })
   @ApiOkResponse({ type: OrderDto })
   cancel(@UserId() userId: string, @Param() params: OrderIdParamDto, @Body() dto: CancelOrderDto): Promise<OrderDto> {
     return this.cancelOrder.execute(userId, params.orderId, dto?.note);

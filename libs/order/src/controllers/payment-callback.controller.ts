@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '@app/core';
 import { PaymentCallbackDto, PaymentCallbackResultDto } from '../dto/payment-callback.dto';
-import { PaymentSignatureGuard } from './payment-signature.guard';
 import { ApplyPaymentCallbackUseCase } from '../usecases/apply-payment-callback.usecase';
+import { PaymentSignatureGuard } from './payment-signature.guard';
 
 @ApiTags('payments: gateway callback')
 @Controller('v1/payments')

@@ -14,7 +14,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { COUPON_CODE_PATTERN, MatchesPattern, ORDER_ID_PATTERN, PageQueryDto, SKU_PATTERN, WAREHOUSE_PATTERN } from '@app/core';
+import {
+  COUPON_CODE_PATTERN,
+  MatchesPattern,
+  ORDER_ID_PATTERN,
+  PageQueryDto,
+  SKU_PATTERN,
+  WAREHOUSE_PATTERN,
+} from '@app/core';
 import { ORDER_STATUSES, OrderStatus } from '../order-state-machine';
 
 export const MAX_ORDER_LINES = 50;

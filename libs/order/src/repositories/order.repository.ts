@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { affectedRows, DomainError, ErrorCode, isDuplicateKeyError } from '@app/core';
-import { expectOrRun, type LocalUnit, writeOrRun } from '@app/tcc';
+import { expectOrRun, writeOrRun, type LocalUnit } from '@app/tcc';
 import { OrderItemEntity } from '../entities/order-item.entity';
 import { OrderEntity } from '../entities/order.entity';
 import { assertOrderTransition, OrderStatus } from '../order-state-machine';
@@ -64,7 +64,9 @@ export class OrderRepository {
       ],
       (err) =>
         isDuplicateKeyError(err, 'uq_orders_user_idempotency')
-          ? new DomainError(ErrorCode.CONFLICT, 'An order with this Idempotency-Key already exists', { reason: DUPLICATE_IDEMPOTENCY_KEY })
+          ? new DomainError(ErrorCode.CONFLICT, 'An order with this Idempotency-Key already exists', {
+              reason: DUPLICATE_IDEMPOTENCY_KEY,
+            })
           : undefined,
     );
   }
@@ -80,9 +82,23 @@ export class OrderRepository {
   }
 
   /** The same transition, decided with the local unit's writes when there is one; `mismatch()` if the order was not in `from`. */
-  async transitionOrFail(em: EntityManager, local: LocalUnit | undefined, orderId: string, from: OrderStatus, to: OrderStatus, mismatch: () => Error): Promise<void> {
+  async transitionOrFail(
+    em: EntityManager,
+    local: LocalUnit | undefined,
+    orderId: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    mismatch: () => Error,
+  ): Promise<void> {
     assertOrderTransition(from, to);
-    await expectOrRun(em, local, `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ? AND status = ?`, [to, orderId, from], 1, mismatch);
+    await expectOrRun(
+      em,
+      local,
+      `UPDATE orders SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE order_id = ? AND status = ?`,
+      [to, orderId, from],
+      1,
+      mismatch,
+    );
   }
 
   /** For the refund try: the order is PAID and this refund transaction holds its refund claim. */
@@ -133,11 +149,18 @@ export class OrderRepository {
       expiresAt: new Date(r.expires_at),
       createdAt: new Date(r.created_at),
       updatedAt: new Date(r.updated_at),
-      items: rows.filter((i) => i.sku !== null).map((i) => ({ sku: i.sku!, qty: Number(i.qty), unitPriceCents: Number(i.unit_price_cents) })),
+      items: rows
+        .filter((i) => i.sku !== null)
+        .map((i) => ({ sku: i.sku!, qty: Number(i.qty), unitPriceCents: Number(i.unit_price_cents) })),
     };
   }
 
-  async findPage(userId: string, status: OrderStatus | undefined, limit: number, offset: number): Promise<[OrderView[], number]> {
+  async findPage(
+    userId: string,
+    status: OrderStatus | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<[OrderView[], number]> {
     const [rows, total] = await this.dataSource.getRepository(OrderEntity).findAndCount({
       where: status ? { userId, status } : { userId },
       order: { createdAt: 'DESC', orderId: 'DESC' },
@@ -184,13 +207,19 @@ export class OrderRepository {
     limit: number,
     oldSec = 0,
   ): Promise<Array<Pick<OrderView, 'orderId' | 'status' | 'txId' | 'refundTxId' | 'warehouse'> & { old: boolean }>> {
-    const rows: Array<{ order_id: string; status: OrderStatus; tx_id: string; refund_tx_id: string | null; warehouse: string; old: number }> =
-      await this.dataSource.query(
-        `SELECT order_id, status, tx_id, refund_tx_id, warehouse,
+    const rows: Array<{
+      order_id: string;
+      status: OrderStatus;
+      tx_id: string;
+      refund_tx_id: string | null;
+      warehouse: string;
+      old: number;
+    }> = await this.dataSource.query(
+      `SELECT order_id, status, tx_id, refund_tx_id, warehouse,
                 updated_at < DATE_SUB(UTC_TIMESTAMP(3), INTERVAL ? SECOND) AS old
            FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
-        [oldSec, afterOrderId, limit],
-      );
+      [oldSec, afterOrderId, limit],
+    );
     return rows.map((r) => ({
       orderId: r.order_id,
       status: r.status,
@@ -202,12 +231,21 @@ export class OrderRepository {
   }
 
   /** A chunk of (user, Idempotency-Key) of checkouts, keyset by id (ids sort by creation time). */
-  async checkoutKeysAfter(afterOrderId: string, limit: number): Promise<Array<{ orderId: string; userId: string; idempotencyKey: string; createdAt: Date }>> {
-    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> = await this.dataSource.query(
-      `SELECT order_id, user_id, idempotency_key, created_at FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
-      [afterOrderId, limit],
-    );
-    return rows.map((r) => ({ orderId: r.order_id, userId: r.user_id, idempotencyKey: r.idempotency_key, createdAt: r.created_at }));
+  async checkoutKeysAfter(
+    afterOrderId: string,
+    limit: number,
+  ): Promise<Array<{ orderId: string; userId: string; idempotencyKey: string; createdAt: Date }>> {
+    const rows: Array<{ order_id: string; user_id: string; idempotency_key: string; created_at: Date }> =
+      await this.dataSource.query(
+        `SELECT order_id, user_id, idempotency_key, created_at FROM orders WHERE order_id > ? ORDER BY order_id LIMIT ?`,
+        [afterOrderId, limit],
+      );
+    return rows.map((r) => ({
+      orderId: r.order_id,
+      userId: r.user_id,
+      idempotencyKey: r.idempotency_key,
+      createdAt: r.created_at,
+    }));
   }
 
   private async withItems(rows: OrderEntity[]): Promise<OrderView[]> {
@@ -230,7 +268,9 @@ export class OrderRepository {
       expiresAt: r.expiresAt,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
-      items: items.filter((i) => i.orderId === r.orderId).map((i) => ({ sku: i.sku, qty: i.qty, unitPriceCents: i.unitPriceCents })),
+      items: items
+        .filter((i) => i.orderId === r.orderId)
+        .map((i) => ({ sku: i.sku, qty: i.qty, unitPriceCents: i.unitPriceCents })),
     }));
   }
 }

@@ -2,13 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/core';
 import { PAYMENT_PARTICIPANT, PaymentService, PaymentView } from '@app/payment';
 import { branchIdOf, isCommitDecided, isRollbackDecided, TccConflictError, TccCoordinator } from '@app/tcc';
-import { CheckoutTransaction } from './checkout-transaction';
 import type { PaymentCallbackDto, PaymentCallbackResultDto } from '../dto/payment-callback.dto';
 import { orderNotFound } from '../order.errors';
-import { OrderPaymentLock } from './order-payment-lock';
 import { countOrderOutcome } from '../order.metrics';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
+import { CheckoutTransaction } from './checkout-transaction';
+import { OrderPaymentLock } from './order-payment-lock';
 
 /** Branch key of a gateway payment: one branch per paymentId. */
 export const externalBranchKey = (paymentId: string) => `ext-${paymentId}`;
@@ -73,7 +73,11 @@ export class ApplyPaymentCallbackUseCase {
         { key: externalBranchKey(paymentId) },
       );
     } catch (err) {
-      if (err instanceof TccConflictError || (err instanceof DomainError && err.code === ErrorCode.ORDER_STATE_CONFLICT)) return null;
+      if (
+        err instanceof TccConflictError ||
+        (err instanceof DomainError && err.code === ErrorCode.ORDER_STATE_CONFLICT)
+      )
+        return null;
       throw err;
     }
     // Lost to a rollback: the payment participant's cancel refunded our branch; answered below.
@@ -91,7 +95,10 @@ export class ApplyPaymentCallbackUseCase {
     }
     if (answer.paymentStatus === 'REFUNDED') {
       countOrderOutcome('late_payment_refunded');
-      this.logger.warn({ orderId: order.orderId, paymentId: dto.paymentId, orderStatus: answer.orderStatus }, 'late payment refunded');
+      this.logger.warn(
+        { orderId: order.orderId, paymentId: dto.paymentId, orderStatus: answer.orderStatus },
+        'late payment refunded',
+      );
     }
     return answer;
   }
@@ -101,10 +108,15 @@ export class ApplyPaymentCallbackUseCase {
    * REFUNDED as recorded, or, for a payment whose branch is tried (PENDING), what its
    * transaction decided (commit → CAPTURED, rollback → the payment participant refunds it).
    */
-  private async answerFromPayment(payment: PaymentView | null, order: OrderView): Promise<PaymentCallbackResultDto | null> {
+  private async answerFromPayment(
+    payment: PaymentView | null,
+    order: OrderView,
+  ): Promise<PaymentCallbackResultDto | null> {
     if (!payment) return null;
     if (payment.orderId !== order.orderId || payment.method !== 'EXTERNAL') {
-      throw DomainError.conflict(`Payment ${payment.paymentId} belongs to another order`, { paymentId: payment.paymentId });
+      throw DomainError.conflict(`Payment ${payment.paymentId} belongs to another order`, {
+        paymentId: payment.paymentId,
+      });
     }
     let decided: 'CAPTURED' | 'REFUNDED' | null = null;
     if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED') decided = payment.status;

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isRollbackDecided, TccConflictError, TccCoordinator } from '@app/tcc';
-import { CheckoutTransaction } from './checkout-transaction';
 import type { OrderDto } from '../dto/order.dto';
 import { orderNotFound, orderStateConflict } from '../order.errors';
 import { toOrderDto } from '../order.mapper';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
+import { CheckoutTransaction } from './checkout-transaction';
 import { RefundOrderUseCase } from './refund-order.usecase';
 
 /**

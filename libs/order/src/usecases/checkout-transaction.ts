@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { sleep } from '@app/core';
 import { PAYMENT_PARTICIPANT } from '@app/payment';
 import { BranchView, isCommitDecided, TccConflictError, TccCoordinator } from '@app/tcc';
 import { orderNotFound } from '../order.errors';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
-import { sleep } from '@app/core';
+import { OrderRepository } from '../repositories/order.repository';
 
 /** What pay, callback and cancel do with an order's `checkout` transaction. */
 @Injectable()
@@ -42,7 +42,8 @@ export class CheckoutTransaction {
     try {
       await this.coordinator.rollback(order.txId, 'EXPIRED', { atOnce: true });
     } catch (err) {
-      if (!(err instanceof TccConflictError)) this.logger.warn({ txId: order.txId, err }, 'expiring an overdue order failed');
+      if (!(err instanceof TccConflictError))
+        this.logger.warn({ txId: order.txId, err }, 'expiring an overdue order failed');
     }
     return this.reread(order.orderId);
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, newId, sleep } from '@app/core';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
 
 const LEASE_SEC = 30;
 const WAIT_MS = 5_000;

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/core';
 import { PAYMENT_PARTICIPANT } from '@app/payment';
 import { BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
-import { CheckoutTransaction } from './checkout-transaction';
 import type { OrderDto } from '../dto/order.dto';
 import { orderNotFound, orderStateConflict } from '../order.errors';
 import { toOrderDto } from '../order.mapper';
 import { countOrderOutcome } from '../order.metrics';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderView } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
+import { CheckoutTransaction } from './checkout-transaction';
 import { stockBatchKey } from './place-order/place-order.usecase';
 
 /** Branch key of the wallet payment: one per checkout tx, retried in place after a 402. */
@@ -35,7 +35,8 @@ export class PayOrderUseCase {
     if (!order) throw orderNotFound(orderId);
     if (order.status === 'PAID') return toOrderDto(order);
     if (order.status !== 'PENDING_PAYMENT') throw orderStateConflict(order, 'pay');
-    if (order.expiresAt.getTime() <= Date.now()) throw orderStateConflict(await this.checkout.expireIfOverdue(order), 'pay');
+    if (order.expiresAt.getTime() <= Date.now())
+      throw orderStateConflict(await this.checkout.expireIfOverdue(order), 'pay');
 
     const status = await this.commitWithWallet(order);
     if (status === 'CONFIRMED') return toOrderDto({ ...order, status: 'PAID', updatedAt: new Date() });
@@ -54,7 +55,8 @@ export class PayOrderUseCase {
       if (err instanceof DomainError && err.code === ErrorCode.ORDER_STATE_CONFLICT) {
         return this.commitWithoutWallet(order, batchKey);
       }
-      if (err instanceof TccConflictError) throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
+      if (err instanceof TccConflictError)
+        throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
       if (err instanceof DomainError) countOrderOutcome('payment_refused', err.code);
       throw err;
     }
@@ -64,7 +66,8 @@ export class PayOrderUseCase {
     try {
       return (await this.coordinator.commit(order.txId, { atOnce: true, batchKey })).status;
     } catch (err) {
-      if (err instanceof TccConflictError) throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
+      if (err instanceof TccConflictError)
+        throw orderStateConflict(await this.settledAfterLostRace(order.orderId), 'pay');
       throw err;
     }
   }

@@ -5,10 +5,10 @@ import { INVENTORY_PARTICIPANT } from '@app/inventory';
 import { PAYMENT_PARTICIPANT } from '@app/payment';
 import { TccConflictError, TccCoordinator } from '@app/tcc';
 import { ORDER_PARTICIPANT } from '../branches/order.participant';
-import { CheckoutTransaction } from './checkout-transaction';
 import { orderStateConflict } from '../order.errors';
-import { OrderRepository } from '../repositories/order.repository';
 import type { OrderBranchPayload, OrderView } from '../order.types';
+import { OrderRepository } from '../repositories/order.repository';
+import { CheckoutTransaction } from './checkout-transaction';
 
 /** A refund completes in milliseconds; the deadline only bounds a refund whose caller crashed. */
 const REFUND_TIMEOUT_MS = 60_000;
@@ -41,10 +41,12 @@ export class RefundOrderUseCase {
       if (txId) {
         await this.runRefund(current, txId);
         const after = await this.checkout.reread(order.orderId);
-        if (after.status !== 'REFUNDED') throw DomainError.conflict('The refund did not complete; retry', { orderId: order.orderId });
+        if (after.status !== 'REFUNDED')
+          throw DomainError.conflict('The refund did not complete; retry', { orderId: order.orderId });
         return after;
       }
-      if (Date.now() >= giveUpAt) throw DomainError.conflict('A refund of this order is in progress; retry later', { orderId: order.orderId });
+      if (Date.now() >= giveUpAt)
+        throw DomainError.conflict('A refund of this order is in progress; retry later', { orderId: order.orderId });
       await sleep(25);
     }
   }
@@ -79,17 +81,28 @@ export class RefundOrderUseCase {
         amountCents: order.payableCents,
       });
       if (order.couponCode) {
-        await this.coordinator.tryBranch(txId, COUPON_PARTICIPANT, { kind: 'return', userId: order.userId, code: order.couponCode });
+        await this.coordinator.tryBranch(txId, COUPON_PARTICIPANT, {
+          kind: 'return',
+          userId: order.userId,
+          code: order.couponCode,
+        });
       }
     } catch (err) {
-      await this.coordinator.rollback(txId, 'TRY_FAILED').catch((e: unknown) => this.logger.warn({ txId, err: e }, 'refund rollback incomplete'));
-      throw err instanceof TccConflictError ? orderStateConflict(await this.checkout.reread(order.orderId), 'refund') : err;
+      await this.coordinator
+        .rollback(txId, 'TRY_FAILED')
+        .catch((e: unknown) => this.logger.warn({ txId, err: e }, 'refund rollback incomplete'));
+      throw err instanceof TccConflictError
+        ? orderStateConflict(await this.checkout.reread(order.orderId), 'refund')
+        : err;
     }
     try {
       await this.coordinator.commit(txId);
     } catch (err) {
       if (!(err instanceof TccConflictError)) throw err;
-      this.logger.warn({ txId, orderId: order.orderId }, 'refund commit lost (the refund expired); a later cancel retries it');
+      this.logger.warn(
+        { txId, orderId: order.orderId },
+        'refund commit lost (the refund expired); a later cancel retries it',
+      );
     }
   }
 }

@@ -39,7 +39,9 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
     }
     if (recorded === 'order_already_paying') {
       countRefusal(ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'refused_second_payment' }));
-      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
+      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, {
+        orderId: p.orderId,
+      });
     }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'pending' }));
   }
@@ -68,6 +70,9 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
     });
     if (p.amountCents > 0) await this.wallets.addToBalance(em, p.userId, p.amountCents);
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' }));
-    this.logger.warn({ txId: ctx.txId, paymentId: p.paymentId, orderId: p.orderId }, 'gateway payment of a rolled-back order refunded to the wallet');
+    this.logger.warn(
+      { txId: ctx.txId, paymentId: p.paymentId, orderId: p.orderId },
+      'gateway payment of a rolled-back order refunded to the wallet',
+    );
   }
 }

@@ -32,11 +32,17 @@ export type PaymentBranchPayload = WalletPaymentPayload | ExternalPaymentPayload
 /** Refuses a malformed payload before any money moves (a negative amount would mint money). */
 export function assertValidPaymentPayload(p: PaymentBranchPayload): void {
   const problems: string[] = [];
-  if (!['wallet', 'external', 'refund'].includes(p.kind)) problems.push(`unknown payment branch kind ${String(p.kind)}`);
-  if (!Number.isSafeInteger(p.amountCents) || p.amountCents < 0) problems.push('amountCents must be a non-negative integer');
+  if (!['wallet', 'external', 'refund'].includes(p.kind))
+    problems.push(`unknown payment branch kind ${String(p.kind)}`);
+  if (!Number.isSafeInteger(p.amountCents) || p.amountCents < 0)
+    problems.push('amountCents must be a non-negative integer');
   if (typeof p.userId !== 'string' || !USER_ID_PATTERN.test(p.userId)) problems.push('userId is invalid');
-  if (typeof p.orderId !== 'string' || p.orderId.length < 1 || p.orderId.length > 64) problems.push('orderId must be 1-64 characters');
-  if (p.kind === 'external' && (typeof p.paymentId !== 'string' || p.paymentId.length < 1 || p.paymentId.length > 128)) {
+  if (typeof p.orderId !== 'string' || p.orderId.length < 1 || p.orderId.length > 64)
+    problems.push('orderId must be 1-64 characters');
+  if (
+    p.kind === 'external' &&
+    (typeof p.paymentId !== 'string' || p.paymentId.length < 1 || p.paymentId.length > 128)
+  ) {
     problems.push('paymentId must be 1-128 characters');
   }
   if (problems.length) throw DomainError.validation(problems.join('; '), { problems });

@@ -37,7 +37,10 @@ export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentP
       return;
     }
     if (captured.amountCents !== p.amountCents) {
-      this.logger.warn({ txId: ctx.txId, orderId: p.orderId, captured: captured.amountCents, asked: p.amountCents }, 'refunding the captured amount');
+      this.logger.warn(
+        { txId: ctx.txId, orderId: p.orderId, captured: captured.amountCents, asked: p.amountCents },
+        'refunding the captured amount',
+      );
     }
     // The captured amount goes back: a refund never creates or loses money.
     await this.paymentRows.insertRefund(em, {

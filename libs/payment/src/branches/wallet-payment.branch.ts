@@ -21,7 +21,9 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
     if (p.amountCents > 0) {
       await this.wallets.freeze(em, ctx.local, p.userId, p.amountCents, () => {
         countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'insufficient_balance' }));
-        return new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', { amountCents: p.amountCents });
+        return new DomainError(ErrorCode.INSUFFICIENT_BALANCE, 'Wallet balance is too low for this payment', {
+          amountCents: p.amountCents,
+        });
       });
     }
     const recorded = await this.paymentRows.insertPayment(em, {
@@ -37,7 +39,9 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
     if (recorded !== 'inserted') {
       // Throwing rolls the freeze above back with the rest of this local transaction.
       countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' }));
-      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, { orderId: p.orderId });
+      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, {
+        orderId: p.orderId,
+      });
     }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'frozen' }));
   }
@@ -49,7 +53,13 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       return;
     }
     if (p.amountCents > 0) {
-      await this.wallets.captureFrozen(em, ctx.local, p.userId, p.amountCents, () => new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`));
+      await this.wallets.captureFrozen(
+        em,
+        ctx.local,
+        p.userId,
+        p.amountCents,
+        () => new Error(`wallet of ${p.userId} holds less frozen money than payment ${ctx.branchId}`),
+      );
     }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'captured' }));
   }

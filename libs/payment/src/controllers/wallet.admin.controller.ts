@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthedRequest, Claim, Idempotent, IdempotencyClaim, RequireScope } from '@app/core';
+import { AuthedRequest, Claim, IdempotencyClaim, Idempotent, RequireScope } from '@app/core';
 import { CreditWalletDto, WalletDto, WalletUserParams } from '../dto/wallet.dto';
 import { WalletService } from '../usecases/wallet.service';
 
@@ -24,6 +24,11 @@ export class WalletAdminController {
     // The idempotency key also names the top-up in the ledger, and the response is recorded in
     // the credit's own transaction: a retry after a crash credits once and replays the answer.
     const key = String(request.headers['idempotency-key']);
-    return this.wallets.credit(params.userId, dto.amountCents, `admin:${request.principal?.keyId ?? 'unknown'}:${key}`, claim);
+    return this.wallets.credit(
+      params.userId,
+      dto.amountCents,
+      `admin:${request.principal?.keyId ?? 'unknown'}:${key}`,
+      claim,
+    );
   }
 }

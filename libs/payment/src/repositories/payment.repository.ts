@@ -49,7 +49,12 @@ export class PaymentRepository {
   }
 
   /** Compare-and-set on the payment of a TCC branch. */
-  async transitionBranch(em: EntityManager, branchId: string, from: PaymentStatus, to: PaymentStatus): Promise<boolean> {
+  async transitionBranch(
+    em: EntityManager,
+    branchId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+  ): Promise<boolean> {
     const result: unknown = await em.query(
       `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`,
       [to, branchId, from],
@@ -58,7 +63,13 @@ export class PaymentRepository {
   }
 
   /** Compare-and-set by payment id. */
-  async transition(em: EntityManager, paymentId: string, from: PaymentStatus, to: PaymentStatus, txId?: string): Promise<boolean> {
+  async transition(
+    em: EntityManager,
+    paymentId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    txId?: string,
+  ): Promise<boolean> {
     const result: unknown = await em.query(
       `UPDATE payment SET status = ?, tx_id = COALESCE(?, tx_id), updated_at = UTC_TIMESTAMP(3)
         WHERE payment_id = ? AND status = ?`,
@@ -95,22 +106,35 @@ export class PaymentRepository {
   }
 
   /** For the audit: refunds that do not match a REFUNDED payment of at least their amount. */
-  async findInconsistentRefunds(em: EntityManager): Promise<Array<{ refundId: string; paymentId: string; detail: string }>> {
-    const rows: Array<{ refund_id: string; payment_id: string; status: string | null; amount: string; paid: string | null }> =
-      await em.query(
-        `SELECT r.refund_id, r.payment_id, p.status, r.amount_cents AS amount, p.amount_cents AS paid
+  async findInconsistentRefunds(
+    em: EntityManager,
+  ): Promise<Array<{ refundId: string; paymentId: string; detail: string }>> {
+    const rows: Array<{
+      refund_id: string;
+      payment_id: string;
+      status: string | null;
+      amount: string;
+      paid: string | null;
+    }> = await em.query(
+      `SELECT r.refund_id, r.payment_id, p.status, r.amount_cents AS amount, p.amount_cents AS paid
            FROM payment_refund r LEFT JOIN payment p ON p.payment_id = r.payment_id
           WHERE p.payment_id IS NULL OR p.status <> 'REFUNDED' OR r.amount_cents > p.amount_cents`,
-      );
+    );
     return rows.map((r) => ({
       refundId: r.refund_id,
       paymentId: r.payment_id,
-      detail: r.status === null ? 'refund of an unknown payment' : `refund of ${r.amount} for a ${r.status} payment of ${r.paid}`,
+      detail:
+        r.status === null
+          ? 'refund of an unknown payment'
+          : `refund of ${r.amount} for a ${r.status} payment of ${r.paid}`,
     }));
   }
 
   /** For the audit: payments still holding money or waiting (FROZEN, PENDING), with their transaction. */
-  async findOpen(em: EntityManager, limit: number): Promise<Array<{ paymentId: string; status: PaymentStatus; txId: string | null }>> {
+  async findOpen(
+    em: EntityManager,
+    limit: number,
+  ): Promise<Array<{ paymentId: string; status: PaymentStatus; txId: string | null }>> {
     const rows: Array<{ payment_id: string; status: PaymentStatus; tx_id: string | null }> = await em.query(
       `SELECT payment_id, status, tx_id FROM payment WHERE status IN ('FROZEN', 'PENDING') ORDER BY created_at LIMIT ?`,
       [limit],

@@ -47,7 +47,13 @@ export class WalletRepository {
    * Payment try: balance → frozen if the balance covers it, else `refusal()`. Queued in the local
    * unit (decided with the transaction's other writes, the wallet row locked only from there to COMMIT).
    */
-  async freeze(em: EntityManager, local: LocalUnit | undefined, userId: string, amountCents: number, refusal: () => Error): Promise<void> {
+  async freeze(
+    em: EntityManager,
+    local: LocalUnit | undefined,
+    userId: string,
+    amountCents: number,
+    refusal: () => Error,
+  ): Promise<void> {
     await expectOrRun(
       em,
       local,
@@ -61,7 +67,13 @@ export class WalletRepository {
   }
 
   /** Payment confirm: the frozen money leaves the wallet (it is now captured by the payment). */
-  async captureFrozen(em: EntityManager, local: LocalUnit | undefined, userId: string, amountCents: number, mismatch: () => Error): Promise<void> {
+  async captureFrozen(
+    em: EntityManager,
+    local: LocalUnit | undefined,
+    userId: string,
+    amountCents: number,
+    mismatch: () => Error,
+  ): Promise<void> {
     await expectOrRun(
       em,
       local,

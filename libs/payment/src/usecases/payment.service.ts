@@ -59,12 +59,20 @@ export class PaymentService {
    * EXTERNAL payment is refunded now. A paymentId recorded for another order, user or amount is
    * a 409 CONFLICT.
    */
-  async recordLatePayment(paymentId: string, orderId: string, userId: string, amountCents: number): Promise<PaymentView> {
+  async recordLatePayment(
+    paymentId: string,
+    orderId: string,
+    userId: string,
+    amountCents: number,
+  ): Promise<PaymentView> {
     if (!Number.isSafeInteger(amountCents) || amountCents < 0) {
       throw DomainError.validation('amountCents must be a non-negative integer', { amountCents });
     }
     if (!paymentId || paymentId.length > 128 || !orderId || orderId.length > 64 || !USER_ID_PATTERN.test(userId)) {
-      throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', { paymentId, orderId });
+      throw DomainError.validation('paymentId (1-128), orderId (1-64) and userId must be valid', {
+        paymentId,
+        orderId,
+      });
     }
     return inTransaction(this.dataSource, async (em, afterCommit) => {
       const insert = await this.paymentRows.insertPayment(em, {

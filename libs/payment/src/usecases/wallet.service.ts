@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorCode, IdempotencyClaim, inTransaction, newId, patternMessage, USER_ID_PATTERN } from '@app/core';
+import {
+  DomainError,
+  ErrorCode,
+  IdempotencyClaim,
+  inTransaction,
+  newId,
+  patternMessage,
+  USER_ID_PATTERN,
+} from '@app/core';
 import { MAX_CREDIT_CENTS, WalletDto } from '../dto/wallet.dto';
 import { WalletEntity } from '../entities/wallet.entity';
 import { walletCredits } from '../payment.metrics';
@@ -26,7 +34,12 @@ export class WalletService {
    * credit with the same ref changes nothing and returns the wallet (the durable half of the
    * admin route's idempotency); the same ref with another user or amount is refused (422).
    */
-  async credit(userId: string, amountCents: number, ref?: string, claim: IdempotencyClaim | null = null): Promise<Wallet> {
+  async credit(
+    userId: string,
+    amountCents: number,
+    ref?: string,
+    claim: IdempotencyClaim | null = null,
+  ): Promise<Wallet> {
     if (!USER_ID_PATTERN.test(userId)) throw DomainError.validation(patternMessage('userId', USER_ID_PATTERN));
     if (!Number.isSafeInteger(amountCents) || amountCents < 1 || amountCents > MAX_CREDIT_CENTS) {
       throw DomainError.validation(`amountCents must be an integer from 1 to ${MAX_CREDIT_CENTS}`, { amountCents });
@@ -34,13 +47,22 @@ export class WalletService {
     const id = newId();
     const creditRef = ref ?? `credit:${id}`;
     return inTransaction(this.dataSource, async (em, afterCommit) => {
-      const applied = await this.wallets.insertCredit(em, { id, userId, amountCents, ref: creditRef, createdAt: new Date() });
+      const applied = await this.wallets.insertCredit(em, {
+        id,
+        userId,
+        amountCents,
+        ref: creditRef,
+        createdAt: new Date(),
+      });
       if (applied) {
         await this.wallets.addToBalance(em, userId, amountCents);
       } else {
         const earlier = await this.wallets.findCreditByRef(em, creditRef);
         if (earlier && (earlier.userId !== userId || earlier.amountCents !== amountCents)) {
-          throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This top-up reference was already used for another credit');
+          throw new DomainError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            'This top-up reference was already used for another credit',
+          );
         }
       }
       afterCommit(() => walletCredits.inc({ outcome: applied ? 'applied' : 'replayed' }));

@@ -36,7 +36,10 @@ export class ProductRepository {
     await this.products.save(product);
   }
 
-  findPage(filter: { status?: ProductStatus; category?: string }, query: PageQueryDto): Promise<[ProductEntity[], number]> {
+  findPage(
+    filter: { status?: ProductStatus; category?: string },
+    query: PageQueryDto,
+  ): Promise<[ProductEntity[], number]> {
     const where: FindOptionsWhere<ProductEntity> = {};
     if (filter.status) where.status = filter.status;
     if (filter.category) where.category = filter.category;

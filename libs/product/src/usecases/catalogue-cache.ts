@@ -94,11 +94,15 @@ export class CatalogueCache {
   async requireWarehouse(code: string): Promise<string> {
     let entry = this.warehouses.get(code);
     // A known code stays known; an unknown one is asked again after the interval.
-    if (!entry || (entry.known && entry.answer === null && !this.isFresh(entry, Date.now(), this.config.catalogueCacheMs))) {
+    if (
+      !entry ||
+      (entry.known && entry.answer === null && !this.isFresh(entry, Date.now(), this.config.catalogueCacheMs))
+    ) {
       entry = this.loadWarehouse(code);
     }
     const canonical = entry.known ? entry.answer : await entry.value;
-    if (canonical === null || canonical === undefined) throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
+    if (canonical === null || canonical === undefined)
+      throw DomainError.notFound(`Warehouse ${code}`, { warehouse: code });
     return canonical;
   }
 
@@ -148,14 +152,17 @@ export class CatalogueCache {
   private refreshInBackground(skus: string[], now: number): void {
     this.load(skus, now);
     const loads = skus.flatMap((sku) => this.products.get(sku)?.value ?? []);
-    Promise.all(loads).catch((err: unknown) =>
-      this.logger.warn({ err }, 'Product refresh failed'),
-    );
+    Promise.all(loads).catch((err: unknown) => this.logger.warn({ err }, 'Product refresh failed'));
   }
 
   private loadWarehouse(code: string): Entry<string | null> {
     if (this.warehouses.size >= MAX_ENTRIES) this.warehouses.clear();
-    const entry: Entry<string | null> = { value: Promise.resolve(null), known: false, answer: undefined, at: Date.now() };
+    const entry: Entry<string | null> = {
+      value: Promise.resolve(null),
+      known: false,
+      answer: undefined,
+      at: Date.now(),
+    };
     entry.value = (code.length <= 32 ? this.repository.findWarehouseCode(code) : Promise.resolve(null)).then(
       (canonical) => {
         entry.known = true;

@@ -3,9 +3,9 @@ import { AppConfig, DomainError, Page, pageOf, PageQueryDto } from '@app/core';
 import { CreateProductDto, CreateWarehouseDto, ProductDto, UpdateProductDto, WarehouseDto } from '../dto/product.dto';
 import { ProductEntity, ProductStatus } from '../entities/product.entity';
 import { WarehouseEntity } from '../entities/warehouse.entity';
-import { ProductRepository } from '../repositories/product.repository';
 import { toProductInfo, toWarehouseDto } from '../product.mapper';
 import type { ProductInfo } from '../product.types';
+import { ProductRepository } from '../repositories/product.repository';
 import { CatalogueCache } from './catalogue-cache';
 import { StockAvailability } from './stock-availability';
 
@@ -55,7 +55,10 @@ export class ProductService {
     return (await this.withAvailability([await this.requireProduct(sku)]))[0];
   }
 
-  async listProducts(filter: { status?: ProductStatus; category?: string }, query: PageQueryDto): Promise<Page<ProductDto>> {
+  async listProducts(
+    filter: { status?: ProductStatus; category?: string },
+    query: PageQueryDto,
+  ): Promise<Page<ProductDto>> {
     const [items, total] = await this.repository.findPage(filter, query);
     return pageOf(await this.withAvailability(items), total, query);
   }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, Page, pageOf } from '@app/core';
 import { TccCoordinator } from '../coordinator/tcc.coordinator';
-import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import { TccRecoveryJob } from '../recovery/tcc-recovery.job';
+import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import type { TxView } from '../tcc.types';
 import { TransactionDetailDto, TransactionDto, TransactionQueryDto } from './dto/transaction.dto';
 
@@ -16,7 +16,10 @@ export class TccAdminService {
   ) {}
 
   async list(query: TransactionQueryDto): Promise<Page<TransactionDto>> {
-    const [rows, total] = await this.transactions.findPage({ status: query.status, name: query.name, flagged: query.flagged }, query);
+    const [rows, total] = await this.transactions.findPage(
+      { status: query.status, name: query.name, flagged: query.flagged },
+      query,
+    );
     return pageOf(rows.map(toTransactionDto), total, query);
   }
 

@@ -29,7 +29,9 @@ export class NotPlain extends Error {}
 /** A branch's confirm (or cancel) threw inside a one-transaction phase: the round failed for it. */
 export class BranchPhaseFailed extends Error {
   constructor(readonly failed: FailedBranch) {
-    super(`${failed.phase} of branch ${failed.branchId} failed: ${failed.error instanceof Error ? failed.error.message : String(failed.error)}`);
+    super(
+      `${failed.phase} of branch ${failed.branchId} failed: ${failed.error instanceof Error ? failed.error.message : String(failed.error)}`,
+    );
   }
 }
 
@@ -83,7 +85,10 @@ export class LocalPhases {
         current = null;
       });
     } catch (err) {
-      tccMetrics.branchFailures.inc({ participant: (current as Planned | null)?.participant ?? 'deferred', phase: 'try' });
+      tccMetrics.branchFailures.inc({
+        participant: (current as Planned | null)?.participant ?? 'deferred',
+        phase: 'try',
+      });
       await this.releaseOutsideMysql(tx.txId, tx.name, planned);
       throw err;
     }
@@ -113,9 +118,9 @@ export class LocalPhases {
     this.logger.log({ txId, name: confirmed.name, status: 'CONFIRMED' }, 'transaction finished');
     for (const b of confirmed.branches) {
       if (!b.handler.afterConfirm) continue;
-      await b.handler.afterConfirm(contextOf(txId, confirmed.name, b.branchId), b.payload).catch((err: unknown) =>
-        this.logger.error({ txId, branchId: b.branchId, err }, 'afterConfirm failed'),
-      );
+      await b.handler
+        .afterConfirm(contextOf(txId, confirmed.name, b.branchId), b.payload)
+        .catch((err: unknown) => this.logger.error({ txId, branchId: b.branchId, err }, 'afterConfirm failed'));
     }
   }
 
@@ -125,15 +130,21 @@ export class LocalPhases {
    * a crash in between repeats it. Returns the afterCancel failures of this round (the caller,
    * holding the lease, hands them to the per-branch driver, which retries them) or null when done.
    */
-  async rollbackAtOnce(txId: string, reason: CancelReason, lease: { owner: string; ms: number }): Promise<FailedBranch[] | null> {
+  async rollbackAtOnce(
+    txId: string,
+    reason: CancelReason,
+    lease: { owner: string; ms: number },
+  ): Promise<FailedBranch[] | null> {
     const { name, branches } = await this.group.run('cancel', null, async (em, local) => {
       if (!(await this.transactions.startCompletion(em, txId, 'CANCELLING', lease, reason))) throw new LostDecision();
       const plain = this.plain(await this.transactions.nameAndBranches(em, txId));
       await this.moveFences(em, txId, plain.branches, 'CANCELLED');
       for (const b of [...plain.branches].reverse()) {
-        await b.handler.cancel(em, { ...contextOf(txId, plain.name, b.branchId, local), cancelReason: reason }, b.payload).catch((error: unknown) => {
-          throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'cancel', error });
-        });
+        await b.handler
+          .cancel(em, { ...contextOf(txId, plain.name, b.branchId, local), cancelReason: reason }, b.payload)
+          .catch((error: unknown) => {
+            throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'cancel', error });
+          });
       }
       return plain;
     });
@@ -157,15 +168,26 @@ export class LocalPhases {
   private plain(found: { name: string; branches: BranchRow[] } | null): { name: string; branches: Planned[] } {
     if (!found) throw new LostDecision();
     const branches = found.branches.map((b) => this.planned(b));
-    if (found.branches.some((b) => b.status !== 'TRIED') || branches.some((b) => b.handler.isColocated?.(b.payload) === false)) {
+    if (
+      found.branches.some((b) => b.status !== 'TRIED') ||
+      branches.some((b) => b.handler.isColocated?.(b.payload) === false)
+    ) {
       throw new NotPlain();
     }
     return { name: found.name, branches };
   }
 
-  private async tryLast(em: EntityManager, txId: string, name: string, last: BranchSpec, local: LocalUnit, others: Planned[]): Promise<Planned> {
+  private async tryLast(
+    em: EntityManager,
+    txId: string,
+    name: string,
+    last: BranchSpec,
+    local: LocalUnit,
+    others: Planned[],
+  ): Promise<Planned> {
     const b = this.plan(txId, last);
-    if (b.handler.isColocated?.(b.payload) === false || others.some((o) => o.branchId === b.branchId)) throw new NotPlain();
+    if (b.handler.isColocated?.(b.payload) === false || others.some((o) => o.branchId === b.branchId))
+      throw new NotPlain();
     this.branches.queueConfirmedBranch(local, txId, b);
     try {
       await b.handler.try(em, contextOf(txId, name, b.branchId, local), b.payload);
@@ -176,7 +198,12 @@ export class LocalPhases {
     return b;
   }
 
-  private async moveFences(em: EntityManager, txId: string, branches: Planned[], to: 'CONFIRMED' | 'CANCELLED'): Promise<void> {
+  private async moveFences(
+    em: EntityManager,
+    txId: string,
+    branches: Planned[],
+    to: 'CONFIRMED' | 'CANCELLED',
+  ): Promise<void> {
     if ((await this.fences.moveAllFromTried(em, txId, to)) !== branches.length) throw new NotPlain();
   }
 
@@ -184,7 +211,9 @@ export class LocalPhases {
     for (const b of [...planned].reverse()) {
       await b.handler
         .afterCancel?.({ ...contextOf(txId, txName, b.branchId), cancelReason: 'TRY_FAILED' }, b.payload)
-        .catch((err: unknown) => this.logger.warn({ txId, branchId: b.branchId, err }, 'release after a refused try failed'));
+        .catch((err: unknown) =>
+          this.logger.warn({ txId, branchId: b.branchId, err }, 'release after a refused try failed'),
+        );
     }
   }
 

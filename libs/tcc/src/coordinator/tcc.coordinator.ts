@@ -10,11 +10,18 @@ import { BranchRepository } from '../repositories/branch.repository';
 import { TransactionRepository } from '../repositories/transaction.repository';
 import { TccConflictError } from '../tcc-conflict.error';
 import { tccMetrics } from '../tcc.metrics';
-import { type BeginOptions, isCommitDecided, isRollbackDecided, type TryBranchOptions, type TxOutcome, type TxStatus, type TxView } from '../tcc.types';
+import {
+  isCommitDecided,
+  isRollbackDecided,
+  type BeginOptions,
+  type TryBranchOptions,
+  type TxOutcome,
+  type TxStatus,
+  type TxView,
+} from '../tcc.types';
 import { leaseOwnerId } from './lease-owner';
 import { BranchPhaseFailed, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
-import type { FailedBranch } from './transaction-driver';
-import { TransactionDriver } from './transaction-driver';
+import { TransactionDriver, type FailedBranch } from './transaction-driver';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -59,7 +66,11 @@ export class TccCoordinator {
     const txId = options.txId ?? newId();
     if (!TX_ID_PATTERN.test(txId)) throw new Error(`Invalid txId '${txId}': 1-64 characters of [A-Za-z0-9_.-]`);
     if (!NAME_PATTERN.test(options.name)) throw new Error(`Invalid tx name '${options.name}'`);
-    await this.local.beginAndTry({ txId, name: options.name, deadline: deadlineOf(options) }, branches, options.batchKey ?? null);
+    await this.local.beginAndTry(
+      { txId, name: options.name, deadline: deadlineOf(options) },
+      branches,
+      options.batchKey ?? null,
+    );
     this.logger.debug({ txId, name: options.name }, 'transaction begun and tried');
     return txId;
   }
@@ -84,7 +95,12 @@ export class TccCoordinator {
    * refused unless the tx is TRYING and before its deadline, so a rollback that wins afterwards
    * always sees (and cancels) it. A participant's refusal (DomainError) is rethrown unchanged.
    */
-  async tryBranch<N extends ParticipantName>(txId: string, participant: N, payload: TccPayloads[N], options: TryBranchOptions = {}): Promise<string> {
+  async tryBranch<N extends ParticipantName>(
+    txId: string,
+    participant: N,
+    payload: TccPayloads[N],
+    options: TryBranchOptions = {},
+  ): Promise<string> {
     const handler = this.participants.require(participant);
     const branchId = branchIdOf(txId, participant, options.key);
     const payloadJson = JSON.stringify(payload ?? null);
@@ -104,7 +120,12 @@ export class TccCoordinator {
       if (err instanceof FenceRefusedError) {
         // The branch was cancelled before its try ran (the tx lost the race to a rollback).
         const status = (await this.transactions.findTransaction(txId))?.status ?? 'CANCELLED';
-        throw new TccConflictError(txId, status, `Transaction ${txId} was rolled back before branch ${branchId} was tried`, { branchId });
+        throw new TccConflictError(
+          txId,
+          status,
+          `Transaction ${txId} was rolled back before branch ${branchId} was tried`,
+          { branchId },
+        );
       }
       this.logger.log({ txId, branchId, err: err instanceof DomainError ? err.code : err }, 'branch try refused');
       throw err;
@@ -136,7 +157,8 @@ export class TccCoordinator {
         if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'commit', isCommitDecided);
         // A confirm that failed has had this round's attempt: the per-branch path records it, runs the others.
         if (err instanceof BranchPhaseFailed) failed.push(err.failed);
-        else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
+        else if (!(err instanceof NotPlain))
+          this.logger.warn({ txId, err }, 'one-transaction commit failed; committing branch by branch');
       }
     }
     const { last } = options;
@@ -181,7 +203,8 @@ export class TccCoordinator {
       } catch (err) {
         if (err instanceof LostDecision) return this.lostCompareAndSet(txId, 'rollback', isRollbackDecided);
         if (err instanceof BranchPhaseFailed) failed.push(err.failed);
-        else if (!(err instanceof NotPlain)) this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
+        else if (!(err instanceof NotPlain))
+          this.logger.warn({ txId, err }, 'one-transaction rollback failed; cancelling branch by branch');
       }
     }
     const won = await inTransaction(this.dataSource, (em) =>
@@ -216,18 +239,29 @@ export class TccCoordinator {
     return this.transactions.statusesOf([...new Set(txIds)]);
   }
 
-  private async registerBranch(txId: string, branchId: string, participant: string, payloadJson: string): Promise<string> {
+  private async registerBranch(
+    txId: string,
+    branchId: string,
+    participant: string,
+    payloadJson: string,
+  ): Promise<string> {
     return inTransaction(this.dataSource, async (em) => {
       const tx = await this.transactions.lockForBranch(em, txId);
       if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
       if (tx.status !== 'TRYING' || !tx.open) {
-        throw new TccConflictError(txId, tx.status, `Transaction ${txId} accepts no more branches (${tx.open ? tx.status : 'past its deadline'})`);
+        throw new TccConflictError(
+          txId,
+          tx.status,
+          `Transaction ${txId} accepts no more branches (${tx.open ? tx.status : 'past its deadline'})`,
+        );
       }
       if (!(await this.branches.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
         const existing = await this.branches.findBranch(branchId, em);
         // canonical form: MySQL's JSON type may reorder keys, MariaDB's keeps the text
         if (existing && canonicalJson(existing.payload) !== canonicalJson(JSON.parse(payloadJson))) {
-          throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, { branchId });
+          throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, {
+            branchId,
+          });
         }
         // a retry of a refused try: its outcome is unknown again until it returns
         if (existing?.status === 'TRY_FAILED') await this.branches.reopenFailedBranch(em, branchId);
@@ -240,7 +274,12 @@ export class TccCoordinator {
    * The decision is made and durable; confirming/cancelling the branches now is best effort.
    * If that blows up (e.g. the database went away), the recovery job finishes it once our lease ends.
    */
-  private async completeAfterWin(txId: string, owner: string, deciding: TxStatus, failedThisRound: FailedBranch[] = []): Promise<TxStatus> {
+  private async completeAfterWin(
+    txId: string,
+    owner: string,
+    deciding: TxStatus,
+    failedThisRound: FailedBranch[] = [],
+  ): Promise<TxStatus> {
     try {
       return (await this.driver.completeBranches(txId, owner, failedThisRound)) ?? deciding;
     } catch (err) {
@@ -250,7 +289,11 @@ export class TccCoordinator {
   }
 
   /** A lost compare-and-set: idempotent success if the tx already went our way, else a conflict. */
-  private async lostCompareAndSet(txId: string, action: string, wentOurWay: (status: TxStatus) => boolean): Promise<TxOutcome> {
+  private async lostCompareAndSet(
+    txId: string,
+    action: string,
+    wentOurWay: (status: TxStatus) => boolean,
+  ): Promise<TxOutcome> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
     if (wentOurWay(tx.status)) return { txId, status: tx.status };
@@ -263,14 +306,18 @@ export class TccCoordinator {
 }
 
 function deadlineOf(options: BeginOptions): { at: Date } | { inMs: number } {
-  return options.deadlineAt ? { at: options.deadlineAt } : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
+  return options.deadlineAt
+    ? { at: options.deadlineAt }
+    : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
 }
 
 /** JSON with object keys sorted, so equal payloads compare equal whatever the storage did to key order. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -5,8 +5,8 @@ import type { BranchContext } from '../participant';
 import { ParticipantRegistry } from '../participants/participant.registry';
 import { BranchRepository } from '../repositories/branch.repository';
 import { BranchRow, TransactionRepository, TxRow } from '../repositories/transaction.repository';
-import { tccMetrics } from '../tcc.metrics';
 import { TccNotices } from '../tcc-notices';
+import { tccMetrics } from '../tcc.metrics';
 import { isCommitDecided, isTerminal, type TxStatus } from '../tcc.types';
 import { backoffDelayMs } from './backoff';
 
@@ -40,7 +40,11 @@ export class TransactionDriver {
    * `failedThisRound`: branches whose phase already failed in this round (in a one-transaction
    * attempt): counted and recorded as failed, not run again until the next round.
    */
-  async completeBranches(txId: string, leaseOwner: string, failedThisRound: FailedBranch[] = []): Promise<TxStatus | null> {
+  async completeBranches(
+    txId: string,
+    leaseOwner: string,
+    failedThisRound: FailedBranch[] = [],
+  ): Promise<TxStatus | null> {
     const tx = await this.transactions.findTransaction(txId);
     if (!tx) return null;
     // Only a decided tx that is not finished has a second phase to run.
@@ -67,14 +71,20 @@ export class TransactionDriver {
       // that a concurrent retry of it succeeded: that one is confirmed (runConfirmOrAbandon).
       const phase = !confirming ? 'cancel' : branch.status === 'TRY_FAILED' ? 'settle' : 'confirm';
       const failed = failedThisRound.find((f) => f.branchId === branch.branchId);
-      const error = failed ? await this.recordFailure(tx, branch, failed.phase, failed.error) : await this.runBranch(tx, branch, phase);
+      const error = failed
+        ? await this.recordFailure(tx, branch, failed.phase, failed.error)
+        : await this.runBranch(tx, branch, phase);
       if (error) errors.push(error);
     }
     return errors;
   }
 
   /** Returns the error text, or null on success. */
-  private async runBranch(tx: TxRow, branch: BranchRow, phase: 'confirm' | 'cancel' | 'settle'): Promise<string | null> {
+  private async runBranch(
+    tx: TxRow,
+    branch: BranchRow,
+    phase: 'confirm' | 'cancel' | 'settle',
+  ): Promise<string | null> {
     const ctx: BranchContext = { txId: tx.txId, branchId: branch.branchId, txName: tx.name };
     if (phase !== 'confirm') ctx.cancelReason = tx.cancelReason ?? 'USER';
     try {
@@ -105,7 +115,10 @@ export class TransactionDriver {
     const to: TxStatus = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
     if (await this.transactions.finish(tx.txId, from)) {
       tccMetrics.finished.inc({ name: tx.name, status: to });
-      this.logger.log({ txId: tx.txId, name: tx.name, status: to, cancelReason: tx.cancelReason ?? undefined }, 'transaction finished');
+      this.logger.log(
+        { txId: tx.txId, name: tx.name, status: to, cancelReason: tx.cancelReason ?? undefined },
+        'transaction finished',
+      );
       return to;
     }
     return (await this.transactions.findTransaction(tx.txId))?.status ?? to;
@@ -118,10 +131,18 @@ export class TransactionDriver {
     // once flagged, an operator is on it: keep retrying, but only at the cap
     const delayMs = backoffDelayMs(flag ? Number.MAX_SAFE_INTEGER : attempt, backoffBaseMs, backoffMaxMs);
     const from = tx.status as 'CONFIRMING' | 'CANCELLING';
-    const scheduled = await this.transactions.scheduleRetry(tx.txId, from, leaseOwner, delayMs, errors.join('; ').slice(0, 1000), flag);
+    const scheduled = await this.transactions.scheduleRetry(
+      tx.txId,
+      from,
+      leaseOwner,
+      delayMs,
+      errors.join('; ').slice(0, 1000),
+      flag,
+    );
     if (scheduled && flag) {
       if (!tx.flaggedAt) tccMetrics.flagged.inc({ name: tx.name });
-      if (!tx.flaggedAt) this.notices.flagged({ txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] });
+      if (!tx.flaggedAt)
+        this.notices.flagged({ txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] });
       this.logger.warn(
         { txId: tx.txId, name: tx.name, status: from, attempts: attempt, lastError: errors[0] },
         'transaction keeps failing: flagged for an operator, retrying at the backoff cap',

@@ -16,7 +16,12 @@ export class FenceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** True when this call created the fence row (nobody had tried or cancelled the branch yet). */
-  async insertIfAbsent(em: EntityManager, txId: string, branchId: string, status: 'TRIED' | 'CANCELLED'): Promise<boolean> {
+  async insertIfAbsent(
+    em: EntityManager,
+    txId: string,
+    branchId: string,
+    status: 'TRIED' | 'CANCELLED',
+  ): Promise<boolean> {
     const result: unknown = await em.query(
       `INSERT IGNORE INTO tcc_fence (tx_id, branch_id, status, created_at, updated_at)
        VALUES (?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
@@ -35,7 +40,12 @@ export class FenceRepository {
   }
 
   /** TRIED → `to`; true when this call moved it (the condition makes "matched" mean "changed"). */
-  async moveFromTried(em: EntityManager, txId: string, branchId: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<boolean> {
+  async moveFromTried(
+    em: EntityManager,
+    txId: string,
+    branchId: string,
+    to: 'CONFIRMED' | 'CANCELLED',
+  ): Promise<boolean> {
     const result: unknown = await em.query(
       `UPDATE tcc_fence SET status = ?, updated_at = UTC_TIMESTAMP(3)
        WHERE tx_id = ? AND branch_id = ? AND status = 'TRIED'`,

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BranchRepository } from '../repositories/branch.repository';
-import type { BranchContext, TccParticipantHandler } from '../participant';
 import { GroupCommit } from '../local/group-commit';
+import type { BranchContext, TccParticipantHandler } from '../participant';
+import { BranchRepository } from '../repositories/branch.repository';
 import { FenceRepository } from './fence.repository';
 
 /** The fence said no: confirm after cancel, cancel after confirm, or confirm of a branch never tried. */
@@ -73,9 +73,11 @@ export class FencedBranchRunner {
     });
     if (result === 'CONFIRMED' && handler.afterConfirm) {
       // Runs once, after the commit; its failure cannot undo the confirm, so it is only logged.
-      await handler.afterConfirm(ctx, payload).catch((err: unknown) =>
-        this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
-      );
+      await handler
+        .afterConfirm(ctx, payload)
+        .catch((err: unknown) =>
+          this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
+        );
     }
     return result;
   }
@@ -88,7 +90,11 @@ export class FencedBranchRunner {
    * caller gets a conflict, never a success). Otherwise the INSERT waited for that try's commit:
    * TRIED → confirmed like any tried branch; already CONFIRMED/CANCELLED → no-op.
    */
-  async runConfirmOrAbandon<P>(handler: TccParticipantHandler<P>, cancelCtx: BranchContext, payload: P): Promise<ConfirmResult | CancelResult> {
+  async runConfirmOrAbandon<P>(
+    handler: TccParticipantHandler<P>,
+    cancelCtx: BranchContext,
+    payload: P,
+  ): Promise<ConfirmResult | CancelResult> {
     const { cancelReason: _reason, ...ctx } = cancelCtx;
     const result = await this.group.runAlone(async (em, local): Promise<ConfirmResult | CancelResult> => {
       if (await this.fences.insertIfAbsent(em, ctx.txId, ctx.branchId, 'CANCELLED')) return 'EMPTY_ROLLBACK';
@@ -102,9 +108,11 @@ export class FencedBranchRunner {
       return status === 'CONFIRMED' ? 'ALREADY_CONFIRMED' : 'ALREADY_CANCELLED';
     });
     if (result === 'CONFIRMED' && handler.afterConfirm) {
-      await handler.afterConfirm(ctx, payload).catch((err: unknown) =>
-        this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
-      );
+      await handler
+        .afterConfirm(ctx, payload)
+        .catch((err: unknown) =>
+          this.logger.error({ txId: ctx.txId, branchId: ctx.branchId, err }, 'afterConfirm failed'),
+        );
     }
     if (result === 'EMPTY_ROLLBACK' || result === 'ALREADY_CANCELLED') {
       if (handler.afterCancel) await handler.afterCancel(cancelCtx, payload);

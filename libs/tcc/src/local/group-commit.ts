@@ -3,7 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, InFlightWork, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
-import { applySums, checkExpectations, flushWrites, LocalUnit, MemberUnit, QueuedWrite, runAfterCommit, runAfterRefusal } from './local-unit';
+import {
+  applySums,
+  checkExpectations,
+  flushWrites,
+  LocalUnit,
+  MemberUnit,
+  QueuedWrite,
+  runAfterCommit,
+  runAfterRefusal,
+} from './local-unit';
 
 export type MemberWork<T> = (em: EntityManager, local: LocalUnit) => Promise<T>;
 
@@ -191,7 +200,10 @@ class PendingWrites {
     const writes = this.writes.splice(0);
     const own = sql.split(';').length;
     try {
-      const results = await this.em.query<unknown[]>([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [...writes.flatMap((w) => w.params), ...params]);
+      const results = await this.em.query<unknown[]>([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [
+        ...writes.flatMap((w) => w.params),
+        ...params,
+      ]);
       checkExpectations(writes, results.slice(0, results.length - own));
       const mine = results.slice(results.length - own);
       return own === 1 ? mine[0] : mine;
@@ -207,7 +219,12 @@ class PendingWrites {
  * everything pending and its savepoint sent in the round trip of its first statement, through a
  * wrapper of `em.query` (so members must use `em.query`).
  */
-async function runMember(em: EntityManager, pending: PendingWrites, i: number, work: MemberWork<unknown>): Promise<MemberOutcome> {
+async function runMember(
+  em: EntityManager,
+  pending: PendingWrites,
+  i: number,
+  work: MemberWork<unknown>,
+): Promise<MemberOutcome> {
   const unit = new MemberUnit();
   let savepointSent = false;
   const query = async (sql: string, params?: unknown[]): Promise<unknown> => {
@@ -216,7 +233,9 @@ async function runMember(em: EntityManager, pending: PendingWrites, i: number, w
     pending.add(`SAVEPOINT m${i}`);
     return pending.flushWith(sql, params);
   };
-  const memberEm = new Proxy(em, { get: (target, prop) => (prop === 'query' ? query : (Reflect.get(target, prop) as unknown)) });
+  const memberEm = new Proxy(em, {
+    get: (target, prop) => (prop === 'query' ? query : (Reflect.get(target, prop) as unknown)),
+  });
   try {
     const value = await work(memberEm, unit);
     if (!savepointSent) pending.add(`SAVEPOINT m${i}`);

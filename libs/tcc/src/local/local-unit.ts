@@ -105,7 +105,10 @@ export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: 
   if (statements.length === 0) return;
   let results: unknown;
   try {
-    results = await em.query(statements.join(';\n'), writes.flatMap((w) => w.params));
+    results = await em.query(
+      statements.join(';\n'),
+      writes.flatMap((w) => w.params),
+    );
   } catch (err) {
     for (const w of writes) {
       const mapped = w.onError?.(err);
@@ -129,7 +132,11 @@ export function checkExpectations(writes: QueuedWrite[], results: unknown): void
 
 /** A single SELECT's rows (an array of objects) rather than one result per statement. */
 function isRowSet(results: unknown[]): boolean {
-  return results.length > 0 && !Array.isArray(results[0]) && typeof (results[0] as { affectedRows?: unknown }).affectedRows !== 'number';
+  return (
+    results.length > 0 &&
+    !Array.isArray(results[0]) &&
+    typeof (results[0] as { affectedRows?: unknown }).affectedRows !== 'number'
+  );
 }
 
 /** Applies the sums of these members, one UPDATE per name, in name order. */
@@ -163,7 +170,13 @@ export async function runAfterCommit(unit: MemberUnit, onError: (err: unknown) =
  * For participant code that may also run outside a coordinator's local unit (a test calling a
  * handler with its own `em`): defer to the unit when there is one, else apply right away.
  */
-export async function addToSumOrApply(em: EntityManager, local: LocalUnit | undefined, name: string, amount: number, apply: ApplySum): Promise<void> {
+export async function addToSumOrApply(
+  em: EntityManager,
+  local: LocalUnit | undefined,
+  name: string,
+  amount: number,
+  apply: ApplySum,
+): Promise<void> {
   if (local) local.addToSum(name, amount, apply);
   else await apply(em, amount);
 }

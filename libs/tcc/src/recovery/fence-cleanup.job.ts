@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, JobRounds, PeriodicJob, stopIfAborted } from '@app/core';
-import { TransactionPurgeRepository } from '../repositories/transaction-purge.repository';
 import { FenceRepository } from '../fence/fence.repository';
+import { TransactionPurgeRepository } from '../repositories/transaction-purge.repository';
 
 const JOB_NAME = 'tcc-fence-cleanup';
 const BATCH = 1000;

@@ -82,10 +82,16 @@ export class TccRecoveryJob extends PeriodicJob<number> {
           return;
         }
         tccMetrics.expired.inc({ name: tx.name });
-        this.logger.log({ txId: tx.txId, name: tx.name, deadlineAt: tx.deadlineAt }, 'transaction expired: rolling back');
+        this.logger.log(
+          { txId: tx.txId, name: tx.name, deadlineAt: tx.deadlineAt },
+          'transaction expired: rolling back',
+        );
       } else {
         tccMetrics.retries.inc({ name: tx.name });
-        this.logger.log({ txId: tx.txId, name: tx.name, status: tx.status, retryCount: tx.retryCount }, 'retrying transaction');
+        this.logger.log(
+          { txId: tx.txId, name: tx.name, status: tx.status, retryCount: tx.retryCount },
+          'retrying transaction',
+        );
       }
       await this.driver.completeBranches(tx.txId, owner);
     } catch (err) {

@@ -15,7 +15,10 @@ export class BranchRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Registers a branch (status TRYING); false when it was registered before. */
-  async insertBranch(em: EntityManager, b: { branchId: string; txId: string; participant: string; payloadJson: string }): Promise<boolean> {
+  async insertBranch(
+    em: EntityManager,
+    b: { branchId: string; txId: string; participant: string; payloadJson: string },
+  ): Promise<boolean> {
     const result: unknown = await em.query(
       `INSERT IGNORE INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'TRYING', 0, ${NOW}, ${NOW})`,
@@ -28,7 +31,11 @@ export class BranchRepository {
    * A branch tried and confirmed in the local transaction of its commit: its row and fence are
    * written CONFIRMED at once (queued in the unit; a refused try rolls them back with the rest).
    */
-  queueConfirmedBranch(local: LocalUnit, txId: string, b: { branchId: string; participant: string; payloadJson: string }): void {
+  queueConfirmedBranch(
+    local: LocalUnit,
+    txId: string,
+    b: { branchId: string; participant: string; payloadJson: string },
+  ): void {
     local.write(
       `INSERT INTO tcc_branch (branch_id, tx_id, participant, payload, status, attempts, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'CONFIRMED', 2, ${NOW}, ${NOW});
@@ -49,15 +56,14 @@ export class BranchRepository {
   }
 
   async findBranch(branchId: string, em: EntityManager = this.dataSource.manager): Promise<BranchRow | null> {
-    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [branchId]);
+    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE branch_id = ?`, [
+      branchId,
+    ]);
     return rows[0] ? toBranch(rows[0]) : null;
   }
 
   async branchesOf(txId: string, em: EntityManager = this.dataSource.manager): Promise<BranchRow[]> {
-    const rows: BranchRow[] = await em.query(
-      `SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`,
-      [txId],
-    );
+    const rows: BranchRow[] = await em.query(`SELECT ${BRANCH_COLUMNS} FROM tcc_branch WHERE tx_id = ?`, [txId]);
     return rows.map(toBranch).sort(inCreationOrder);
   }
 
@@ -73,7 +79,11 @@ export class BranchRepository {
   }
 
   /** Records a failed attempt; `to` moves the status too (a refused try → TRY_FAILED) if still `onlyFrom`. */
-  async recordBranchFailure(branchId: string, error: string, move?: { to: BranchStatus; onlyFrom: BranchStatus }): Promise<void> {
+  async recordBranchFailure(
+    branchId: string,
+    error: string,
+    move?: { to: BranchStatus; onlyFrom: BranchStatus },
+  ): Promise<void> {
     const status = move ? `, status = IF(status = ?, ?, status)` : '';
     const args = move ? [move.onlyFrom, move.to] : [];
     await this.dataSource.query(

@@ -37,7 +37,9 @@ export function toTx(r: TxRow): TxRow {
   return { ...r, retryCount: Number(r.retryCount) };
 }
 
-export function toNameAndBranches(rows: Array<BranchRow & { txName: string }>): { name: string; branches: BranchRow[] } | null {
+export function toNameAndBranches(
+  rows: Array<BranchRow & { txName: string }>,
+): { name: string; branches: BranchRow[] } | null {
   if (!rows[0]) return null;
   const branches = rows.filter((r) => r.branchId !== null).map(({ txName: _n, ...b }) => toBranch(b));
   return { name: rows[0].txName, branches: branches.sort(inCreationOrder) };

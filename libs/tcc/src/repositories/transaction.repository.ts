@@ -46,7 +46,10 @@ export class TransactionRepository {
    * Locks the tx row (it exists: the caller begun it) so that a branch registered now is seen
    * by any commit or rollback that comes after. Returns null if it is gone after all.
    */
-  async lockForBranch(em: EntityManager, txId: string): Promise<{ name: string; status: TxStatus; open: boolean } | null> {
+  async lockForBranch(
+    em: EntityManager,
+    txId: string,
+  ): Promise<{ name: string; status: TxStatus; open: boolean } | null> {
     const rows: Array<{ name: string; status: TxStatus; open: number }> = await em.query(
       `SELECT name, status, deadline_at > ${NOW} AS open FROM tcc_transaction WHERE tx_id = ? FOR UPDATE`,
       [txId],
@@ -103,8 +106,19 @@ export class TransactionRepository {
    * Every TRIED fence and branch row of the tx → `to`, queued in the unit with the expectation
    * that exactly `count` of each move; otherwise the local transaction fails with `mismatch()`.
    */
-  queueMoveAllTried(local: LocalUnit, txId: string, to: 'CONFIRMED' | 'CANCELLED', count: number, mismatch: () => Error): void {
-    local.expect(`UPDATE tcc_fence SET status = ?, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED'`, [to, txId], count, mismatch);
+  queueMoveAllTried(
+    local: LocalUnit,
+    txId: string,
+    to: 'CONFIRMED' | 'CANCELLED',
+    count: number,
+    mismatch: () => Error,
+  ): void {
+    local.expect(
+      `UPDATE tcc_fence SET status = ?, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED'`,
+      [to, txId],
+      count,
+      mismatch,
+    );
     local.expect(
       `UPDATE tcc_branch SET status = ?, attempts = attempts + 1, last_error = NULL, updated_at = ${NOW} WHERE tx_id = ? AND status = 'TRIED'`,
       [to, txId],
@@ -149,7 +163,11 @@ export class TransactionRepository {
   }
 
   /** CONFIRMING → CONFIRMED / CANCELLING → CANCELLED once every branch is done; frees the lease. */
-  async finish(txId: string, from: 'CONFIRMING' | 'CANCELLING', em: EntityManager = this.dataSource.manager): Promise<boolean> {
+  async finish(
+    txId: string,
+    from: 'CONFIRMING' | 'CANCELLING',
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
     const to = from === 'CONFIRMING' ? 'CONFIRMED' : 'CANCELLED';
     const result: unknown = await em.query(
       `UPDATE tcc_transaction SET status = ?, next_retry_at = NULL, lease_owner = NULL, lease_until = NULL,
@@ -219,11 +237,10 @@ export class TransactionRepository {
    * claimed it since (the lease ran out while earlier txs of the batch were being worked).
    */
   async renewLease(txId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(`UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`, [
-      leaseMs * 1000,
-      txId,
-      owner,
-    ]);
+    const result: unknown = await this.dataSource.query(
+      `UPDATE tcc_transaction SET lease_until = ${NOW_PLUS_MS} WHERE tx_id = ? AND lease_owner = ?`,
+      [leaseMs * 1000, txId, owner],
+    );
     return affectedRows(result) === 1;
   }
 
@@ -247,7 +264,10 @@ export class TransactionRepository {
     return out;
   }
 
-  async findPage(filter: { status?: TxStatus; name?: string; flagged?: boolean }, query: PageQueryDto): Promise<[TxRow[], number]> {
+  async findPage(
+    filter: { status?: TxStatus; name?: string; flagged?: boolean },
+    query: PageQueryDto,
+  ): Promise<[TxRow[], number]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.status) {
@@ -265,7 +285,10 @@ export class TransactionRepository {
       `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
       [...args, limit, offset],
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(`SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`, args);
+    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
+      `SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`,
+      args,
+    );
     return [rows.map(toTx), Number(total)];
   }
 
@@ -280,7 +303,10 @@ export class TransactionRepository {
   }
 
   private async leasedBy(owner: string): Promise<TxRow[]> {
-    const rows: TxRow[] = await this.dataSource.query(`SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`, [owner]);
+    const rows: TxRow[] = await this.dataSource.query(
+      `SELECT ${TX_COLUMNS} FROM tcc_transaction WHERE lease_owner = ?`,
+      [owner],
+    );
     return rows.map(toTx);
   }
 }

@@ -26,7 +26,10 @@ export class CheckoutEarlyRefusal implements EarlyRefusal {
     const body = request.body as { items?: unknown; warehouse?: unknown } | null;
     if (!body || !Array.isArray(body.items)) return null;
     const warehouse = typeof body.warehouse === 'string' ? body.warehouse : this.config.inventory.defaultWarehouse;
-    const lines = (body.items as Array<{ sku?: unknown; qty?: unknown } | null>).map((i) => ({ sku: String(i?.sku), qty: Number(i?.qty) }));
+    const lines = (body.items as Array<{ sku?: unknown; qty?: unknown } | null>).map((i) => ({
+      sku: String(i?.sku),
+      qty: Number(i?.qty),
+    }));
     const refusal = this.gate.peekSoldOut(warehouse, lines);
     if (!refusal) return null;
     return (await this.isValid(body)) ? refusal : null;

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { idFloorAt, IdempotencyEpoch, UsedKey, UsedKeySource, userScope } from '@app/core';
+import { IdempotencyEpoch, idFloorAt, UsedKey, UsedKeySource, userScope } from '@app/core';
 import { OrderRepository } from '../../repositories/order.repository';
 
 const PAGE_SIZE = 1000;

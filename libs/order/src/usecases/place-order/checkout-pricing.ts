@@ -30,7 +30,9 @@ export function priceCart(items: Array<{ sku: string; qty: number }>, products: 
   }
   const lines: OrderLine[] = [];
   let totalCents = 0;
-  for (const { qty, product } of resolved.sort((a, b) => (a.product.sku < b.product.sku ? -1 : a.product.sku > b.product.sku ? 1 : 0))) {
+  for (const { qty, product } of resolved.sort((a, b) =>
+    a.product.sku < b.product.sku ? -1 : a.product.sku > b.product.sku ? 1 : 0,
+  )) {
     const sku = product.sku;
     if (product.status !== 'ACTIVE') {
       throw new DomainError(ErrorCode.CONFLICT, `Product ${sku} is not for sale`, { sku, reason: 'PRODUCT_INACTIVE' });

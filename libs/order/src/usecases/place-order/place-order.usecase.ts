@@ -1,16 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError, ErrorCode, newId } from '@app/core';
-import { CatalogueCache } from '@app/product';
 import { COUPON_PARTICIPANT, CouponService } from '@app/coupon';
 import { INVENTORY_PARTICIPANT, InventoryGate } from '@app/inventory';
+import { CatalogueCache } from '@app/product';
 import { branchIdOf, BranchSpec, TccConflictError, TccCoordinator } from '@app/tcc';
 import { ORDER_PARTICIPANT } from '../../branches/order.participant';
 import type { OrderDto } from '../../dto/order.dto';
 import { toOrderDto } from '../../order.mapper';
 import { countOrderOutcome } from '../../order.metrics';
-import { OrderRepository } from '../../repositories/order.repository';
 import type { NewOrder, OrderBranchPayload, OrderView } from '../../order.types';
-import { isSameRequest, PricedCart, priceCart } from './checkout-pricing';
+import { OrderRepository } from '../../repositories/order.repository';
+import { isSameRequest, priceCart, PricedCart } from './checkout-pricing';
 import type { PlaceOrderCommand } from './place-order.command';
 
 /**
@@ -66,7 +66,10 @@ export class PlaceOrderUseCase {
     let tried = false;
     try {
       const discountCents = couponCode
-        ? Math.min(cart.totalCents, (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents)
+        ? Math.min(
+            cart.totalCents,
+            (await this.coupons.quote(cmd.userId, couponCode, cart.totalCents, now)).discountCents,
+          )
         : 0;
       const order: NewOrder = {
         orderId: newId(),
@@ -83,17 +86,33 @@ export class PlaceOrderUseCase {
         items: cart.lines,
       };
       const branches: BranchSpec[] = [];
-      if (couponCode) branches.push({ participant: COUPON_PARTICIPANT, payload: { kind: 'use', userId: cmd.userId, code: couponCode } });
+      if (couponCode)
+        branches.push({
+          participant: COUPON_PARTICIPANT,
+          payload: { kind: 'use', userId: cmd.userId, code: couponCode },
+        });
       branches.push({ participant: ORDER_PARTICIPANT, payload: { kind: 'place', order } satisfies OrderBranchPayload });
-      branches.push({ participant: INVENTORY_PARTICIPANT, payload: { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) } });
+      branches.push({
+        participant: INVENTORY_PARTICIPANT,
+        payload: { kind: 'freeze', warehouse, userId: cmd.userId, lines: stockLines(cart) },
+      });
       tried = true;
-      await this.coordinator.beginWithBranches({ name: 'checkout', txId, deadlineAt, batchKey: stockBatchKey(warehouse, cart.lines) }, branches);
+      await this.coordinator.beginWithBranches(
+        { name: 'checkout', txId, deadlineAt, batchKey: stockBatchKey(warehouse, cart.lines) },
+        branches,
+      );
       return { order: viewOf(order), replayed: false };
     } catch (err) {
       // Refused before the tries (the coupon quote): the Redis hold is ours to give back. A
       // refused try gave it back already (the inventory branch's afterCancel).
       if (!tried) {
-        await this.gate.releaseFreeze(branchIdOf(txId, INVENTORY_PARTICIPANT), warehouse, cart.lines.map((l) => l.sku)).catch(() => undefined);
+        await this.gate
+          .releaseFreeze(
+            branchIdOf(txId, INVENTORY_PARTICIPANT),
+            warehouse,
+            cart.lines.map((l) => l.sku),
+          )
+          .catch(() => undefined);
       }
       return { order: await this.existingOrderOr(cmd, warehouse, cart, err), replayed: true };
     }
@@ -106,16 +125,30 @@ export class PlaceOrderUseCase {
     const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey);
     if (!existing) return null;
     // Skus and warehouse compare without case, as MySQL does; the order keeps the catalogue's spelling.
-    const lower = (o: { items: Array<{ sku: string; qty: number }>; couponCode: string | null; warehouse: string }) => ({
+    const lower = (o: {
+      items: Array<{ sku: string; qty: number }>;
+      couponCode: string | null;
+      warehouse: string;
+    }) => ({
       items: o.items.map((i) => ({ sku: i.sku.toLowerCase(), qty: i.qty })),
       couponCode: o.couponCode,
       warehouse: o.warehouse.toLowerCase(),
     });
-    const asked = { items: cmd.items, couponCode: cmd.couponCode ?? null, warehouse: cmd.warehouse ?? this.config.inventory.defaultWarehouse };
+    const asked = {
+      items: cmd.items,
+      couponCode: cmd.couponCode ?? null,
+      warehouse: cmd.warehouse ?? this.config.inventory.defaultWarehouse,
+    };
     if (!isSameRequest(lower(existing), lower(asked))) {
-      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+      throw new DomainError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'Idempotency-Key was already used with a different request',
+      );
     }
-    this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
+    this.logger.log(
+      { orderId: existing.orderId, userId: cmd.userId },
+      'repeated checkout answered with the existing order',
+    );
     return existing;
   }
 
@@ -124,18 +157,33 @@ export class PlaceOrderUseCase {
    * repeat whose Redis record was lost (the durable guard is the order's unique key), and the
    * existing order is the answer. Our own holds may be what refused it (coupon, user limit).
    */
-  private async existingOrderOr(cmd: PlaceOrderCommand, warehouse: string, cart: PricedCart, err: unknown): Promise<OrderView> {
+  private async existingOrderOr(
+    cmd: PlaceOrderCommand,
+    warehouse: string,
+    cart: PricedCart,
+    err: unknown,
+  ): Promise<OrderView> {
     const existing = await this.orders.findByIdempotencyKey(cmd.userId, cmd.idempotencyKey).catch(() => null);
     if (!existing && err instanceof TccConflictError) {
       // The checkout tx ended (deadline) before its last branch: no order was placed.
-      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, 'The checkout ran out of time; no order was placed', err.details);
+      throw new DomainError(
+        ErrorCode.ORDER_STATE_CONFLICT,
+        'The checkout ran out of time; no order was placed',
+        err.details,
+      );
     }
     if (!existing) throw err;
     // Compared in the catalogue's spelling of skus and warehouse, as the order stored them.
     if (!isSameRequest(existing, { items: cart.lines, couponCode: cmd.couponCode ?? null, warehouse })) {
-      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
+      throw new DomainError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'Idempotency-Key was already used with a different request',
+      );
     }
-    this.logger.log({ orderId: existing.orderId, userId: cmd.userId }, 'repeated checkout answered with the existing order');
+    this.logger.log(
+      { orderId: existing.orderId, userId: cmd.userId },
+      'repeated checkout answered with the existing order',
+    );
     return existing;
   }
 }
@@ -145,7 +193,10 @@ export class PlaceOrderUseCase {
  * Lower-cased, as MySQL compares skus and warehouse codes.
  */
 export function stockBatchKey(warehouse: string, lines: ReadonlyArray<{ sku: string }>): string {
-  return `${warehouse.toLowerCase()}|${lines.map((l) => l.sku.toLowerCase()).sort().join(',')}`;
+  return `${warehouse.toLowerCase()}|${lines
+    .map((l) => l.sku.toLowerCase())
+    .sort()
+    .join(',')}`;
 }
 
 function stockLines(cart: PricedCart): Array<{ sku: string; qty: number }> {
