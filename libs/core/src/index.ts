@@ -29,6 +29,7 @@ export { registerRequestHooks, fastifyServerOptions } from './http/request-hooks
 export { PageQueryDto, pageOf, paged, limitOffset, type Page } from './http/pagination';
 export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
 export { bigintToNumber } from './database/bigint.transformer';
+export { Where, selectPage, type PageSelect } from './database/select-page';
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TccAdminService } from './admin/tcc-admin.service';
 import { TccAdminController } from './admin/tcc.admin.controller';
+import { BranchRegistration } from './coordinator/branch-registration';
 import { LocalPhases } from './coordinator/local-phases';
 import { TccCoordinator } from './coordinator/tcc.coordinator';
 import { TransactionDriver } from './coordinator/transaction-driver';
@@ -13,6 +14,7 @@ import { FenceCleanupJob } from './recovery/fence-cleanup.job';
 import { TccRecoveryJob } from './recovery/tcc-recovery.job';
 import { BranchRepository } from './repositories/branch.repository';
 import { TransactionPurgeRepository } from './repositories/transaction-purge.repository';
+import { TransactionQueries } from './repositories/transaction-queries';
 import { TransactionRepository } from './repositories/transaction.repository';
 import { TccNotices } from './tcc-notices';
 
@@ -26,6 +28,7 @@ import { TccNotices } from './tcc-notices';
   providers: [
     ParticipantRegistry,
     TransactionRepository,
+    TransactionQueries,
     BranchRepository,
     TransactionPurgeRepository,
     FenceRepository,
@@ -33,6 +36,7 @@ import { TccNotices } from './tcc-notices';
     TransactionDriver,
     GroupCommit,
     LocalPhases,
+    BranchRegistration,
     TccCoordinator,
     TccRecoveryJob,
     FenceCleanupJob,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, isDuplicateKeyError } from '@app/core';
+import { affectedRows, isDuplicateKeyError, selectPage, Where } from '@app/core';
 import { CouponEntity } from '../entities/coupon.entity';
 import { UserCouponState } from '../entities/user-coupon.entity';
 
@@ -82,18 +82,19 @@ export class CouponRepository {
     limit: number,
     offset: number,
   ): Promise<[UserCouponRow[], number]> {
-    const where = state ? 'uc.user_id = ? AND uc.state = ?' : 'uc.user_id = ?';
-    const params = state ? [userId, state] : [userId];
-    const rows: RawUserCoupon[] = await this.dataSource.query(
-      `SELECT ${USER_COUPON_COLUMNS} FROM user_coupon uc JOIN coupon c ON c.code = uc.code
-        WHERE ${where} ORDER BY uc.created_at DESC, uc.code ASC LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+    const [rows, total] = await selectPage<RawUserCoupon>(
+      this.dataSource,
+      {
+        columns: USER_COUPON_COLUMNS,
+        from: 'user_coupon uc JOIN coupon c ON c.code = uc.code',
+        countFrom: 'user_coupon uc',
+        where: new Where().equals('uc.user_id', userId).equals('uc.state', state),
+        orderBy: 'uc.created_at DESC, uc.code ASC',
+      },
+      limit,
+      offset,
     );
-    const [{ total }]: Array<{ total: string | number }> = await this.dataSource.query(
-      `SELECT COUNT(*) AS total FROM user_coupon uc WHERE ${where}`,
-      params,
-    );
-    return [rows.map(toRow), Number(total)];
+    return [rows.map(toRow), total];
   }
 
   /** The state of a user's coupon (null when not issued), read in the caller's transaction. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, newId } from '@app/core';
+import { affectedRows, newId, selectPage, Where } from '@app/core';
 import type { RowKey } from '../inventory.types';
 
 export type AlertState = 'OPEN' | 'RESOLVED';
@@ -70,31 +70,22 @@ export class AlertRepository {
     limit: number,
     offset: number,
   ): Promise<[AlertView[], number]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.state) {
-      where.push('state = ?');
-      params.push(filter.state);
-    }
-    if (filter.sku) {
-      where.push('sku = ?');
-      params.push(filter.sku);
-    }
-    if (filter.warehouse) {
-      where.push('warehouse = ?');
-      params.push(filter.warehouse);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawAlert[] = await this.dataSource.query(
-      `SELECT id, sku, warehouse, available, threshold, state, opened_at, resolved_at FROM stock_alert ${clause}
-        ORDER BY opened_at DESC, id DESC LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+    const where = new Where()
+      .equals('state', filter.state)
+      .equals('sku', filter.sku)
+      .equals('warehouse', filter.warehouse);
+    const [rows, total] = await selectPage<RawAlert>(
+      this.dataSource,
+      {
+        columns: 'id, sku, warehouse, available, threshold, state, opened_at, resolved_at',
+        from: 'stock_alert',
+        where,
+        orderBy: 'opened_at DESC, id DESC',
+      },
+      limit,
+      offset,
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
-      `SELECT COUNT(*) AS total FROM stock_alert ${clause}`,
-      params,
-    );
-    return [rows.map(toView), Number(total)];
+    return [rows.map(toView), total];
   }
 }
 

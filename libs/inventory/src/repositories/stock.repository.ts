@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
-import { affectedRows } from '@app/core';
+import { affectedRows, selectPage, Where } from '@app/core';
 import { writeOrRun, type LocalUnit } from '@app/tcc';
 import type { Movement, RowKey, StockRow } from '../inventory.types';
 
@@ -169,28 +169,22 @@ export class StockRepository {
     limit: number,
     offset: number,
   ): Promise<[StockRow[], number]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.sku) {
-      where.push('sku = ?');
-      params.push(filter.sku);
-    }
-    if (filter.warehouse) {
-      where.push('warehouse = ?');
-      params.push(filter.warehouse);
-    }
-    if (filter.lowOnly) where.push('on_hand - reserved < low_stock_threshold');
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawStock[] = await this.dataSource.query(
-      `SELECT sku, warehouse, on_hand, reserved, low_stock_threshold FROM stock ${clause}
-        ORDER BY sku, warehouse LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+    const where = new Where()
+      .equals('sku', filter.sku)
+      .equals('warehouse', filter.warehouse)
+      .holds(filter.lowOnly && 'on_hand - reserved < low_stock_threshold');
+    const [rows, total] = await selectPage<RawStock>(
+      this.dataSource,
+      {
+        columns: 'sku, warehouse, on_hand, reserved, low_stock_threshold',
+        from: 'stock',
+        where,
+        orderBy: 'sku, warehouse',
+      },
+      limit,
+      offset,
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
-      `SELECT COUNT(*) AS total FROM stock ${clause}`,
-      params,
-    );
-    return [rows.map(toRow), Number(total)];
+    return [rows.map(toRow), total];
   }
 
   /**
@@ -214,27 +208,19 @@ export class StockRepository {
     limit: number,
     offset: number,
   ): Promise<[MovementView[], number]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.sku) {
-      where.push('sku = ?');
-      params.push(filter.sku);
-    }
-    if (filter.warehouse) {
-      where.push('warehouse = ?');
-      params.push(filter.warehouse);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: RawMovement[] = await this.dataSource.query(
-      `SELECT id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at FROM stock_movement ${clause}
-        ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+    const where = new Where().equals('sku', filter.sku).equals('warehouse', filter.warehouse);
+    const [rows, total] = await selectPage<RawMovement>(
+      this.dataSource,
+      {
+        columns: 'id, sku, warehouse, reason, ref, delta_on_hand, delta_reserved, created_at',
+        from: 'stock_movement',
+        where,
+        orderBy: 'created_at DESC, id DESC',
+      },
+      limit,
+      offset,
     );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
-      `SELECT COUNT(*) AS total FROM stock_movement ${clause}`,
-      params,
-    );
-    return [rows.map(toMovementView), Number(total)];
+    return [rows.map(toMovementView), total];
   }
 }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, Page, pageOf } from '@app/core';
 import { TccCoordinator } from '../coordinator/tcc.coordinator';
 import { TccRecoveryJob } from '../recovery/tcc-recovery.job';
-import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
+import { TransactionQueries } from '../repositories/transaction-queries';
+import type { TxRow } from '../repositories/transaction.repository';
 import type { TxView } from '../tcc.types';
 import { TransactionDetailDto, TransactionDto, TransactionQueryDto } from './dto/transaction.dto';
 
@@ -10,7 +11,7 @@ import { TransactionDetailDto, TransactionDto, TransactionQueryDto } from './dto
 @Injectable()
 export class TccAdminService {
   constructor(
-    private readonly transactions: TransactionRepository,
+    private readonly transactions: TransactionQueries,
     private readonly coordinator: TccCoordinator,
     private readonly recovery: TccRecoveryJob,
   ) {}

@@ -19,6 +19,7 @@ import {
   type TxStatus,
   type TxView,
 } from '../tcc.types';
+import { BranchRegistration } from './branch-registration';
 import { leaseOwnerId } from './lease-owner';
 import { BranchPhaseFailed, LastTryRefused, LocalPhases, LostDecision, NotPlain } from './local-phases';
 import { TransactionDriver, type FailedBranch } from './transaction-driver';
@@ -54,6 +55,7 @@ export class TccCoordinator {
     private readonly driver: TransactionDriver,
     private readonly config: AppConfig,
     private readonly local: LocalPhases,
+    private readonly registration: BranchRegistration,
   ) {}
 
   /**
@@ -104,7 +106,7 @@ export class TccCoordinator {
     const handler = this.participants.require(participant);
     const branchId = branchIdOf(txId, participant, options.key);
     const payloadJson = JSON.stringify(payload ?? null);
-    const txName = await this.registerBranch(txId, branchId, participant, payloadJson);
+    const txName = await this.registration.register(txId, branchId, participant, payloadJson);
     const ctx: BranchContext = { txId, branchId, txName };
     try {
       const result = await this.runner.runTry(handler, ctx, payload);
@@ -239,37 +241,6 @@ export class TccCoordinator {
     return this.transactions.statusesOf([...new Set(txIds)]);
   }
 
-  private async registerBranch(
-    txId: string,
-    branchId: string,
-    participant: string,
-    payloadJson: string,
-  ): Promise<string> {
-    return inTransaction(this.dataSource, async (em) => {
-      const tx = await this.transactions.lockForBranch(em, txId);
-      if (!tx) throw DomainError.notFound(`Transaction ${txId}`, { txId });
-      if (tx.status !== 'TRYING' || !tx.open) {
-        throw new TccConflictError(
-          txId,
-          tx.status,
-          `Transaction ${txId} accepts no more branches (${tx.open ? tx.status : 'past its deadline'})`,
-        );
-      }
-      if (!(await this.branches.insertBranch(em, { branchId, txId, participant, payloadJson }))) {
-        const existing = await this.branches.findBranch(branchId, em);
-        // canonical form: MySQL's JSON type may reorder keys, MariaDB's keeps the text
-        if (existing && canonicalJson(existing.payload) !== canonicalJson(JSON.parse(payloadJson))) {
-          throw new TccConflictError(txId, tx.status, `Branch ${branchId} was registered with a different payload`, {
-            branchId,
-          });
-        }
-        // a retry of a refused try: its outcome is unknown again until it returns
-        if (existing?.status === 'TRY_FAILED') await this.branches.reopenFailedBranch(em, branchId);
-      }
-      return tx.name;
-    });
-  }
-
   /**
    * The decision is made and durable; confirming/cancelling the branches now is best effort.
    * If that blows up (e.g. the database went away), the recovery job finishes it once our lease ends.
@@ -309,15 +280,4 @@ function deadlineOf(options: BeginOptions): { at: Date } | { inMs: number } {
   return options.deadlineAt
     ? { at: options.deadlineAt }
     : { inMs: Math.max(0, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)) };
-}
-
-/** JSON with object keys sorted, so equal payloads compare equal whatever the storage did to key order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
 }

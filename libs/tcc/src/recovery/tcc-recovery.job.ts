@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, JobRounds, PeriodicJob } from '@app/core';
 import { leaseOwnerId } from '../coordinator/lease-owner';
 import { TransactionDriver } from '../coordinator/transaction-driver';
+import { TransactionQueries } from '../repositories/transaction-queries';
 import { TransactionRepository, TxRow } from '../repositories/transaction.repository';
 import { tccMetrics } from '../tcc.metrics';
 
@@ -19,6 +20,7 @@ export class TccRecoveryJob extends PeriodicJob<number> {
 
   constructor(
     private readonly transactions: TransactionRepository,
+    private readonly queries: TransactionQueries,
     private readonly driver: TransactionDriver,
     rounds: JobRounds,
     private readonly config: AppConfig,
@@ -101,7 +103,7 @@ export class TccRecoveryJob extends PeriodicJob<number> {
   }
 
   private async updateGauges(): Promise<void> {
-    const stats = await this.transactions.pendingStats();
+    const stats = await this.queries.pendingStats();
     tccMetrics.oldestPendingAge.set(stats.oldestAgeSec);
     tccMetrics.flaggedPending.set(stats.flagged);
   }

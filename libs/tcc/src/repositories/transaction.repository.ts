@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, limitOffset, PageQueryDto } from '@app/core';
+import { affectedRows } from '@app/core';
 import type { LocalUnit } from '../local/local-unit';
 import type { CancelReason } from '../participant';
 import type { TxStatus } from '../tcc.types';
@@ -262,44 +262,6 @@ export class TransactionRepository {
       for (const r of rows) out.set(r.txId, r.status);
     }
     return out;
-  }
-
-  async findPage(
-    filter: { status?: TxStatus; name?: string; flagged?: boolean },
-    query: PageQueryDto,
-  ): Promise<[TxRow[], number]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.status) {
-      where.push('status = ?');
-      args.push(filter.status);
-    }
-    if (filter.name) {
-      where.push('name = ?');
-      args.push(filter.name);
-    }
-    if (filter.flagged !== undefined) where.push(filter.flagged ? 'flagged_at IS NOT NULL' : 'flagged_at IS NULL');
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const { limit, offset } = limitOffset(query);
-    const rows: TxRow[] = await this.dataSource.query(
-      `SELECT ${TX_COLUMNS} FROM tcc_transaction ${whereSql} ORDER BY created_at DESC, tx_id DESC LIMIT ? OFFSET ?`,
-      [...args, limit, offset],
-    );
-    const [{ total }]: Array<{ total: number | string }> = await this.dataSource.query(
-      `SELECT COUNT(*) AS total FROM tcc_transaction ${whereSql}`,
-      args,
-    );
-    return [rows.map(toTx), Number(total)];
-  }
-
-  /** Age of the oldest non-terminal tx (0 if none) and how many are flagged, for the gauges. */
-  async pendingStats(): Promise<{ oldestAgeSec: number; flagged: number }> {
-    const [row]: Array<{ oldestAgeSec: number | string; flagged: number | string }> = await this.dataSource.query(
-      `SELECT COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), ${NOW}), 0) / 1000000 AS oldestAgeSec,
-              COALESCE(SUM(flagged_at IS NOT NULL), 0) AS flagged
-       FROM tcc_transaction WHERE status IN ('TRYING', 'CONFIRMING', 'CANCELLING')`,
-    );
-    return { oldestAgeSec: Number(row.oldestAgeSec), flagged: Number(row.flagged) };
   }
 
   private async leasedBy(owner: string): Promise<TxRow[]> {

@@ -139,17 +139,7 @@ export class PlaceOrderUseCase {
       couponCode: cmd.couponCode ?? null,
       warehouse: cmd.warehouse ?? this.config.inventory.defaultWarehouse,
     };
-    if (!isSameRequest(lower(existing), lower(asked))) {
-      throw new DomainError(
-        ErrorCode.IDEMPOTENCY_KEY_REUSED,
-        'Idempotency-Key was already used with a different request',
-      );
-    }
-    this.logger.log(
-      { orderId: existing.orderId, userId: cmd.userId },
-      'repeated checkout answered with the existing order',
-    );
-    return existing;
+    return this.replayOf(existing, cmd.userId, isSameRequest(lower(existing), lower(asked)));
   }
 
   /**
@@ -174,16 +164,19 @@ export class PlaceOrderUseCase {
     }
     if (!existing) throw err;
     // Compared in the catalogue's spelling of skus and warehouse, as the order stored them.
-    if (!isSameRequest(existing, { items: cart.lines, couponCode: cmd.couponCode ?? null, warehouse })) {
+    const asked = { items: cart.lines, couponCode: cmd.couponCode ?? null, warehouse };
+    return this.replayOf(existing, cmd.userId, isSameRequest(existing, asked));
+  }
+
+  /** A repeated checkout is answered with the order its key placed, if it asks the same. */
+  private replayOf(existing: OrderView, userId: string, sameRequest: boolean): OrderView {
+    if (!sameRequest) {
       throw new DomainError(
         ErrorCode.IDEMPOTENCY_KEY_REUSED,
         'Idempotency-Key was already used with a different request',
       );
     }
-    this.logger.log(
-      { orderId: existing.orderId, userId: cmd.userId },
-      'repeated checkout answered with the existing order',
-    );
+    this.logger.log({ orderId: existing.orderId, userId }, 'repeated checkout answered with the existing order');
     return existing;
   }
 }
