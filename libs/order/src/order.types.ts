@@ -6,8 +6,8 @@ export interface OrderLine {
   unitPriceCents: number;
 }
 
-/** Everything the `order` participant needs to insert an order (carried in its branch payload). */
-export interface NewOrder {
+/** What an order carries from the moment it is placed. */
+interface OrderFields {
   orderId: string;
   userId: string;
   warehouse: string;
@@ -17,30 +17,24 @@ export interface NewOrder {
   payableCents: number;
   txId: string;
   idempotencyKey: string;
+  items: OrderLine[];
+}
+
+/** Everything the `order` participant needs to insert an order (carried in its branch payload). */
+export interface NewOrder extends OrderFields {
   /** ISO time: the checkout transaction's deadline. */
   expiresAt: string;
   /** ISO time the order was placed. */
   createdAt: string;
-  items: OrderLine[];
 }
 
 /** An order as the module reads it back. */
-export interface OrderView {
-  orderId: string;
-  userId: string;
+export interface OrderView extends OrderFields {
   status: OrderStatus;
-  warehouse: string;
-  couponCode: string | null;
-  totalCents: number;
-  discountCents: number;
-  payableCents: number;
-  txId: string;
   refundTxId: string | null;
-  idempotencyKey: string;
   expiresAt: Date;
   createdAt: Date;
   updatedAt: Date;
-  items: OrderLine[];
 }
 
 /** Payloads of the branches of participant `order`: a checkout places the order, a refund refunds it. */

@@ -1,22 +1,11 @@
-import type { CancelReason } from '../participant';
-import type { BranchView, TxStatus } from '../tcc.types';
+import type { BranchView, TxView } from '../tcc.types';
 
 /** Rows of `tcc_transaction` and `tcc_branch` as both repositories read them, and the SQL they share. */
 
-export interface TxRow {
-  txId: string;
-  name: string;
-  status: TxStatus;
-  deadlineAt: Date;
-  nextRetryAt: Date | null;
-  retryCount: number;
+/** A `tcc_transaction` row: what a TxView shows, and the recovery lease. */
+export interface TxRow extends Omit<TxView, 'branches'> {
   leaseOwner: string | null;
   leaseUntil: Date | null;
-  lastError: string | null;
-  cancelReason: CancelReason | null;
-  flaggedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 export interface BranchRow extends BranchView {
