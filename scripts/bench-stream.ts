@@ -22,7 +22,7 @@ import { join } from 'path';
 import { Worker } from 'worker_threads';
 import { runLoad } from './load';
 import { dropDatabase } from './scratch-db';
-import { startBuiltServer } from './server-process';
+import { PROJECT_ROOT, startBuiltServer } from './server-process';
 import { sleep } from './sleep';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -64,7 +64,12 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
 
 /** The built server on a database and Redis prefix of this run; BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof`) looks inside it. */
 async function startServer(kind: string): Promise<ChildProcess> {
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [
+    '--expose-gc',
+    '--require',
+    join(PROJECT_ROOT, 'scripts/gc-on-signal.cjs'),
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const server = await startBuiltServer(
     {
       DB_NAME: databaseOf(kind),
@@ -80,7 +85,10 @@ async function startServer(kind: string): Promise<ChildProcess> {
 
 const databaseOf = (kind: string) => `bench_stream_${RUN}_${kind}`;
 
-function rssKb(pid: number): number {
+/** The server's RSS after a full collection (scripts/gc-on-signal.cjs), in KB. */
+async function rssKb(pid: number): Promise<number> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1000);
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
@@ -116,7 +124,7 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
   await call('POST', '/v1/admin/products', { sku, name: sku, category: 'bench', priceCents: 100 });
   await call('POST', '/v1/admin/stock/inbound', { sku, warehouse: 'main', qty: UNITS });
   await sleep(1500);
-  const before = rssKb(server.pid!);
+  const before = await rssKb(server.pid!);
   const workers = Array.from({ length: CLIENT_WORKERS }, (_, w) => {
     const share = Math.floor(clients / CLIENT_WORKERS) + (w < clients % CLIENT_WORKERS ? 1 : 0);
     return new Worker(join(__dirname, 'bench-stream-clients.js'), {
@@ -127,7 +135,7 @@ async function measure(kind: 'sse' | 'ws', clients: number, server: ChildProcess
   await Promise.all(workers.map((w) => ask(w, 'ready')));
   const connectSec = (Date.now() - opened) / 1000;
   await sleep(3000);
-  const after = rssKb(server.pid!);
+  const after = await rssKb(server.pid!);
   await Promise.all(workers.map((w) => ask(w, 'reset')));
 
   const sale = await runLoad({
