@@ -10,3 +10,9 @@ export function branchIdOf(txId: string, participant: ParticipantName, key?: str
   if (key !== undefined && !PART_PATTERN.test(key)) throw new Error(`Invalid branch key '${key}'`);
   return key === undefined ? `${txId}:${participant}` : `${txId}:${participant}:${key}`;
 }
+
+/** The tx a branch id (see branchIdOf) belongs to: tx ids never contain ':'. */
+export function txIdOfBranch(branchId: string): string {
+  const end = branchId.indexOf(':');
+  return end === -1 ? branchId : branchId.slice(0, end);
+}

@@ -32,7 +32,7 @@ export {
   type BeginOptions,
   type TryBranchOptions,
 } from './tcc.types';
-export { branchIdOf } from './branch-id';
+export { branchIdOf, txIdOfBranch } from './branch-id';
 export type { CommitOptions } from './coordinator/tcc.coordinator';
 export {
   type LocalUnit,

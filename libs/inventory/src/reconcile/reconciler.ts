@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { newId, sleep, stopIfAborted } from '@app/core';
-import { isRollbackDecided, TccCoordinator } from '@app/tcc';
+import { isRollbackDecided, TccCoordinator, txIdOfBranch } from '@app/tcc';
 import { StockChangeFeed } from '../alerts/stock-change-feed';
 import { ApplyResult, MysqlFreezeState, RedisStock } from '../gate/redis-stock';
 import { RedisRowBuilder } from '../gate/row-builder';
@@ -208,13 +208,12 @@ export class Reconciler implements RedisRowBuilder {
     );
     const absent = settled.filter((e) => !states.has(lineFreezeId(e.freezeId, key.sku).toLowerCase()));
     if (absent.length === 0) return new Set();
-    const txIdOf = (freezeId: string) => freezeId.split(':')[0];
-    const statuses = await this.coordinator.statusesOf(absent.map((e) => txIdOf(e.freezeId)));
+    const statuses = await this.coordinator.statusesOf(absent.map((e) => txIdOfBranch(e.freezeId)));
     const orphanBefore = Date.now() - ORPHAN_AFTER_MS;
     return new Set(
       absent
         .filter((e) => {
-          const status = statuses.get(txIdOf(e.freezeId));
+          const status = statuses.get(txIdOfBranch(e.freezeId));
           return isRollbackDecided(status) || (!status && e.reservedAtMs < orphanBefore);
         })
         .map((e) => e.freezeId),
