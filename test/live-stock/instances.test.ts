@@ -22,7 +22,7 @@ describe('live stock across instances', () => {
       REDIS_PING_INTERVAL_MS: '100',
     };
     a = await startBuiltServer(env);
-    b = await startBuiltServer({ ...env, LIVE_MAX_CONNECTIONS: '4' });
+    b = await startBuiltServer({ ...env, LIVE_MAX_CONNECTIONS: '4', RETRY_AFTER_SEC: '3' });
     const call = api(a.baseUrl);
     expect(
       (
@@ -86,12 +86,16 @@ describe('live stock across instances', () => {
     clients.push(await SseClient.open(`${b.baseUrl}/v1/stock/stream?skus=TWIN`), await WsClient.open(b.baseUrl));
     const refused = await SseClient.open(`${b.baseUrl}/v1/stock/stream?skus=TWIN`);
     expect(refused.status).toBe(503);
-    expect(refused.res!.headers['retry-after']).toBe('1');
+    expect(refused.res!.headers['retry-after']).toBe('3');
     expect(JSON.parse(refused.body)).toEqual(
-      expect.objectContaining({ statusCode: 503, error: 'SERVICE_UNAVAILABLE' }),
+      expect.objectContaining({ statusCode: 503, error: 'SERVICE_UNAVAILABLE', details: { retryAfterSec: 3 } }),
     );
     const upgrade = await refusedUpgrade(b.baseUrl, { authorization: `Bearer ${STOREFRONT_KEY}` });
-    expect(upgrade).toEqual({ status: 503, body: expect.objectContaining({ error: 'SERVICE_UNAVAILABLE' }) });
+    expect(upgrade).toEqual({
+      status: 503,
+      body: expect.objectContaining({ error: 'SERVICE_UNAVAILABLE' }),
+      retryAfter: '3',
+    });
   });
 
   it('with Redis down each instance streams its own changes, says so, and catches up when Redis is back', async () => {

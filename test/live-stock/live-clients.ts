@@ -142,14 +142,17 @@ export function refusedUpgrade(
   base: string,
   headers: Record<string, string>,
   query = '',
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: any; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${base.replace('http', 'ws')}/v1/stock/ws${query}`, { headers });
     socket.once('open', () => reject(new Error('upgrade accepted')));
     socket.once('unexpected-response', (_req, res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => {
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), ...(retryAfter ? { retryAfter } : {}) });
+      });
     });
     socket.once('error', () => undefined);
   });

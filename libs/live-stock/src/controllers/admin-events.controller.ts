@@ -50,7 +50,7 @@ export class AdminEventsController {
     try {
       this.connections.admit();
     } catch (err) {
-      void reply.header('retry-after', '1');
+      void reply.header('retry-after', String(this.config.http.retryAfterSec));
       throw err;
     }
     reply.hijack();

@@ -52,7 +52,7 @@ export class StockStreamController {
     try {
       this.connections.admit();
     } catch (err) {
-      void reply.header('retry-after', '1');
+      void reply.header('retry-after', String(this.config.http.retryAfterSec));
       throw err;
     }
   }

@@ -26,10 +26,14 @@ export class LiveConnections implements BeforeApplicationShutdown {
 
   /** Room for one more? Throws 503 SERVICE_UNAVAILABLE (with a retry hint) when not. */
   admit(): void {
-    if (this.closing) throw unavailable('This instance is shutting down; connect to another one');
+    if (this.closing)
+      throw unavailable('This instance is shutting down; connect to another one', this.config.http.retryAfterSec);
     if (this.open.size >= this.config.live.maxConnections) {
       liveDrops.inc({ reason: 'over_cap' });
-      throw unavailable(`This instance holds its maximum of ${this.config.live.maxConnections} live connections`);
+      throw unavailable(
+        `This instance holds its maximum of ${this.config.live.maxConnections} live connections`,
+        this.config.http.retryAfterSec,
+      );
     }
   }
 
@@ -60,6 +64,6 @@ export class LiveConnections implements BeforeApplicationShutdown {
   }
 }
 
-function unavailable(message: string): DomainError {
-  return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfterSec: 1 });
+function unavailable(message: string, retryAfterSec: number): DomainError {
+  return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfterSec });
 }

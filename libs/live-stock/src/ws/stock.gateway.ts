@@ -69,7 +69,7 @@ export class StockGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCo
     } catch (err) {
       const body = toErrorBody(err);
       const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
-      if (body.statusCode === 503) headers['Retry-After'] = '1';
+      if (body.statusCode === 503) headers['Retry-After'] = String(this.config.http.retryAfterSec);
       done(false, body.statusCode, JSON.stringify(body), headers);
     }
   }
