@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import { sleep } from '@app/core';
+import { pollUntil, sleep } from '@app/core';
 import { INVENTORY_PARTICIPANT, Reconciler } from '@app/inventory';
 import { branchIdOf } from '@app/tcc';
 import { startTestApp, TestApp } from '../helpers/test-app';
@@ -61,9 +61,11 @@ describe('reconciliation under load', () => {
       );
 
     const first = wave(0, 600);
-    await sleep(20);
-    // The row's Redis state disappears while reservations are in flight (as after a flush).
-    const keys = await t.redis.keys(`${t.testEnv.redisPrefix}inv:{rec-1:main}*`);
+    // The row's Redis state disappears while reservations are in flight (as after a flush): as
+    // soon as Redis holds some (the row and its reservation index), whatever the machine's speed.
+    const rowKeys = () => t.redis.keys(`${t.testEnv.redisPrefix}inv:{rec-1:main}*`);
+    await pollUntil(async () => (await rowKeys()).length >= 2, { timeoutMs: 10_000, intervalMs: 2 });
+    const keys = await rowKeys();
     expect(keys.length).toBeGreaterThanOrEqual(2);
     await t.redis.del(...keys.map((k) => k.slice(t.testEnv.redisPrefix.length)));
     const second = wave(600, 1400);
