@@ -125,6 +125,23 @@ describe('checkout hot path', () => {
       expect((await counted()) - before).toBe(20);
     });
 
+    it('tells replays from refusals when they arrive together (one Redis probe answers many keys)', async () => {
+      const placed: Array<{ user: string; key: string; orderId: string }> = await t.db.query(
+        `SELECT user_id AS user, idempotency_key AS \`key\`, order_id AS orderId FROM orders`,
+      );
+      expect(placed.length).toBe(3);
+      const requests = [
+        ...placed.map((o) => ({ ...o, retry: true })),
+        ...Array.from({ length: 60 }, (_, i) => ({ user: `mix${i}`, key: `mix-${i}`, orderId: '', retry: false })),
+      ].sort(() => Math.random() - 0.5);
+      const answers = await Promise.all(
+        requests.map((r) => shop.place(r.user, [{ sku: 'HOT', qty: 1 }], { key: r.key })),
+      );
+      const seen = answers.map((a, i) => [requests[i].retry, a.status, a.body.orderId ?? a.body.error]);
+      const expected = requests.map((r) => (r.retry ? [true, 201, r.orderId] : [false, 409, 'INSUFFICIENT_STOCK']));
+      expect(seen).toEqual(expected);
+    });
+
     it('leaves auth failures to Nest: 401 and 403 in the contract shape', async () => {
       const body = { items: [{ sku: 'HOT', qty: 1 }] };
       const noKey = await t.request('POST', '/v1/orders', {

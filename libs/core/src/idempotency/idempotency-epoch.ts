@@ -22,6 +22,8 @@ const COMPLETE = 'complete';
 
 /** Read with a request's own record, in the same round trip: a flush is seen at once. */
 export const EPOCH_MARKER = MARKER;
+/** The marker's value while Redis knows every used key. */
+export const EPOCH_COMPLETE = COMPLETE;
 export const isCompleteMarker = (value: string | null): boolean => value === COMPLETE;
 const REBUILD_LEASE_MS = 30_000;
 /** The value a rebuild writes for a used key: "used, the answer is in MySQL". */

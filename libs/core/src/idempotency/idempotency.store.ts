@@ -9,6 +9,7 @@ import { newId } from '../ids/new-id';
 import { InjectRedis, RedisStatus } from '../redis/redis.module';
 import type { IdempotencyClaim } from './idempotency-claim';
 import { EPOCH_MARKER, IdempotencyEpoch, idempotencyRedisKey, isCompleteMarker } from './idempotency-epoch';
+import { UnusedKeyBatch } from './unused-key-batch';
 
 export interface StoredResponse {
   statusCode: number;
@@ -49,6 +50,7 @@ const IN_FLIGHT_MS = 60_000;
 @Injectable()
 export class IdempotencyStore {
   private readonly logger = new Logger(IdempotencyStore.name);
+  private readonly unusedKeys: UnusedKeyBatch;
 
   constructor(
     @InjectRedis() private readonly redis: Redis,
@@ -56,7 +58,9 @@ export class IdempotencyStore {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly epoch: IdempotencyEpoch,
-  ) {}
+  ) {
+    this.unusedKeys = new UnusedKeyBatch(redis);
+  }
 
   private redisKey(scope: string, key: string): string {
     return idempotencyRedisKey(scope, key);
@@ -130,17 +134,9 @@ export class IdempotencyStore {
    * in flight) and vouches that it knows every used key (IdempotencyEpoch). Any doubt (Redis
    * down or failing, records being rebuilt) is false, so the caller takes the full path.
    */
-  async isUnused(scope: string, key: string): Promise<boolean> {
-    if (!this.redisStatus.isUp || !this.epoch.recordsComplete) return false;
-    try {
-      const [exists, epoch] = await Promise.all([
-        this.redis.exists(this.redisKey(scope, key)),
-        this.redis.get(EPOCH_MARKER),
-      ]);
-      return exists === 0 && isCompleteMarker(epoch);
-    } catch {
-      return false;
-    }
+  isUnused(scope: string, key: string): Promise<boolean> {
+    if (!this.redisStatus.isUp || !this.epoch.recordsComplete) return Promise.resolve(false);
+    return this.unusedKeys.isUnused(this.redisKey(scope, key));
   }
 
   private compare(entry: Entry, hash: string): BeginOutcome {
