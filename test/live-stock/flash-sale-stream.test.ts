@@ -81,6 +81,14 @@ describe('live stock streams (SSE and WebSocket)', () => {
     ).toBe(200);
     await until('the inbound everywhere', () => all.every((c) => c.last?.available === 5));
     expect(all.every((c) => c.last?.soldOut === false)).toBe(true);
+
+    // Every stock event written is counted (these clients saw no other events).
+    const metrics: string = (await call('GET', '/metrics')).body;
+    const sent = (kind: string) =>
+      Number(metrics.match(new RegExp(`^live_stock_events_sent_total\\{kind="${kind}"\\} (\\d+)$`, 'm'))?.[1]);
+    const received = (clients: Array<SseClient | WsClient>) => clients.reduce((n, c) => n + c.stock.length, 0);
+    expect(sent('sse')).toBeGreaterThanOrEqual(received(sse));
+    expect(sent('ws')).toBeGreaterThanOrEqual(received(ws));
   });
 
   it('a client reconnecting with Last-Event-ID gets the current state at once', async () => {

@@ -6,11 +6,28 @@ export const liveConnections = gauge({
   labelNames: ['kind'] as const,
 });
 
+type LiveKind = 'sse' | 'ws' | 'admin';
+
+/** Events written since the last scrape: a push writes to thousands of clients, and a labelled inc per write showed in its profile. */
+const unsentCounts: Record<LiveKind, number> = { sse: 0, ws: 0, admin: 0 };
+
 export const liveEventsSent = counter({
   name: 'live_stock_events_sent_total',
   help: 'Events written to live connections, by kind (sse, ws, admin)',
   labelNames: ['kind'] as const,
+  collect() {
+    for (const kind of Object.keys(unsentCounts) as LiveKind[]) {
+      if (unsentCounts[kind] === 0) continue;
+      this.inc({ kind }, unsentCounts[kind]);
+      unsentCounts[kind] = 0;
+    }
+  },
 });
+
+/** One event written to a live connection (added to `live_stock_events_sent_total` when it is read). */
+export function countEventSent(kind: LiveKind): void {
+  unsentCounts[kind]++;
+}
 
 export const liveDrops = counter({
   name: 'live_stock_drops_total',

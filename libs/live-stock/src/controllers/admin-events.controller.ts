@@ -4,11 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { AppConfig, DomainError, RequireScope } from '@app/core';
 import { AdminEvents, AdminSink } from '../hub/admin-events';
 import { LiveConnection, LiveConnections } from '../hub/live-connections';
-import { liveEventsSent } from '../live-stock.metrics';
+import { countEventSent } from '../live-stock.metrics';
 import { SSE_RECONNECT_FRAME } from '../sse/sse-stock-connection';
 import { SseWriter } from '../sse/sse-writer';
-
-const sent = liveEventsSent.labels('admin');
 
 class AdminConnection implements AdminSink, LiveConnection {
   readonly kind = 'admin' as const;
@@ -17,7 +15,8 @@ class AdminConnection implements AdminSink, LiveConnection {
   constructor(readonly writer: SseWriter) {}
 
   send(kind: string, data: Record<string, unknown>): void {
-    if (this.writer.write(`id: ${this.nextId++}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`)) sent.inc();
+    if (this.writer.write(`id: ${this.nextId++}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`))
+      countEventSent('admin');
   }
 
   closeForShutdown(): void {

@@ -44,18 +44,20 @@ export function stockData(state: StockState): {
 
 /** `id:` line, `event: stock`, `data: {sku, warehouse, available, soldOut, changedAt}`. */
 export function sseFrame(state: StockState): Buffer {
-  const cached = frames.get(state) ?? {};
-  cached.sse ??= Buffer.from(`id: ${state.id}\nevent: stock\ndata: ${JSON.stringify(stockData(state))}\n\n`);
-  frames.set(state, cached);
-  return cached.sse;
+  const cached = framesOf(state);
+  return (cached.sse ??= Buffer.from(`id: ${state.id}\nevent: stock\ndata: ${JSON.stringify(stockData(state))}\n\n`));
 }
 
 /** `{type: 'stock', id, sku, warehouse, available, soldOut, changedAt}`. */
 export function wsFrame(state: StockState): Buffer {
-  const cached = frames.get(state) ?? {};
-  cached.ws ??= Buffer.from(JSON.stringify({ type: 'stock', id: state.id, ...stockData(state) }));
-  frames.set(state, cached);
-  return cached.ws;
+  const cached = framesOf(state);
+  return (cached.ws ??= Buffer.from(JSON.stringify({ type: 'stock', id: state.id, ...stockData(state) })));
+}
+
+function framesOf(state: StockState): { sse?: Buffer; ws?: Buffer } {
+  let cached = frames.get(state);
+  if (!cached) frames.set(state, (cached = {}));
+  return cached;
 }
 
 export function rowId(sku: string, warehouse: string): string {

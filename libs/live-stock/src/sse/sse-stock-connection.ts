@@ -1,10 +1,8 @@
 import type { ServerResponse } from 'http';
 import { LiveConnection } from '../hub/live-connections';
 import { LiveNotice, sseFrame, StockState, StockSubscriber } from '../hub/stock-state';
-import { liveEventsSent } from '../live-stock.metrics';
+import { countEventSent } from '../live-stock.metrics';
 import { SseWriter } from './sse-writer';
-
-const sent = liveEventsSent.labels('sse');
 
 /** Tells the client to come back through another instance (EventSource reconnects after `retry`). */
 export const SSE_RECONNECT_FRAME = 'retry: 1000\nevent: reconnect\ndata: {"reason":"shutdown"}\n\n';
@@ -19,11 +17,11 @@ export class SseStockConnection implements StockSubscriber, LiveConnection {
   }
 
   deliver(state: StockState): void {
-    if (this.writer.write(sseFrame(state))) sent.inc();
+    if (this.writer.write(sseFrame(state))) countEventSent('sse');
   }
 
   notice(notice: LiveNotice): void {
-    if (this.writer.write(`event: notice\ndata: ${JSON.stringify(notice)}\n\n`)) sent.inc();
+    if (this.writer.write(`event: notice\ndata: ${JSON.stringify(notice)}\n\n`)) countEventSent('sse');
   }
 
   closeForShutdown(): void {

@@ -1,9 +1,8 @@
 import type { WebSocket } from 'ws';
 import { LiveConnection } from '../hub/live-connections';
 import { LiveNotice, StockState, StockSubscriber, wsFrame } from '../hub/stock-state';
-import { liveDrops, liveEventsSent } from '../live-stock.metrics';
+import { countEventSent, liveDrops } from '../live-stock.metrics';
 
-const sent = liveEventsSent.labels('ws');
 /** Close code "service restart": the client should reconnect (elsewhere). */
 const CLOSE_RESTART = 1012;
 /** Close code "policy violation", used for a consumer too slow to keep up. */
@@ -21,11 +20,11 @@ export class WsStockConnection implements StockSubscriber, LiveConnection {
   ) {}
 
   deliver(state: StockState): void {
-    if (this.send(wsFrame(state))) sent.inc();
+    if (this.send(wsFrame(state))) countEventSent('ws');
   }
 
   notice(notice: LiveNotice): void {
-    if (this.send(JSON.stringify({ type: 'notice', notice: notice.type, reason: notice.reason }))) sent.inc();
+    if (this.send(JSON.stringify({ type: 'notice', notice: notice.type, reason: notice.reason }))) countEventSent('ws');
   }
 
   reply(message: Record<string, unknown>): void {
