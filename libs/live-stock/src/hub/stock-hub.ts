@@ -124,8 +124,8 @@ export class StockHub implements OnApplicationShutdown {
 
   private schedule(row: Row): void {
     if (row.reading || row.timer || this.closed) return;
-    // A push to thousands of clients can take longer than the rate's gap: waiting at least as
-    // long again keeps the fan-out under half the event loop, so checkouts and reads go on.
+    // A push to thousands of clients can take longer than the rate's gap: the next read then
+    // waits as long as the last push took, so pushes of one row never run back to back.
     const gap = Math.max(this.minGapMs, row.lastPushMs);
     const wait = Math.max(0, row.lastReadAt + gap - Date.now());
     row.timer = setTimeout(() => {
