@@ -107,6 +107,43 @@ describe.each([
     expect(orders).toBe(20);
     expect(await auditViolations(t)).toEqual([]);
   });
+
+  // Last: it leaves the row out of balance on purpose (the audit would flag the tests after it).
+  it('a pay whose freeze is not where its fence says rolls the one-transaction commit back; the per-branch path decides, nothing doubled', async () => {
+    await createProduct(t, 'GC-ODD');
+    await inbound(t, 'GC-ODD', 10);
+    const placed = await checkout('odd-1', 'GC-ODD');
+    expect(placed.status).toBe(201);
+    await t.request('POST', '/v1/admin/wallets/odd-1/credit', { body: { amountCents: 1000 }, idempotencyKey: ulid() });
+    // The freeze moved behind its fence's back: the queued compare-and-set finds 0 rows, not 1.
+    await t.db.query(
+      `UPDATE stock_freeze f JOIN orders o ON o.tx_id = f.tx_id SET f.state = 'CONFIRMED' WHERE o.order_id = ?`,
+      [placed.body.orderId],
+    );
+
+    const paid = await t.request('POST', `/v1/orders/${placed.body.orderId}/pay`, {
+      user: 'odd-1',
+      body: { method: 'WALLET' },
+    });
+    expect([paid.status, paid.body.status]).toEqual([200, 'PAID']);
+    // The first attempt's queued writes (wallet capture, ledger row, stock commit) were rolled
+    // back; the per-branch path read the freeze as already confirmed and moved no stock.
+    expect(await count(t, `SELECT COUNT(*) AS n FROM payment WHERE order_id = '${placed.body.orderId}'`)).toBe(1);
+    expect(
+      await count(
+        t,
+        `SELECT COUNT(*) AS n FROM payment WHERE order_id = '${placed.body.orderId}' AND status = 'CAPTURED'`,
+      ),
+    ).toBe(1);
+    const [wallet] = await t.db.query(
+      `SELECT balance_cents AS b, frozen_cents AS f FROM wallet WHERE user_id = 'odd-1'`,
+    );
+    expect([Number(wallet.b), Number(wallet.f)]).toEqual([1000 - placed.body.payableCents, 0]);
+    expect(await count(t, `SELECT COUNT(*) AS n FROM stock_movement WHERE sku = 'GC-ODD' AND reason = 'COMMIT'`)).toBe(
+      0,
+    );
+    expect(await rowState(t, 'GC-ODD')).toMatchObject({ onHand: 10, reserved: 1 });
+  });
 });
 
 async function count(t: TestApp, sql: string): Promise<number> {

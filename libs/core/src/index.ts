@@ -34,7 +34,7 @@ export { dataSourceOptions, type MigrationClass } from './database/data-source-o
 export { ensureDatabaseExists, runMigrationsLocked } from './database/schema-bootstrap';
 export { Core1700000000000 } from './migrations/1700000000000-core';
 export { CORE_MIGRATIONS } from './migrations';
-export { idFloorAt, newId } from './ids/new-id';
+export { idFloorAt, newId, newMonotonicId } from './ids/new-id';
 export {
   SKU_PATTERN,
   WAREHOUSE_PATTERN,

@@ -26,6 +26,15 @@ export interface BranchContext {
    * global transactions (group commit); absent when a phase runs alone.
    */
   local?: LocalUnit;
+  /**
+   * Set on the confirms of a one-transaction commit (docs/tcc.md#one-local-transaction-per-phase):
+   * the same local transaction moved the branch's fence from TRIED, so this is its first confirm
+   * and its rows are as its try left them. A compare-and-set whose count only tells a repeat from
+   * a first run may then be queued (`local.expect(sql, params, rows, firstRun.mismatch)`) instead
+   * of costing a round trip: rows that disagree roll the phase back, and the per-branch path,
+   * which reads every count, decides.
+   */
+  firstRun?: { mismatch: () => Error };
 }
 
 /** USER: client cancelled; EXPIRED: deadline passed (recovery job); TRY_FAILED: a try was refused; OPERATOR: admin cancel. */

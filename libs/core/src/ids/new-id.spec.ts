@@ -1,5 +1,5 @@
 import { decodeTime, encodeTime, isValid } from 'ulid';
-import { newId } from './new-id';
+import { newId, newMonotonicId } from './new-id';
 
 const CROCKFORD_26 = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -46,5 +46,28 @@ describe('newId', () => {
     expect(counts.size).toBe(32);
     const expected = (20_000 * 16) / 32;
     for (const n of counts.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.1);
+  });
+});
+
+describe('newMonotonicId', () => {
+  it('sorts every id after the one before it, within one millisecond and when the clock steps back', () => {
+    const now = Date.UTC(2031, 1, 2);
+    const times = [now, now, now, now + 1, now + 1, now - 5, now - 5, now + 2];
+    const ids = Array.from({ length: 5000 }, (_, i) => newMonotonicId(times[i % times.length] + Math.floor(i / 8) * 3));
+    for (let i = 1; i < ids.length; i++) expect(ids[i] > ids[i - 1]).toBe(true);
+    for (const id of ids) expect(isValid(id)).toBe(true);
+  });
+
+  it("counts up from its first id, keeping that id's millisecond", () => {
+    const later = Date.UTC(2032, 0, 1);
+    const first = newMonotonicId(later);
+    let id = first;
+    for (let i = 0; i < 40; i++) {
+      const next = newMonotonicId(later);
+      expect(next > id).toBe(true);
+      expect(next.slice(0, 10)).toBe(first.slice(0, 10));
+      id = next;
+    }
+    expect(decodeTime(id)).toBe(later);
   });
 });

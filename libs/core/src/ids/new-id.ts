@@ -57,3 +57,31 @@ export function newId(now: number = Date.now()): string {
   for (let i = 0; i < RANDOM_CHARS; i++) id += ALPHABET[pool[poolAt++] & 31];
   return id;
 }
+
+let lastMonotonicMs = -1;
+let lastMonotonic = '';
+
+/**
+ * Like `newId`, but each id sorts after the one before it in this process, also within one
+ * millisecond (and if the clock steps back): the random part of the previous id plus one, as
+ * the `ulid` package's monotonic factory does, without its per-character random calls.
+ */
+export function newMonotonicId(now: number = Date.now()): string {
+  const ms = Math.floor(now);
+  if (ms > lastMonotonicMs || !lastMonotonic) {
+    lastMonotonicMs = ms;
+    lastMonotonic = newId(ms);
+  } else {
+    lastMonotonic = incrementBase32(lastMonotonic);
+  }
+  return lastMonotonic;
+}
+
+/** The next id in Crockford base 32 order; the time part never changes (80 random bits do not run out). */
+function incrementBase32(id: string): string {
+  for (let i = id.length - 1; i >= TIME_CHARS; i--) {
+    const digit = ALPHABET.indexOf(id[i]);
+    if (digit < 31) return id.slice(0, i) + ALPHABET[digit + 1] + '0'.repeat(id.length - i - 1);
+  }
+  throw new RangeError(`newMonotonicId: the random part of ${id} is exhausted`);
+}

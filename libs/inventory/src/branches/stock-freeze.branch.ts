@@ -80,10 +80,14 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
   async confirm(em: EntityManager, ctx: BranchContext, payload: FreezePayload): Promise<void> {
     // The branch's freezes are its payload's lines (the try wrote one per line), so no read is needed.
     const lines = sortedLines(validLines(payload.lines));
-    const moved = await this.freezes.moveBranchStates(em, ctx.branchId, 'CONFIRMED');
-    if (moved === 0) return;
-    if (moved !== lines.length)
-      throw new Error(`Branch ${ctx.branchId} froze ${moved} lines, its payload names ${lines.length}`);
+    if (ctx.firstRun && ctx.local) {
+      this.freezes.queueConfirmBranch(ctx.local, ctx.branchId, lines.length, ctx.firstRun.mismatch);
+    } else {
+      const moved = await this.freezes.moveBranchStates(em, ctx.branchId, 'CONFIRMED');
+      if (moved === 0) return;
+      if (moved !== lines.length)
+        throw new Error(`Branch ${ctx.branchId} froze ${moved} lines, its payload names ${lines.length}`);
+    }
     const { warehouse } = payload;
     await this.stock.writeLedger(
       em,

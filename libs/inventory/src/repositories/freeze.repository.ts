@@ -50,6 +50,19 @@ export class FreezeRepository {
     );
   }
 
+  /**
+   * Every FROZEN freeze of the branch → CONFIRMED, queued in the unit: a first confirm
+   * (`BranchContext.firstRun`) knows how many lines it froze, so the count only checks it.
+   */
+  queueConfirmBranch(local: LocalUnit, branchId: string, lines: number, mismatch: () => Error): void {
+    local.expect(
+      `UPDATE stock_freeze SET state = 'CONFIRMED', updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
+      [branchId],
+      lines,
+      mismatch,
+    );
+  }
+
   /** Every FROZEN freeze of the branch → `to`; the count moved. */
   async moveBranchStates(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<number> {
     return affectedRows(

@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { monotonicFactory } from 'ulid';
-import { affectedRows, selectPage, Where } from '@app/core';
+import { affectedRows, newMonotonicId, selectPage, Where } from '@app/core';
 import { writeOrRun, type LocalUnit } from '@app/tcc';
 import type { Movement, RowKey, StockRow } from '../inventory.types';
-
-const nextId = monotonicFactory();
 
 interface RawStock {
   sku: string;
@@ -130,7 +127,7 @@ export class StockRepository {
     if (movements.length === 0) return;
     const values = movements.map(() => '(?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
     const params = movements.flatMap((m) => [
-      nextId(),
+      newMonotonicId(),
       m.sku,
       m.warehouse,
       m.reason,

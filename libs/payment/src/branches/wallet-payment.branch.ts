@@ -26,29 +26,28 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
         });
       });
     }
-    const recorded = await this.paymentRows.insertPayment(em, {
-      paymentId: newId(),
-      orderId: p.orderId,
-      userId: p.userId,
-      method: 'WALLET',
-      amountCents: p.amountCents,
-      status: 'FROZEN',
-      txId: ctx.txId,
-      branchId: ctx.branchId,
-    });
-    if (recorded !== 'inserted') {
-      // Throwing rolls the freeze above back with the rest of this local transaction.
-      countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' }));
-      throw new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, {
-        orderId: p.orderId,
-      });
-    }
+    // A refusal rolls the freeze above back with the rest of this local transaction.
+    const payment = { paymentId: newId(), orderId: p.orderId, userId: p.userId, method: 'WALLET' as const };
+    await this.paymentRows.insertPaymentOrRefuse(
+      em,
+      ctx.local,
+      { ...payment, amountCents: p.amountCents, status: 'FROZEN', txId: ctx.txId, branchId: ctx.branchId },
+      () => {
+        countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' }));
+        return new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, {
+          orderId: p.orderId,
+        });
+      },
+    );
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'frozen' }));
   }
 
   async confirm(em: EntityManager, ctx: BranchContext, p: WalletPaymentPayload): Promise<void> {
-    // The payment's own compare-and-set decides; money moves only if it changed.
-    if (!(await this.paymentRows.transitionBranch(em, ctx.branchId, 'FROZEN', 'CAPTURED'))) {
+    // The payment's own compare-and-set decides; money moves only if it changed. A first
+    // confirm knows it changes (the count is checked with the writes, no round trip).
+    if (ctx.firstRun && ctx.local) {
+      this.paymentRows.queueTransitionBranch(ctx.local, ctx.branchId, 'FROZEN', 'CAPTURED', ctx.firstRun.mismatch);
+    } else if (!(await this.paymentRows.transitionBranch(em, ctx.branchId, 'FROZEN', 'CAPTURED'))) {
       this.logger.warn({ txId: ctx.txId, branchId: ctx.branchId }, 'wallet confirm found no FROZEN payment');
       return;
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, isDuplicateKeyError } from '@app/core';
+import { writeOrRun, type LocalUnit } from '@app/tcc';
 import { PaymentRefundEntity } from '../entities/payment-refund.entity';
 import { PaymentEntity, PaymentStatus } from '../entities/payment.entity';
 
@@ -33,6 +34,45 @@ export class PaymentRepository {
       if (!isDuplicateKeyError(err)) throw err;
       return String((err as Error).message).includes('uq_payment_live_order') ? 'order_already_paying' : 'duplicate';
     }
+  }
+
+  /**
+   * The same insert, queued in the unit when there is one: `refusal` is thrown when the order
+   * already has a live payment (or the branch its payment), which MySQL's unique keys say.
+   */
+  async insertPaymentOrRefuse(
+    em: EntityManager,
+    local: LocalUnit | undefined,
+    p: NewPayment,
+    refusal: () => Error,
+  ): Promise<void> {
+    await writeOrRun(
+      em,
+      local,
+      `INSERT INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [p.paymentId, p.orderId, p.userId, p.method, p.amountCents, p.status, p.txId, p.branchId],
+      (err) =>
+        isDuplicateKeyError(err, 'uq_payment_live_order') || isDuplicateKeyError(err, 'uq_payment_branch')
+          ? refusal()
+          : undefined,
+    );
+  }
+
+  /** `transitionBranch` queued for a first confirm (`BranchContext.firstRun`): exactly one row moves. */
+  queueTransitionBranch(
+    local: LocalUnit,
+    branchId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    mismatch: () => Error,
+  ): void {
+    local.expect(
+      `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`,
+      [to, branchId, from],
+      1,
+      mismatch,
+    );
   }
 
   findPayment(paymentId: string, em: EntityManager = this.dataSource.manager): Promise<PaymentEntity | null> {

@@ -26,6 +26,9 @@ export class LostDecision extends Error {}
 /** A branch is not in the plain state (tried, co-located): the per-branch path handles it. */
 export class NotPlain extends Error {}
 
+/** A confirm of `commitAtOnce` found its rows other than its fence says: the per-branch path decides. */
+const FIRST_CONFIRM: BranchContext['firstRun'] = { mismatch: () => new NotPlain() };
+
 /** A branch's confirm (or cancel) threw inside a one-transaction phase: the round failed for it. */
 export class BranchPhaseFailed extends Error {
   constructor(readonly failed: FailedBranch) {
@@ -108,7 +111,8 @@ export class LocalPhases {
       this.transactions.queueMoveAllTried(local, txId, 'CONFIRMED', branches.length, () => new NotPlain());
       if (last) branches.push(await this.tryLast(em, txId, name, last, local, branches));
       for (const b of branches) {
-        await b.handler.confirm(em, contextOf(txId, name, b.branchId, local), b.payload).catch((error: unknown) => {
+        const ctx = { ...contextOf(txId, name, b.branchId, local), firstRun: FIRST_CONFIRM };
+        await b.handler.confirm(em, ctx, b.payload).catch((error: unknown) => {
           throw new BranchPhaseFailed({ branchId: b.branchId, phase: 'confirm', error });
         });
       }
