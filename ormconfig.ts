@@ -14,6 +14,7 @@ export default new DataSource(
     {
       host: env.DB_HOST,
       port: env.DB_PORT,
+      socketPath: env.DB_SOCKET_PATH,
       user: env.DB_USER,
       password: env.DB_PASSWORD,
       name: env.DB_NAME,

@@ -38,8 +38,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
 
-  @IsString() @MinLength(1) DB_HOST = '127.0.0.1';
+  @IsString() @MinLength(1) DB_HOST = 'localhost';
   @Transform(toInt) @IsInt() @Min(1) @Max(65535) DB_PORT = 3306;
+  /** A Unix socket to reach MySQL through; empty: `DB_HOST` decides (libs/core/src/database/mysql-endpoint.ts). */
+  @IsString() DB_SOCKET_PATH = '';
   @IsString() @MinLength(1) DB_USER = 'root';
   @IsString() DB_PASSWORD = '';
   @Matches(/^[A-Za-z0-9_]{1,64}$/, { message: 'DB_NAME must be 1-64 characters of [A-Za-z0-9_]' })

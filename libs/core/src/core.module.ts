@@ -126,6 +126,20 @@ export class CoreModule {
 }
 
 function configFromOptions(o: object): DatabaseAddress {
-  const m = o as { host: string; port: number; username: string; password: string; database: string };
-  return { host: m.host, port: m.port, user: m.username, password: m.password, name: m.database };
+  const m = o as {
+    host?: string;
+    port?: number;
+    socketPath?: string;
+    username: string;
+    password: string;
+    database: string;
+  };
+  return {
+    host: m.host ?? '',
+    port: m.port ?? 0,
+    socketPath: m.socketPath ?? '',
+    user: m.username,
+    password: m.password,
+    name: m.database,
+  };
 }

@@ -5,6 +5,8 @@ export type Scope = 'storefront' | 'admin';
 export interface DbConfig {
   host: string;
   port: number;
+  /** Empty: `host` decides (see mysqlEndpoint). */
+  socketPath: string;
   user: string;
   password: string;
   name: string;
@@ -81,6 +83,7 @@ export class AppConfig {
     this.db = {
       host: env.DB_HOST,
       port: env.DB_PORT,
+      socketPath: env.DB_SOCKET_PATH,
       user: env.DB_USER,
       password: env.DB_PASSWORD,
       name: env.DB_NAME,

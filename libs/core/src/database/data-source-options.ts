@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DbConfig } from '../config/app-config';
+import { mysqlEndpoint } from './mysql-endpoint';
 import type { PoolLimits } from './pool-guard';
 
 export type MigrationClass = new () => unknown;
@@ -8,8 +9,7 @@ export type MigrationClass = new () => unknown;
 export function dataSourceOptions(db: DbConfig, migrations: MigrationClass[]): DataSourceOptions {
   return {
     type: 'mysql',
-    host: db.host,
-    port: db.port,
+    ...mysqlEndpoint(db),
     username: db.user,
     password: db.password,
     database: db.name,
@@ -40,7 +40,7 @@ export function dataSourceOptions(db: DbConfig, migrations: MigrationClass[]): D
     poolSize: db.poolSize,
     // Ours, not TypeORM's (it ignores the key): read back by poolLimitsOf for guardPool.
     poolLimits: { acquireTimeoutMs: db.acquireTimeoutMs, queryTimeoutMs: db.queryTimeoutMs },
-  } as DataSourceOptions;
+  } as unknown as DataSourceOptions;
 }
 
 /** The acquire deadline and statement timeout that dataSourceOptions put beside TypeORM's options. */

@@ -2,14 +2,15 @@ import { Logger } from '@nestjs/common';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import type { DbConfig } from '../config/app-config';
+import { mysqlEndpoint } from './mysql-endpoint';
 
 const logger = new Logger('Database');
 
-export type DatabaseAddress = Pick<DbConfig, 'host' | 'port' | 'user' | 'password' | 'name'>;
+export type DatabaseAddress = Pick<DbConfig, 'host' | 'port' | 'socketPath' | 'user' | 'password' | 'name'>;
 
 /** Creates the database if it is missing, so a fresh machine needs no manual step. */
 export async function ensureDatabaseExists(db: DatabaseAddress): Promise<void> {
-  const connection = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password });
+  const connection = await createConnection({ ...mysqlEndpoint(db), user: db.user, password: db.password });
   try {
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS \`${db.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
