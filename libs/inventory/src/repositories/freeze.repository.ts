@@ -18,6 +18,9 @@ export interface FreezeRow {
 
 export type NewFreeze = Omit<FreezeRow, 'state'>;
 
+/** Params: the new state, the branch id. */
+const MOVE_BRANCH_FROZEN = `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`;
+
 /** Freeze id of one order line: the branch id (= the Redis freeze id) plus the sku. */
 export function lineFreezeId(branchId: string, sku: string): string {
   return `${branchId}:${sku}`;
@@ -55,22 +58,12 @@ export class FreezeRepository {
    * (`BranchContext.firstRun`) knows how many lines it froze, so the count only checks it.
    */
   queueConfirmBranch(local: LocalUnit, branchId: string, lines: number, mismatch: () => Error): void {
-    local.expect(
-      `UPDATE stock_freeze SET state = 'CONFIRMED', updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
-      [branchId],
-      lines,
-      mismatch,
-    );
+    local.expect(MOVE_BRANCH_FROZEN, ['CONFIRMED', branchId], lines, mismatch);
   }
 
   /** Every FROZEN freeze of the branch → `to`; the count moved. */
   async moveBranchStates(em: EntityManager, branchId: string, to: 'CONFIRMED' | 'RELEASED'): Promise<number> {
-    return affectedRows(
-      await em.query(
-        `UPDATE stock_freeze SET state = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND state = 'FROZEN'`,
-        [to, branchId],
-      ),
-    );
+    return affectedRows(await em.query(MOVE_BRANCH_FROZEN, [to, branchId]));
   }
 
   /**

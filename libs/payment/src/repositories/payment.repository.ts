@@ -9,6 +9,21 @@ import { PaymentEntity, PaymentStatus } from '../entities/payment.entity';
 export type NewPayment = Omit<PaymentEntity, 'createdAt' | 'updatedAt'>;
 export type NewRefund = Omit<PaymentRefundEntity, 'createdAt'>;
 
+const INSERT_PAYMENT = `INSERT INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`;
+const insertParams = (p: NewPayment) => [
+  p.paymentId,
+  p.orderId,
+  p.userId,
+  p.method,
+  p.amountCents,
+  p.status,
+  p.txId,
+  p.branchId,
+];
+/** Params: to, branch id, from. */
+const MOVE_BRANCH_PAYMENT = `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`;
+
 /**
  * The only class that touches `payment` and `payment_refund`. Status changes are
  * compare-and-set UPDATEs (`WHERE status = <from>`), so a change happens at most once.
@@ -24,11 +39,7 @@ export class PaymentRepository {
    */
   async insertPayment(em: EntityManager, p: NewPayment): Promise<'inserted' | 'duplicate' | 'order_already_paying'> {
     try {
-      await em.query(
-        `INSERT INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-        [p.paymentId, p.orderId, p.userId, p.method, p.amountCents, p.status, p.txId, p.branchId],
-      );
+      await em.query(INSERT_PAYMENT, insertParams(p));
       return 'inserted';
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
@@ -46,16 +57,10 @@ export class PaymentRepository {
     p: NewPayment,
     refusal: () => Error,
   ): Promise<void> {
-    await writeOrRun(
-      em,
-      local,
-      `INSERT INTO payment (payment_id, order_id, user_id, method, amount_cents, status, tx_id, branch_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-      [p.paymentId, p.orderId, p.userId, p.method, p.amountCents, p.status, p.txId, p.branchId],
-      (err) =>
-        isDuplicateKeyError(err, 'uq_payment_live_order') || isDuplicateKeyError(err, 'uq_payment_branch')
-          ? refusal()
-          : undefined,
+    await writeOrRun(em, local, INSERT_PAYMENT, insertParams(p), (err) =>
+      isDuplicateKeyError(err, 'uq_payment_live_order') || isDuplicateKeyError(err, 'uq_payment_branch')
+        ? refusal()
+        : undefined,
     );
   }
 
@@ -67,12 +72,7 @@ export class PaymentRepository {
     to: PaymentStatus,
     mismatch: () => Error,
   ): void {
-    local.expect(
-      `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`,
-      [to, branchId, from],
-      1,
-      mismatch,
-    );
+    local.expect(MOVE_BRANCH_PAYMENT, [to, branchId, from], 1, mismatch);
   }
 
   findPayment(paymentId: string, em: EntityManager = this.dataSource.manager): Promise<PaymentEntity | null> {
@@ -95,10 +95,7 @@ export class PaymentRepository {
     from: PaymentStatus,
     to: PaymentStatus,
   ): Promise<boolean> {
-    const result: unknown = await em.query(
-      `UPDATE payment SET status = ?, updated_at = UTC_TIMESTAMP(3) WHERE branch_id = ? AND status = ?`,
-      [to, branchId, from],
-    );
+    const result: unknown = await em.query(MOVE_BRANCH_PAYMENT, [to, branchId, from]);
     return affectedRows(result) === 1;
   }
 
