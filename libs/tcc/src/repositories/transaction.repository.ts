@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@app/core';
+import { affectedRows, inTransaction } from '@app/core';
 import type { LocalUnit } from '../local/local-unit';
 import type { CancelReason } from '../participant';
 import type { TxStatus } from '../tcc.types';
@@ -205,17 +205,21 @@ export class TransactionRepository {
   /**
    * Claims up to `limit` due transactions for `owner`: retries whose time has come and TRYING
    * txs past their deadline, skipping any whose lease is still held by someone else. One
-   * statement, so two workers can never claim the same row (InnoDB row locks decide).
+   * statement, so two workers can never claim the same row (InnoDB row locks decide). Two
+   * workers' claims can deadlock on the index range they scan; the victim's claim changed
+   * nothing and is run again (inTransaction retries it).
    */
   async claimDue(owner: string, leaseMs: number, limit: number): Promise<TxRow[]> {
-    await this.dataSource.query(
-      `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
+    await inTransaction(this.dataSource, (em) =>
+      em.query(
+        `UPDATE tcc_transaction SET lease_owner = ?, lease_until = ${NOW_PLUS_MS}
        WHERE ((status IN ('CONFIRMING', 'CANCELLING') AND next_retry_at <= ${NOW})
               OR (status = 'TRYING' AND deadline_at <= ${NOW}))
          AND ${LEASE_FREE}
        ORDER BY COALESCE(next_retry_at, deadline_at)
        LIMIT ?`,
-      [owner, leaseMs * 1000, limit],
+        [owner, leaseMs * 1000, limit],
+      ),
     );
     return this.leasedBy(owner);
   }
