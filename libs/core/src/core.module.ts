@@ -60,7 +60,7 @@ export class CoreModule {
           }),
           dataSourceFactory: async (dsOptions) => {
             const ds = new DataSource(dsOptions!);
-            await ensureDatabaseExists(configFromOptions(dsOptions!));
+            await ensureDatabaseExists(dsOptions as DatabaseAddress);
             await ds.initialize();
             await runMigrationsLocked(ds);
             // From here on, connections are for requests and jobs: bounded waits and statements.
@@ -123,23 +123,4 @@ export class CoreModule {
       ],
     };
   }
-}
-
-function configFromOptions(o: object): DatabaseAddress {
-  const m = o as {
-    host?: string;
-    port?: number;
-    socketPath?: string;
-    username: string;
-    password: string;
-    database: string;
-  };
-  return {
-    host: m.host ?? '',
-    port: m.port ?? 0,
-    socketPath: m.socketPath ?? '',
-    user: m.username,
-    password: m.password,
-    name: m.database,
-  };
 }

@@ -1,19 +1,31 @@
 import { Logger } from '@nestjs/common';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import type { DbConfig } from '../config/app-config';
-import { mysqlEndpoint } from './mysql-endpoint';
 
 const logger = new Logger('Database');
 
-export type DatabaseAddress = Pick<DbConfig, 'host' | 'port' | 'socketPath' | 'user' | 'password' | 'name'>;
+/** The connection fields of the options `dataSourceOptions` made: where the server is, who we are, which database. */
+export interface DatabaseAddress {
+  host?: string;
+  port?: number;
+  socketPath?: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}
 
 /** Creates the database if it is missing, so a fresh machine needs no manual step. */
 export async function ensureDatabaseExists(db: DatabaseAddress): Promise<void> {
-  const connection = await createConnection({ ...mysqlEndpoint(db), user: db.user, password: db.password });
+  const connection = await createConnection({
+    host: db.host,
+    port: db.port,
+    socketPath: db.socketPath,
+    user: db.username,
+    password: db.password,
+  });
   try {
     await connection.query(
-      `CREATE DATABASE IF NOT EXISTS \`${db.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      `CREATE DATABASE IF NOT EXISTS \`${String(db.database)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
     );
   } finally {
     await connection.end();

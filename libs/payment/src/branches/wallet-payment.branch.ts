@@ -27,11 +27,19 @@ export class WalletPaymentBranch implements TccParticipantHandler<WalletPaymentP
       });
     }
     // A refusal rolls the freeze above back with the rest of this local transaction.
-    const payment = { paymentId: newId(), orderId: p.orderId, userId: p.userId, method: 'WALLET' as const };
     await this.paymentRows.insertPaymentOrRefuse(
       em,
       ctx.local,
-      { ...payment, amountCents: p.amountCents, status: 'FROZEN', txId: ctx.txId, branchId: ctx.branchId },
+      {
+        paymentId: newId(),
+        orderId: p.orderId,
+        userId: p.userId,
+        method: 'WALLET',
+        amountCents: p.amountCents,
+        status: 'FROZEN',
+        txId: ctx.txId,
+        branchId: ctx.branchId,
+      },
       () => {
         countRefusal(ctx.local, () => payments.inc({ method: 'WALLET', outcome: 'refused_second_payment' }));
         return new DomainError(ErrorCode.ORDER_STATE_CONFLICT, `Order ${p.orderId} already has a payment`, {
