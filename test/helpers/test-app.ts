@@ -94,3 +94,16 @@ export function countPoolCheckouts(t: TestApp): () => number {
   };
   return () => checkouts;
 }
+
+/** Waits until one of the app's connections is running a statement LIKE `pattern` (false after ~5 s). */
+export async function statementRunning(t: TestApp, pattern: string): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await t.db.query(
+      `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND info LIKE ?`,
+      [pattern],
+    );
+    if (Number(row.n) > 0) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}

@@ -28,6 +28,7 @@ export { registerHttpMetrics } from './http/http-metrics';
 export { registerRequestHooks, fastifyServerOptions } from './http/request-hooks';
 export { PageQueryDto, pageOf, paged, limitOffset, type Page } from './http/pagination';
 export { inTransaction, isRetryableTxError, isDuplicateKeyError, affectedRows } from './database/transaction';
+export { writeRowLast, RowMoved } from './database/write-last';
 export { bigintToNumber } from './database/bigint.transformer';
 export { Where, selectPage, type PageSelect } from './database/select-page';
 export { dataSourceOptions, type MigrationClass } from './database/data-source-options';

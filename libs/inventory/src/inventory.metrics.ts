@@ -37,3 +37,9 @@ export const stockOperationsTotal = counter({
   help: 'Admin stock operations and TCC stock changes applied, by reason',
   labelNames: ['reason'] as const,
 });
+
+/** Admin stock changes written as a compare-and-set: a row that moved between their read and their write runs them again. */
+export const adminStockRetriesTotal = counter({
+  name: 'inventory_admin_stock_retries_total',
+  help: 'Admin stock changes run again because a stock row moved between their read and their write (the last attempt reads it locked)',
+});

@@ -36,6 +36,11 @@ export interface StockRow {
   threshold: number;
 }
 
+/** A stock row and the version it was read at (null: no such row yet; it reads as empty). */
+export interface VersionedRow extends StockRow {
+  version: number | null;
+}
+
 /** One ledger entry to write. */
 export interface Movement {
   sku: string;

@@ -12,6 +12,6 @@ export const payments = counter({
 
 export const walletCredits = counter({
   name: 'wallet_credits_total',
-  help: 'Wallet top-ups by outcome (applied, replayed)',
+  help: 'Wallet top-ups by outcome (applied, replayed; retried: the wallet moved between its read and its write, the top-up ran again)',
   labelNames: ['outcome'] as const,
 });

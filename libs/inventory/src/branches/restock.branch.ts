@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
-import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { validLines } from '../inventory.lines';
 import { stockOperationsTotal } from '../inventory.metrics';
 import { RestockPayload, sortedLines } from '../inventory.types';
 import { StockSync } from '../reconcile/stock-sync';
-import { StockRepository } from '../repositories/stock.repository';
+import { StockRepository, stockRowSum } from '../repositories/stock.repository';
 
 /**
  * The restock of a refund (branch kind `restock`): returned units go back on hand (ledger RESTOCK).
  *  - try: holds nothing; refuses now what its confirm could never do;
- *  - confirm: `on_hand += n` per line, with its ledger row;
+ *  - confirm: `on_hand += n` per line, with its ledger row (the row's upsert last);
  *  - cancel: nothing to give back;
  *  - afterConfirm: the Redis gate and the live streams learn of the new units.
  */
@@ -34,22 +34,41 @@ export class RestockBranch implements TccParticipantHandler<RestockPayload> {
 
   async confirm(em: EntityManager, ctx: BranchContext, payload: RestockPayload): Promise<void> {
     const lines = sortedLines(validLines(payload.lines));
-    for (const line of lines) {
-      const key = { sku: line.sku, warehouse: payload.warehouse };
-      await this.stock.addOnHand(em, key, line.qty);
-      await this.stock.writeLedger(em, [
-        { ...key, reason: 'RESTOCK', ref: payload.ref, deltaOnHand: line.qty, deltaReserved: 0 },
-      ]);
-    }
-    const changes = await this.alerts.afterIncrease(
+    const rows = lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse }));
+    await this.stock.writeLedger(
       em,
-      lines.map((l) => ({ sku: l.sku, warehouse: payload.warehouse })),
+      rows.map((row, i) => ({
+        ...row,
+        reason: 'RESTOCK',
+        ref: payload.ref,
+        deltaOnHand: lines[i].qty,
+        deltaReserved: 0,
+      })),
+      ctx.local,
     );
+    // Each row's upsert is deferred to the end of the local transaction: its lock is held for it and the COMMIT only.
+    for (const [i, row] of rows.entries()) {
+      await addToSumOrApply(
+        em,
+        ctx.local,
+        `restock|${stockRowSum(row.warehouse, row.sku)}`,
+        lines[i].qty,
+        (tx, total) => this.stock.addOnHand(tx, row, total),
+      );
+    }
     // counted and announced once the restock is committed (a rolled-back or retried one is not)
-    await afterLocalCommit(em, ctx.local, () => {
-      stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
-      this.alerts.report(changes);
-    });
+    await afterLocalCommit(
+      em,
+      ctx.local,
+      async () => {
+        stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
+        await this.alerts.recheckAfterCommit(rows);
+      },
+      async (tx) => {
+        stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
+        this.alerts.report(await this.alerts.afterIncrease(tx, rows));
+      },
+    );
   }
 
   async cancel(): Promise<void> {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, newMonotonicId, selectPage, Where } from '@app/core';
+import { affectedRows, isDuplicateKeyError, newMonotonicId, selectPage, Where } from '@app/core';
 import { writeOrRun, type LocalUnit } from '@app/tcc';
-import type { Movement, RowKey, StockRow } from '../inventory.types';
+import type { Movement, RowKey, StockRow, VersionedRow } from '../inventory.types';
 
 interface RawStock {
   sku: string;
@@ -72,7 +72,7 @@ export class StockRepository {
     return affectedRows(result) === 1;
   }
 
-  /** Inbound, restock, transfer in: adds units, creating the row when it is missing. */
+  /** Restock (a refund brings units back): adds units, creating the row when it is missing. */
   async addOnHand(em: EntityManager, key: RowKey, n: number): Promise<void> {
     await em.query(
       `${NEW_ROW} VALUES (?, ?, ?, 0, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
@@ -81,45 +81,51 @@ export class StockRepository {
     );
   }
 
-  /** Outbound, transfer out: only available units may leave. false = not enough (or no row). */
-  async removeAvailable(em: EntityManager, key: RowKey, n: number): Promise<boolean> {
-    const result: unknown = await em.query(
-      `UPDATE stock SET on_hand = on_hand - ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
-        WHERE sku = ? AND warehouse = ? AND on_hand - reserved >= ?`,
-      [n, key.sku, key.warehouse, n],
+  /**
+   * The rows of `keys` as they stand (in the keys' order; a missing row reads as an empty one),
+   * with the version each must still have when it is written. `lock`: read them FOR UPDATE.
+   */
+  async readVersioned(em: EntityManager, keys: RowKey[], lock: boolean): Promise<VersionedRow[]> {
+    const rows: Array<RawStock & { version: string | number }> = await em.query(
+      `SELECT sku, warehouse, on_hand, reserved, low_stock_threshold, version FROM stock
+        WHERE ${keys.map(() => '(sku = ? AND warehouse = ?)').join(' OR ')}${lock ? ' FOR UPDATE' : ''}`,
+      keys.flatMap((k) => [k.sku, k.warehouse]),
     );
-    return affectedRows(result) === 1;
+    // MySQL compares without case: `main` and `MAIN` are one row.
+    const same = (a: RowKey, b: RowKey) =>
+      a.sku.toLowerCase() === b.sku.toLowerCase() && a.warehouse.toLowerCase() === b.warehouse.toLowerCase();
+    return keys.map((key) => {
+      const raw = rows.find((r) => same(r, key));
+      if (!raw) return { ...key, onHand: 0, reserved: 0, threshold: 0, version: null };
+      return { ...toRow(raw), version: Number(raw.version) };
+    });
   }
 
   /**
-   * Locks the row (creating an empty one if missing) and returns it: an upsert always takes
-   * the row's exclusive lock, unlike SELECT ... FOR UPDATE on a row that may not exist.
+   * Writes a row's new on_hand and threshold if it is still the version `before` read (inserts it
+   * if it was missing): one statement. false = the row moved meanwhile; read it again.
    */
-  async lockRow(em: EntityManager, key: RowKey): Promise<StockRow> {
-    await em.query(
-      `${NEW_ROW} VALUES (?, ?, 0, 0, 0, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
-       ON DUPLICATE KEY UPDATE version = version + 1, updated_at = UTC_TIMESTAMP(3)`,
-      [key.sku, key.warehouse],
-    );
-    return (await this.findRow(key, em))!;
-  }
-
-  /** Stocktake on a locked row: on_hand becomes the counted quantity (never below reserved). */
-  async setOnHand(em: EntityManager, key: RowKey, counted: number): Promise<boolean> {
+  async replaceIfUnchanged(em: EntityManager, before: VersionedRow, after: StockRow): Promise<boolean> {
+    if (before.version === null) {
+      try {
+        await em.query(`${NEW_ROW} VALUES (?, ?, ?, 0, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [
+          before.sku,
+          before.warehouse,
+          after.onHand,
+          after.threshold,
+        ]);
+        return true;
+      } catch (err) {
+        if (isDuplicateKeyError(err)) return false;
+        throw err;
+      }
+    }
     const result: unknown = await em.query(
-      `UPDATE stock SET on_hand = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
-        WHERE sku = ? AND warehouse = ? AND reserved <= ?`,
-      [counted, key.sku, key.warehouse, counted],
+      `UPDATE stock SET on_hand = ?, low_stock_threshold = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE sku = ? AND warehouse = ? AND version = ?`,
+      [after.onHand, after.threshold, before.sku, before.warehouse, before.version],
     );
     return affectedRows(result) === 1;
-  }
-
-  async setThreshold(em: EntityManager, key: RowKey, threshold: number): Promise<void> {
-    await em.query(
-      `${NEW_ROW} VALUES (?, ?, 0, 0, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
-       ON DUPLICATE KEY UPDATE low_stock_threshold = VALUES(low_stock_threshold), version = version + 1, updated_at = UTC_TIMESTAMP(3)`,
-      [key.sku, key.warehouse, threshold],
-    );
   }
 
   /** Ledger rows; queued with the rest of the local transaction's rows when there is a unit. */

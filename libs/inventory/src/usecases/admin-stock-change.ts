@@ -1,29 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { IdempotencyClaim, inTransaction } from '@app/core';
+import { DataSource } from 'typeorm';
+import { IdempotencyClaim, RowMoved, writeRowLast } from '@app/core';
 import { ProductService } from '@app/product';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import type { StockDto } from '../dto/stock.dto';
 import { toStockDto } from '../inventory.mapper';
-import { stockOperationsTotal } from '../inventory.metrics';
-import type { RowKey, StockRow } from '../inventory.types';
+import { adminStockRetriesTotal, stockOperationsTotal } from '../inventory.metrics';
+import type { Movement, RowKey, StockRow } from '../inventory.types';
 import { StockSync } from '../reconcile/stock-sync';
-import { AlertChange } from '../repositories/alert.repository';
 import { StockRepository } from '../repositories/stock.repository';
 
-/** Which way a row's availability moved, so only the alert check that can fire runs. */
-export interface RowMove {
-  key: RowKey;
-  direction: 'up' | 'down' | 'either';
+/** What an operation makes of the rows it read (in the same order), and the ledger entries that say why. */
+export interface StockPlan {
+  after: StockRow[];
+  movements: Omit<Movement, 'deltaReserved'>[];
 }
 
 /**
- * The frame every admin stock operation shares. `change` runs in one local transaction with
- * the alert checks, the re-read of the rows and the request's idempotency record (so a retry
- * after a crash replays the answer instead of moving the units again); after the commit come
- * the alert logs, the operation metric and the Redis sync of the rows (so the gate learns the
- * new availability).
+ * The frame every admin stock operation shares, in one local transaction: read the rows, let
+ * the operation plan their new state (or refuse, from what it read), write the ledger and the
+ * request's idempotency record (a retry after a crash replays the answer instead of moving the
+ * units again), and write each row LAST, as a compare-and-set on the version read: its lock is
+ * held for that statement and the COMMIT only, even on a row a flash sale is selling from. A
+ * row that moved meanwhile rolls the attempt back and it runs again; the last attempt reads the
+ * rows FOR UPDATE, so it cannot lose. After the commit: the rows' low-stock alerts, the
+ * operation metric and the Redis sync (so the gate learns the new availability).
  */
 @Injectable()
 export class AdminStockChange {
@@ -35,57 +37,68 @@ export class AdminStockChange {
     private readonly catalogue: ProductService,
   ) {}
 
-  /**
-   * An operation on one row: NOT_FOUND unless the sku and the warehouse exist (asked fresh: a
-   * 404 matters more than speed here), then `apply`; `change` says which way the row moved.
-   */
+  /** An operation on one row: NOT_FOUND unless the sku and the warehouse exist (asked fresh: a 404 matters more than speed here). */
   async applyToRow(
     reason: string | null,
     row: RowKey,
-    change: (em: EntityManager, key: RowKey) => Promise<RowMove['direction']>,
+    plan: (before: StockRow) => StockPlan,
     claim: IdempotencyClaim | null,
   ): Promise<StockDto> {
     await this.catalogue.requireSkuAndWarehouse(row.sku, row.warehouse);
     const key = { sku: row.sku, warehouse: row.warehouse };
     return this.apply(
       reason,
-      async (em) => [{ key, direction: await change(em, key) }],
-      ([stock]) => toStockDto(stock),
+      [key],
+      ([before]) => plan(before),
+      ([after]) => toStockDto(after),
       claim,
     );
   }
 
   /**
-   * `change` returns the rows it moved, in the order `answer` wants them. `reason` null: no
-   * ledger-level operation (a threshold change): no metric and no Redis sync.
+   * `keys` in lock order (they are written in this order). `reason` null: no ledger-level
+   * operation (a threshold change): no metric and no Redis sync.
    */
   async apply<T>(
     reason: string | null,
-    change: (em: EntityManager) => Promise<RowMove[]>,
-    answer: (rows: StockRow[]) => T,
+    keys: RowKey[],
+    plan: (before: StockRow[]) => StockPlan,
+    answer: (after: StockRow[]) => T,
     claim: IdempotencyClaim | null,
   ): Promise<T> {
-    const { moves, response, alertChanges } = await inTransaction(this.dataSource, async (em) => {
-      const moves = await change(em);
-      const alertChanges: AlertChange[] = [];
-      for (const { key, direction } of moves) alertChanges.push(...(await this.checkAlerts(em, key, direction)));
-      const rows: StockRow[] = [];
-      for (const { key } of moves) rows.push((await this.stock.findRow(key, em))!);
-      const response = answer(rows);
-      await claim?.recordIn(em, response);
-      return { moves, response, alertChanges };
-    });
-    this.alerts.report(alertChanges);
-    if (reason) {
-      stockOperationsTotal.inc({ reason });
-      for (const { key, direction } of moves) await this.sync.afterCommit([key], { unitsAdded: direction !== 'down' });
-    }
+    const { before, after, response } = await writeRowLast(
+      this.dataSource,
+      async (em, locked) => {
+        const before = await this.stock.readVersioned(em, keys, locked);
+        const { after, movements } = plan(before);
+        await this.stock.writeLedger(
+          em,
+          movements.map((m) => ({ ...m, deltaReserved: 0 })),
+        );
+        const response = answer(after);
+        await claim?.recordIn(em, response);
+        for (let i = 0; i < keys.length; i++) {
+          if (!(await this.stock.replaceIfUnchanged(em, before[i], after[i]))) throw new RowMoved();
+        }
+        return { before, after, response };
+      },
+      () => adminStockRetriesTotal.inc(),
+    );
+    await this.afterCommit(reason, keys, before, after);
     return response;
   }
 
-  private checkAlerts(em: EntityManager, key: RowKey, direction: RowMove['direction']): Promise<AlertChange[]> {
-    if (direction === 'up') return this.alerts.afterIncrease(em, [key]);
-    if (direction === 'down') return this.alerts.afterDecrease(em, [key]);
-    return this.alerts.afterChange(em, [key]);
+  private async afterCommit(
+    reason: string | null,
+    keys: RowKey[],
+    before: StockRow[],
+    after: StockRow[],
+  ): Promise<void> {
+    await this.alerts.recheckAfterCommit(keys);
+    if (!reason) return;
+    stockOperationsTotal.inc({ reason });
+    for (let i = 0; i < keys.length; i++) {
+      await this.sync.afterCommit([keys[i]], { unitsAdded: after[i].onHand >= before[i].onHand });
+    }
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, IdempotencyClaim, newId } from '@app/core';
 import { StockDto, StocktakeDto } from '../dto/stock.dto';
-import { StockRepository } from '../repositories/stock.repository';
 import { AdminStockChange } from './admin-stock-change';
 
 /**
@@ -10,20 +9,15 @@ import { AdminStockChange } from './admin-stock-change';
  */
 @Injectable()
 export class TakeStockUseCase {
-  constructor(
-    private readonly stock: StockRepository,
-    private readonly change: AdminStockChange,
-  ) {}
+  constructor(private readonly change: AdminStockChange) {}
 
   execute(dto: StocktakeDto, claim: IdempotencyClaim | null = null): Promise<StockDto> {
     const ref = newId();
     return this.change.applyToRow(
       'STOCKTAKE',
       dto,
-      async (em, key) => {
-        // The delta needs the old value: lock the row first (created empty if missing), then write.
-        const before = await this.stock.lockRow(em, key);
-        if (!(await this.stock.setOnHand(em, key, dto.countedQty))) {
+      (before) => {
+        if (dto.countedQty < before.reserved) {
           throw DomainError.conflict(
             `Counted ${dto.countedQty} is below the ${before.reserved} units reserved for orders`,
             {
@@ -35,8 +29,10 @@ export class TakeStockUseCase {
           );
         }
         const delta = dto.countedQty - before.onHand;
-        await this.stock.writeLedger(em, [{ ...key, reason: 'STOCKTAKE', ref, deltaOnHand: delta, deltaReserved: 0 }]);
-        return delta > 0 ? 'up' : delta < 0 ? 'down' : 'either';
+        return {
+          after: [{ ...before, onHand: dto.countedQty }],
+          movements: [{ sku: before.sku, warehouse: before.warehouse, reason: 'STOCKTAKE', ref, deltaOnHand: delta }],
+        };
       },
       claim,
     );

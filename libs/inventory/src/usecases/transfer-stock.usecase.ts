@@ -4,7 +4,7 @@ import { ProductService } from '@app/product';
 import { TransferDto, TransferResultDto } from '../dto/stock.dto';
 import { insufficientStock } from '../inventory.errors';
 import { toStockDto } from '../inventory.mapper';
-import { StockRepository } from '../repositories/stock.repository';
+import type { RowKey } from '../inventory.types';
 import { AdminStockChange } from './admin-stock-change';
 
 /**
@@ -15,7 +15,6 @@ import { AdminStockChange } from './admin-stock-change';
 @Injectable()
 export class TransferStockUseCase {
   constructor(
-    private readonly stock: StockRepository,
     private readonly catalogue: ProductService,
     private readonly change: AdminStockChange,
   ) {}
@@ -33,30 +32,26 @@ export class TransferStockUseCase {
 
     return this.change.apply(
       'TRANSFER',
-      async (em) => {
-        for (const key of ordered) {
-          if (key === from) {
-            if (!(await this.stock.removeAvailable(em, from, dto.qty))) {
-              const current = await this.stock.findRow(from, em);
-              throw insufficientStock(dto.sku, dto.from, dto.qty, {
-                available: current ? current.onHand - current.reserved : 0,
-              });
-            }
-          } else {
-            await this.stock.addOnHand(em, to, dto.qty);
-          }
-        }
-        await this.stock.writeLedger(em, [
-          { ...from, reason: 'TRANSFER_OUT', ref, deltaOnHand: -dto.qty, deltaReserved: 0 },
-          { ...to, reason: 'TRANSFER_IN', ref, deltaOnHand: dto.qty, deltaReserved: 0 },
-        ]);
-        return [
-          { key: from, direction: 'down' },
-          { key: to, direction: 'up' },
-        ];
+      ordered,
+      (rows) => {
+        const [fromRow, toRow] = from === ordered[0] ? rows : [rows[1], rows[0]];
+        const available = fromRow.onHand - fromRow.reserved;
+        if (available < dto.qty) throw insufficientStock(dto.sku, dto.from, dto.qty, { available });
+        return {
+          after: rows.map((r) => ({ ...r, onHand: r.onHand + (r === fromRow ? -dto.qty : dto.qty) })),
+          movements: [
+            { ...key(fromRow), reason: 'TRANSFER_OUT', ref, deltaOnHand: -dto.qty },
+            { ...key(toRow), reason: 'TRANSFER_IN', ref, deltaOnHand: dto.qty },
+          ],
+        };
       },
-      ([fromRow, toRow]) => ({ from: toStockDto(fromRow), to: toStockDto(toRow) }),
+      (rows) => {
+        const [fromRow, toRow] = from === ordered[0] ? rows : [rows[1], rows[0]];
+        return { from: toStockDto(fromRow), to: toStockDto(toRow) };
+      },
       claim,
     );
   }
 }
+
+const key = (row: RowKey): RowKey => ({ sku: row.sku, warehouse: row.warehouse });

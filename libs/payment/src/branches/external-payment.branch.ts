@@ -1,10 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import { afterLocalCommit, countRefusal, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import {
+  addToSumOrApply,
+  afterLocalCommit,
+  countRefusal,
+  type BranchContext,
+  type TccParticipantHandler,
+} from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../repositories/payment.repository';
-import { WalletRepository } from '../repositories/wallet.repository';
+import { walletCreditSum, WalletRepository } from '../repositories/wallet.repository';
 import { ExternalPaymentPayload } from './payment-branch.payload';
 
 /**
@@ -68,7 +74,12 @@ export class ExternalPaymentBranch implements TccParticipantHandler<ExternalPaym
       reason: 'LATE_PAYMENT',
       txId: ctx.txId,
     });
-    if (p.amountCents > 0) await this.wallets.addToBalance(em, p.userId, p.amountCents);
+    // Deferred to the end of the local transaction: the wallet row's lock is held for its upsert and the COMMIT only.
+    if (p.amountCents > 0) {
+      await addToSumOrApply(em, ctx.local, walletCreditSum(p.userId), p.amountCents, (tx, total) =>
+        this.wallets.addToBalance(tx, p.userId, total),
+      );
+    }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' }));
     this.logger.warn(
       { txId: ctx.txId, paymentId: p.paymentId, orderId: p.orderId },

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, newId } from '@app/core';
-import { afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import { addToSumOrApply, afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { payments } from '../payment.metrics';
 import { PaymentRepository } from '../repositories/payment.repository';
-import { WalletRepository } from '../repositories/wallet.repository';
+import { walletCreditSum, WalletRepository } from '../repositories/wallet.repository';
 import { RefundPaymentPayload } from './payment-branch.payload';
 
 /**
@@ -52,7 +52,12 @@ export class RefundPaymentBranch implements TccParticipantHandler<RefundPaymentP
       reason: 'ORDER_REFUND',
       txId: ctx.txId,
     });
-    if (captured.amountCents > 0) await this.wallets.addToBalance(em, captured.userId, captured.amountCents);
+    // Deferred to the end of the local transaction: the wallet row's lock is held for its upsert and the COMMIT only.
+    if (captured.amountCents > 0) {
+      await addToSumOrApply(em, ctx.local, walletCreditSum(captured.userId), captured.amountCents, (tx, total) =>
+        this.wallets.addToBalance(tx, captured.userId, total),
+      );
+    }
     await afterLocalCommit(em, ctx.local, () => payments.inc({ method: captured.method, outcome: 'refunded' }));
   }
 

@@ -6,6 +6,17 @@ import { expectOrRun, type LocalUnit } from '@app/tcc';
 import { WalletCreditEntity } from '../entities/wallet-credit.entity';
 import { WalletEntity } from '../entities/wallet.entity';
 
+/** Name of a wallet's deferred top-up in a local unit (one upsert per wallet per local transaction, last). */
+export function walletCreditSum(userId: string): string {
+  return `wallet-credit|${userId}`;
+}
+
+export interface VersionedWallet {
+  balanceCents: number;
+  frozenCents: number;
+  version: number | null;
+}
+
 /**
  * The only class that touches `wallet` and `wallet_credit`. Every balance change is one
  * conditional UPDATE (or an upsert that only adds), so balances can never go negative
@@ -30,6 +41,46 @@ export class WalletRepository {
 
   findCreditByRef(em: EntityManager, ref: string): Promise<WalletCreditEntity | null> {
     return em.getRepository(WalletCreditEntity).findOneBy({ ref });
+  }
+
+  /** The wallet's balances and the version a compare-and-set must find (null: no wallet yet; it reads as empty). */
+  async readVersioned(em: EntityManager, userId: string, locked: boolean): Promise<VersionedWallet> {
+    const [row]: Array<{ balance_cents: string; frozen_cents: string; version: string }> = await em.query(
+      `SELECT balance_cents, frozen_cents, version FROM wallet WHERE user_id = ?${locked ? ' FOR UPDATE' : ''}`,
+      [userId],
+    );
+    if (!row) return { balanceCents: 0, frozenCents: 0, version: null };
+    return {
+      balanceCents: Number(row.balance_cents),
+      frozenCents: Number(row.frozen_cents),
+      version: Number(row.version),
+    };
+  }
+
+  /**
+   * Sets the balance if the wallet is still at the version `before` read (creates it if there
+   * was none): one statement. false = the wallet moved meanwhile; read it again.
+   */
+  async setBalanceIfUnchanged(
+    em: EntityManager,
+    userId: string,
+    before: VersionedWallet,
+    balanceCents: number,
+  ): Promise<boolean> {
+    if (before.version === null) {
+      const result: unknown = await em.query(
+        `INSERT IGNORE INTO wallet (user_id, balance_cents, frozen_cents, version, created_at, updated_at)
+         VALUES (?, ?, 0, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+        [userId, balanceCents],
+      );
+      return affectedRows(result) === 1;
+    }
+    const result: unknown = await em.query(
+      `UPDATE wallet SET balance_cents = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
+        WHERE user_id = ? AND version = ?`,
+      [balanceCents, userId, before.version],
+    );
+    return affectedRows(result) === 1;
   }
 
   /** balance += n, creating the wallet on first use. */

@@ -112,11 +112,13 @@ export class PaymentService {
           reason: 'LATE_PAYMENT',
           txId: null,
         });
-        if (amountCents > 0) await this.wallets.addToBalance(em, userId, amountCents);
         afterCommit(() => payments.inc({ method: 'EXTERNAL', outcome: 'late_refunded' }));
         this.logger.warn({ paymentId, orderId, userId, amountCents }, 'late gateway payment refunded to the wallet');
       }
-      return toView((await this.paymentRows.findPayment(paymentId, em))!);
+      const view = toView((await this.paymentRows.findPayment(paymentId, em))!);
+      // the wallet row last: its lock is held for this statement and the COMMIT only
+      if (refundNow && amountCents > 0) await this.wallets.addToBalance(em, userId, amountCents);
+      return view;
     });
   }
 }

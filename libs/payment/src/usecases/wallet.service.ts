@@ -5,10 +5,11 @@ import {
   DomainError,
   ErrorCode,
   IdempotencyClaim,
-  inTransaction,
   newId,
   patternMessage,
+  RowMoved,
   USER_ID_PATTERN,
+  writeRowLast,
 } from '@app/core';
 import { MAX_CREDIT_CENTS, WalletDto } from '../dto/wallet.dto';
 import { WalletEntity } from '../entities/wallet.entity';
@@ -46,30 +47,43 @@ export class WalletService {
     }
     const id = newId();
     const creditRef = ref ?? `credit:${id}`;
-    return inTransaction(this.dataSource, async (em, afterCommit) => {
-      const applied = await this.wallets.insertCredit(em, {
-        id,
-        userId,
-        amountCents,
-        ref: creditRef,
-        createdAt: new Date(),
-      });
-      if (applied) {
-        await this.wallets.addToBalance(em, userId, amountCents);
-      } else {
-        const earlier = await this.wallets.findCreditByRef(em, creditRef);
-        if (earlier && (earlier.userId !== userId || earlier.amountCents !== amountCents)) {
-          throw new DomainError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            'This top-up reference was already used for another credit',
-          );
+    // The wallet is written last, as a compare-and-set on what was read (its lock held for that and the COMMIT only).
+    return writeRowLast(
+      this.dataSource,
+      async (em, locked, afterCommit) => {
+        const before = await this.wallets.readVersioned(em, userId, locked);
+        const applied = await this.wallets.insertCredit(em, {
+          id,
+          userId,
+          amountCents,
+          ref: creditRef,
+          createdAt: new Date(),
+        });
+        if (!applied) {
+          const earlier = await this.wallets.findCreditByRef(em, creditRef);
+          if (earlier && (earlier.userId !== userId || earlier.amountCents !== amountCents)) {
+            throw new DomainError(
+              ErrorCode.IDEMPOTENCY_KEY_REUSED,
+              'This top-up reference was already used for another credit',
+            );
+          }
         }
-      }
-      afterCommit(() => walletCredits.inc({ outcome: applied ? 'applied' : 'replayed' }));
-      const wallet = toWallet(userId, await this.wallets.findWallet(userId, em));
-      await claim?.recordIn(em, wallet);
-      return wallet;
-    });
+        // A replay changes nothing: it answers with the wallet as it is now (the first credit may have committed since the read).
+        const now = applied ? before : await this.wallets.readVersioned(em, userId, false);
+        const wallet: Wallet = {
+          userId,
+          balanceCents: now.balanceCents + (applied ? amountCents : 0),
+          frozenCents: now.frozenCents,
+        };
+        await claim?.recordIn(em, wallet);
+        if (applied && !(await this.wallets.setBalanceIfUnchanged(em, userId, before, wallet.balanceCents))) {
+          throw new RowMoved();
+        }
+        afterCommit(() => walletCredits.inc({ outcome: applied ? 'applied' : 'replayed' }));
+        return wallet;
+      },
+      () => walletCredits.inc({ outcome: 'retried' }),
+    );
   }
 }
 
