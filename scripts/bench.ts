@@ -11,12 +11,15 @@
  *
  * Every request carries a fresh Idempotency-Key and one of BENCH_USERS user ids. Prints requests/s,
  * p50 and p99 per phase, then checks the flood sold exactly its units (never more: the stock row
- * says so) and the audit is clean (exit 2 otherwise). Env: BASE_URL, ADMIN_KEY, STOREFRONT_KEY, BENCH_DURATION (10),
+ * says so) and the audit is clean (exit 2 otherwise). When the service, MariaDB and Redis run on
+ * this machine (Linux), it also prints the CPU each of them and the load generator spent per
+ * request in each phase (scripts/process-cpu.ts). Env: BASE_URL, ADMIN_KEY, STOREFRONT_KEY, BENCH_DURATION (10),
  * BENCH_CONCURRENCY (64), BENCH_USERS (5000), BENCH_UNITS (1000), BENCH_PAYS (10000).
  */
 import { randomUUID } from 'crypto';
 import { BASE_URL, call, inBatches, must, positiveEnv, STOREFRONT_KEY } from './http-client';
-import { LoadRequest, LoadResult, runLoad } from './load';
+import { LoadOptions, LoadRequest, LoadResult, runLoad } from './load';
+import { benchProcesses, cpuPerRequest, snapshot } from './process-cpu';
 import { sleep } from './sleep';
 
 const DURATION = positiveEnv('BENCH_DURATION', 10);
@@ -92,6 +95,19 @@ async function stockOf(sku: string): Promise<{ onHand: number; reserved: number 
   return page.items[0];
 }
 
+/** The local processes whose CPU each phase reports (none when the service runs elsewhere). */
+const processes = benchProcesses(BASE_URL);
+const cpuLines: string[] = [];
+
+/** Runs a phase's load and notes the CPU each local process spent per request meanwhile. */
+async function measured(phase: string, options: LoadOptions): Promise<LoadResult> {
+  const before = snapshot(processes);
+  const result = await runLoad(options);
+  const line = cpuPerRequest(before, snapshot(processes), result.requests);
+  if (line) cpuLines.push(`${phase}: ${line}`);
+  return result;
+}
+
 function report(phase: string, r: LoadResult): void {
   const statuses = Object.entries(r.byStatus)
     .map(([status, n]) => `${status}×${n}`)
@@ -110,7 +126,7 @@ async function main(): Promise<void> {
   await sleep(1500); // longer than the catalogue cache, so every instance sees both products
   console.log(`\nphase     requests   req/s  p50 ms   p99 ms   HTTP statuses`);
 
-  const flood = await runLoad({
+  const flood = await measured('flood', {
     baseUrl: BASE_URL,
     connections: CONCURRENCY,
     durationSec: DURATION,
@@ -119,7 +135,7 @@ async function main(): Promise<void> {
   report('flood', flood);
 
   const placed: Placed[] = [];
-  const checkout = await runLoad({
+  const checkout = await measured('checkout', {
     baseUrl: BASE_URL,
     connections: CONCURRENCY,
     durationSec: DURATION,
@@ -147,7 +163,7 @@ async function main(): Promise<void> {
     ),
   );
   const pay = placed.length
-    ? await runLoad({
+    ? await measured('pay', {
         baseUrl: BASE_URL,
         connections: CONCURRENCY,
         amount: placed.length,
@@ -166,6 +182,8 @@ async function main(): Promise<void> {
   console.log(
     `checkout: ${checkout.byStatus['201'] ?? 0} of ${checkout.requests} answered 201; pay: ${pay?.byStatus['200'] ?? 0} of ${placed.length} paid`,
   );
+  // Which process bounds a phase: on one machine they share its cores (docs/performance.md#what-bounds-it-here).
+  if (cpuLines.length) console.log(`\n${cpuLines.join('\n')}`);
   console.log(`audit ok: ${audit.ok}${audit.ok ? '' : ` ${JSON.stringify(audit.violations).slice(0, 500)}`}`);
   if (sold !== FLOOD_UNITS || !audit.ok) process.exit(2);
 }
