@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, InFlightWork, inTransaction, isRetryableTxError } from '@app/core';
 import { tccMetrics } from '../tcc.metrics';
+import { coalesceInserts } from './coalesce-inserts';
 import {
   applySums,
   checkExpectations,
@@ -169,9 +170,10 @@ export class GroupCommit {
 type MemberOutcome = { ok: true; value: unknown; unit: MemberUnit } | { ok: false; err: unknown; unit: MemberUnit };
 
 /**
- * The batch's queued statements: each member's SAVEPOINT and plain writes, sent together. A
- * member that needs an answer from MySQL (a conditional UPDATE) first sends what is pending with
- * its own SAVEPOINT, so savepoints always come before the statements they protect.
+ * The batch's queued statements: the plain writes of the members that succeeded, sent together
+ * (the INSERTs into one table merged into one, `coalesceInserts`). A member that needs an answer
+ * from MySQL (a conditional UPDATE) first sends what is pending with its own SAVEPOINT, so
+ * savepoints always come before the statements they protect.
  */
 class PendingWrites {
   private readonly writes: QueuedWrite[] = [];
@@ -197,7 +199,7 @@ class PendingWrites {
    * result. Any failure splits the batch: MySQL does not say which statement failed.
    */
   async flushWith(sql: string, params: unknown[] = []): Promise<unknown> {
-    const writes = this.writes.splice(0);
+    const writes = coalesceInserts(this.writes.splice(0));
     const own = sql.split(';').length;
     try {
       const results = await this.em.query<unknown[]>([...writes.map((w) => w.sql.trim()), sql].join(';\n'), [
@@ -238,7 +240,7 @@ async function runMember(
   });
   try {
     const value = await work(memberEm, unit);
-    if (!savepointSent) pending.add(`SAVEPOINT m${i}`);
+    // A member that sent nothing needs no savepoint: its writes go out only now that it succeeded.
     pending.addAll(unit);
     return { ok: true, value, unit };
   } catch (err) {

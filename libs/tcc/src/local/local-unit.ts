@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { affectedRows } from '@app/core';
+import { coalesceInserts } from './coalesce-inserts';
 
 /** Writes one sum to its hot row: a conditional UPDATE that throws (a DomainError) to refuse. */
 export type ApplySum = (em: EntityManager, total: number) => Promise<void>;
@@ -95,19 +96,20 @@ export function countRefusal(local: LocalUnit | undefined, count: () => unknown)
 
 /**
  * Sends a member's queued writes as one multi-statement round trip (then `suffix`, e.g. the
- * next member's SAVEPOINT). MySQL stops at the first failing statement without saying which, so each
+ * next member's SAVEPOINT), plain INSERTs into one table merged into one (`coalesceInserts`). MySQL stops at the first failing statement without saying which, so each
  * write's `onError` must recognise its own error (a duplicate key on its table) and return the
  * refusal to throw instead, or nothing.
  */
 export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: string): Promise<void> {
   const writes = unit.writes.splice(0);
-  const statements = [...writes.map((w) => w.sql.trim()), ...(suffix ? [suffix] : [])];
+  const merged = coalesceInserts(writes);
+  const statements = [...merged.map((w) => w.sql.trim()), ...(suffix ? [suffix] : [])];
   if (statements.length === 0) return;
   let results: unknown;
   try {
     results = await em.query(
       statements.join(';\n'),
-      writes.flatMap((w) => w.params),
+      merged.flatMap((w) => w.params),
     );
   } catch (err) {
     for (const w of writes) {
@@ -116,7 +118,7 @@ export async function flushWrites(em: EntityManager, unit: MemberUnit, suffix?: 
     }
     throw err;
   }
-  checkExpectations(writes, results);
+  checkExpectations(merged, results);
 }
 
 /** Every `expect` entry changed its number of rows (results: one per statement, in order). */
