@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { afterLocalCommit, type LocalUnit } from '@app/tcc';
 import { lowStockAlertsTotal } from '../inventory.metrics';
 import type { RowKey } from '../inventory.types';
 import { AlertChange, AlertRepository } from '../repositories/alert.repository';
@@ -7,7 +8,8 @@ import { StockChangeFeed } from './stock-change-feed';
 
 /**
  * Low-stock alerts: crossing below the threshold opens one, rising back to or above it
- * resolves it. Evaluated inside the transaction that changed the row; reported after commit.
+ * resolves it. Every change writes its stock row last (docs/performance.md#hot-row-discipline), so
+ * the alert is re-evaluated right after the commit, as the row then stands, and reported.
  */
 @Injectable()
 export class LowStockAlerts {
@@ -58,6 +60,32 @@ export class LowStockAlerts {
     }
   }
 
+  /**
+   * For a TCC step whose stock UPDATE is deferred to the end of its local transaction (so it
+   * cannot look at the row afterwards): `count` and the rows' alert check once it committed. A
+   * step run without a unit (a test's own `em`) has its UPDATE done already: checked now, on `em`.
+   */
+  async afterStep(
+    em: EntityManager,
+    local: LocalUnit | undefined,
+    rows: RowKey[],
+    availability: 'lowered' | 'raised',
+    count: () => void,
+  ): Promise<void> {
+    await afterLocalCommit(
+      em,
+      local,
+      async () => {
+        count();
+        await this.recheckAfterCommit(rows);
+      },
+      async (tx) => {
+        count();
+        this.report(await (availability === 'lowered' ? this.afterDecrease(tx, rows) : this.afterIncrease(tx, rows)));
+      },
+    );
+  }
+
   /** After a change that lowered availability. */
   async afterDecrease(em: EntityManager, keys: RowKey[]): Promise<AlertChange[]> {
     const changes: AlertChange[] = [];
@@ -71,11 +99,6 @@ export class LowStockAlerts {
     for (const key of keys)
       if (await this.alerts.resolveIfRecovered(em, key)) changes.push({ ...key, change: 'RESOLVED' });
     return changes;
-  }
-
-  /** Either way (stocktake, threshold change). */
-  async afterChange(em: EntityManager, keys: RowKey[]): Promise<AlertChange[]> {
-    return [...(await this.afterIncrease(em, keys)), ...(await this.afterDecrease(em, keys))];
   }
 
   /** Call once the transaction committed: one log line and one count per change. */

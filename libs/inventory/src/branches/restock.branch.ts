@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '@app/core';
-import { addToSumOrApply, afterLocalCommit, type BranchContext, type TccParticipantHandler } from '@app/tcc';
+import { addToSumOrApply, type BranchContext, type TccParticipantHandler } from '@app/tcc';
 import { LowStockAlerts } from '../alerts/low-stock-alerts';
 import { validLines } from '../inventory.lines';
 import { stockOperationsTotal } from '../inventory.metrics';
@@ -57,17 +57,8 @@ export class RestockBranch implements TccParticipantHandler<RestockPayload> {
       );
     }
     // counted and announced once the restock is committed (a rolled-back or retried one is not)
-    await afterLocalCommit(
-      em,
-      ctx.local,
-      async () => {
-        stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
-        await this.alerts.recheckAfterCommit(rows);
-      },
-      async (tx) => {
-        stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length);
-        this.alerts.report(await this.alerts.afterIncrease(tx, rows));
-      },
+    await this.alerts.afterStep(em, ctx.local, rows, 'raised', () =>
+      stockOperationsTotal.inc({ reason: 'RESTOCK' }, lines.length),
     );
   }
 

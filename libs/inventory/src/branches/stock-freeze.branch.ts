@@ -61,17 +61,8 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
       );
     }
     const rows = lines.map((l) => ({ sku: l.sku, warehouse }));
-    await afterLocalCommit(
-      em,
-      ctx.local,
-      async () => {
-        reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
-        await this.alerts.recheckAfterCommit(rows);
-      },
-      async (tx) => {
-        reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' });
-        this.alerts.report(await this.alerts.afterDecrease(tx, rows));
-      },
+    await this.alerts.afterStep(em, ctx.local, rows, 'lowered', () =>
+      reservationsTotal.inc({ outcome: 'reserved', level: 'mysql' }),
     );
     return afterLocalCommit(em, ctx.local, () => this.notify(payload, 'reserve'));
   }
@@ -140,17 +131,8 @@ export class StockFreezeBranch implements TccParticipantHandler<FreezePayload> {
       });
     }
     const rows = released.map((f) => ({ sku: f.sku, warehouse: f.warehouse }));
-    await afterLocalCommit(
-      em,
-      ctx.local,
-      async () => {
-        stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
-        await this.alerts.recheckAfterCommit(rows);
-      },
-      async (tx) => {
-        stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length);
-        this.alerts.report(await this.alerts.afterIncrease(tx, rows));
-      },
+    await this.alerts.afterStep(em, ctx.local, rows, 'raised', () =>
+      stockOperationsTotal.inc({ reason: 'RELEASE' }, released.length),
     );
   }
 
