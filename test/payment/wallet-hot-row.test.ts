@@ -57,6 +57,13 @@ describe('wallet top-ups on a busy wallet', () => {
     expect(await shop.audit()).toEqual({ ok: true, violations: [] });
   });
 
+  it('concurrent first top-ups of a new user create one wallet holding them all', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => credit('wal-new', 11)));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+    expect(await shop.wallet('wal-new')).toMatchObject({ balanceCents: 110, frozenCents: 0 });
+    expect(await shop.audit()).toEqual({ ok: true, violations: [] });
+  });
+
   it('top-ups racing pays of the same wallet lose nothing', async () => {
     await shop.credit('wal-b', 1000);
     const orders = [];

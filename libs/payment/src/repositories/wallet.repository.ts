@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@app/core';
+import { affectedRows, isDuplicateKeyError } from '@app/core';
 import { expectOrRun, type LocalUnit } from '@app/tcc';
 import { WalletCreditEntity } from '../entities/wallet-credit.entity';
 import { WalletEntity } from '../entities/wallet.entity';
@@ -68,12 +68,17 @@ export class WalletRepository {
     balanceCents: number,
   ): Promise<boolean> {
     if (before.version === null) {
-      const result: unknown = await em.query(
-        `INSERT IGNORE INTO wallet (user_id, balance_cents, frozen_cents, version, created_at, updated_at)
-         VALUES (?, ?, 0, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-        [userId, balanceCents],
-      );
-      return affectedRows(result) === 1;
+      try {
+        await em.query(
+          `INSERT INTO wallet (user_id, balance_cents, frozen_cents, version, created_at, updated_at)
+           VALUES (?, ?, 0, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+          [userId, balanceCents],
+        );
+        return true;
+      } catch (err) {
+        if (isDuplicateKeyError(err)) return false; // created meanwhile
+        throw err;
+      }
     }
     const result: unknown = await em.query(
       `UPDATE wallet SET balance_cents = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3)
